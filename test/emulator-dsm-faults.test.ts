@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DsmEmulator } from "../components/emulators/dsm";
+import { aesKeyBody, bearerFor, call } from "./emulator-dsm-helpers";
+
+let dsm: DsmEmulator;
+let url: string;
+let admin: string;
+let groupId: string;
+
+beforeAll(async () => {
+  dsm = new DsmEmulator();
+  url = await dsm.start();
+  admin = await bearerFor(url, dsm.createApiKey({ role: "admin" }));
+  groupId = dsm.seedGroup({ name: "g-faults" }).group_id;
+});
+
+afterAll(async () => {
+  await dsm.stop();
+});
+
+beforeEach(() => {
+  dsm.clearFaults();
+  dsm.clearRequests();
+});
+
+describe("DsmEmulator fault injection", () => {
+  it("answers 429 with Retry-After `times` times, then lets the request through", async () => {
+    dsm.injectFault({ method: "POST", path: "/sys/v1/groups", kind: "status", status: 429, retryAfterSeconds: 2, times: 2 });
+    for (let i = 0; i < 2; i += 1) {
+      const res = await call(url, "POST", "/sys/v1/groups", { auth: admin, body: { name: "g-after-429" } });
+      expect(res.status).toBe(429);
+      expect(res.headers.get("retry-after")).toBe("2");
+      expect(res.json).toEqual({ message: "too many requests (injected fault)" });
+    }
+    expect(dsm.group("g-after-429")).toBeUndefined();
+    const ok = await call(url, "POST", "/sys/v1/groups", { auth: admin, body: { name: "g-after-429" } });
+    expect(ok.status).toBe(201);
+    expect(dsm.requests.map((r) => [r.status, r.fault])).toEqual([
+      [429, "status"],
+      [429, "status"],
+      [201, undefined],
+    ]);
+    expect(dsm.pendingFaults()).toEqual([]);
+  });
+
+  it("answers 503 by default for a status fault, without Retry-After unless asked", async () => {
+    dsm.injectFault({ path: /^\/crypto\/v1\/keys/, kind: "status", times: 1 });
+    const res = await call(url, "POST", "/crypto/v1/keys", { auth: admin, body: aesKeyBody("k-503", groupId) });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBeNull();
+    expect(dsm.sobject("k-503")).toBeUndefined();
+    expect((await call(url, "POST", "/crypto/v1/keys", { auth: admin, body: aesKeyBody("k-503", groupId) })).status).toBe(201);
+  });
+
+  it("only hits requests matching method and path", async () => {
+    dsm.injectFault({ method: "DELETE", path: /^\/sys\/v1\/groups\//, kind: "status", status: 503, times: 1 });
+    expect((await call(url, "GET", `/sys/v1/groups/${groupId}`, { auth: admin })).status).toBe(200);
+    expect((await call(url, "POST", "/sys/v1/groups", { auth: admin, body: { name: "g-match" } })).status).toBe(201);
+    expect(dsm.pendingFaults()).toMatchObject([{ method: "DELETE", kind: "status", remaining: 1 }]);
+  });
+
+  it("reset destroys the connection without performing the operation", async () => {
+    dsm.injectFault({ method: "POST", path: "/sys/v1/groups", kind: "reset", times: 1 });
+    await expect(call(url, "POST", "/sys/v1/groups", { auth: admin, body: { name: "g-reset" } })).rejects.toThrow();
+    expect(dsm.group("g-reset")).toBeUndefined();
+    expect(dsm.requests.map((r) => [r.path, r.fault, r.status])).toEqual([["/sys/v1/groups", "reset", undefined]]);
+  });
+
+  it("commit-then-drop performs the operation, then drops the connection", async () => {
+    dsm.injectFault({ method: "POST", path: "/crypto/v1/keys", kind: "commit-then-drop", times: 1 });
+    await expect(call(url, "POST", "/crypto/v1/keys", { auth: admin, body: aesKeyBody("k-lost-response", groupId) })).rejects.toThrow();
+    expect(dsm.sobject("k-lost-response")).toMatchObject({ name: "k-lost-response", state: "Active" });
+    const retry = await call(url, "POST", "/crypto/v1/keys", { auth: admin, body: aesKeyBody("k-lost-response", groupId) });
+    expect(retry.status).toBe(409);
+    expect(retry.json).toEqual({ message: "sobject already exists" });
+    expect(dsm.requests.map((r) => r.fault)).toEqual(["commit-then-drop", undefined]);
+  });
+
+  it("latency delays the answer and then serves it normally", async () => {
+    dsm.injectFault({ path: "/sys/v1/groups", kind: "latency", ms: 50, times: 1 });
+    const res = await call(url, "GET", "/sys/v1/groups", { auth: admin });
+    expect(res.status).toBe(200);
+    expect(dsm.requests).toMatchObject([{ path: "/sys/v1/groups", fault: "latency", status: 200 }]);
+  });
+
+  it("faults also apply to session authentication", async () => {
+    const key = dsm.createApiKey({ role: "admin" });
+    dsm.injectFault({ path: "/sys/v1/session/auth", kind: "status", status: 503, times: 1 });
+    const before = dsm.counters.sessionAuthentications;
+    expect((await call(url, "POST", "/sys/v1/session/auth", { auth: `Basic ${key}` })).status).toBe(503);
+    expect(dsm.counters.sessionAuthentications).toBe(before);
+    expect((await call(url, "POST", "/sys/v1/session/auth", { auth: `Basic ${key}` })).status).toBe(200);
+  });
+
+  it("rejects nonsensical faults", () => {
+    expect(() => dsm.injectFault({ kind: "status", status: 200, times: 1 })).toThrow("injectFault: status must be an HTTP error status (400-599), got 200");
+    expect(() => dsm.injectFault({ kind: "reset", times: 0 })).toThrow("injectFault: times must be a positive integer, got 0");
+  });
+});
