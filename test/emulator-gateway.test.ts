@@ -168,7 +168,9 @@ describe("ApiGatewayEmulator", () => {
     expect(noScope.status).toBe(403);
     expect(g.requests.at(-1)?.rejected).toBe("token scopes [other] include none of [oci_ekms]");
     expect((await call(g, "/ok")).status).toBe(401);
-    const forged = await call(g, "/ok", (await sign({ scope: "oci_ekms" })).replace(/.$/, "A"));
+    const [header, payload, signature] = (await sign({ scope: "oci_ekms" })).split(".");
+    const tampered = signature.slice(0, 10) + (signature[10] === "A" ? "B" : "A") + signature.slice(11);
+    const forged = await call(g, "/ok", [header, payload, tampered].join("."));
     expect(forged.status).toBe(401);
     expect(g.requests.at(-1)?.rejected).toContain("token rejected at the gateway");
   });

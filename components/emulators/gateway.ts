@@ -1,8 +1,9 @@
 import http from "node:http";
 import https from "node:https";
-import { isIP, type AddressInfo } from "node:net";
+import { isIP } from "node:net";
 import tls from "node:tls";
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
+import { emulatorHttpGet, EmulatorHttpServer, readEmulatorRequestBody, sendEmulatorJson } from "./http";
 
 /** The route fields of an `oci.apigateway.Deployment` that the emulated gateway interprets. */
 export interface GatewayRouteSpec {
@@ -142,30 +143,6 @@ function scopesOf(payload: JWTPayload): string[] {
   return [];
 }
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
-
-function fetchText(url: string, ca: string | undefined): Promise<{ status: number; body: string }> {
-  const u = new URL(url);
-  const client = u.protocol === "https:" ? https : http;
-  return new Promise((resolve, reject) => {
-    const req = client.request(u, { method: "GET", ca, timeout: 5_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-    });
-    req.on("timeout", () => req.destroy(new Error(`timed out fetching ${url}`)));
-    req.on("error", reject);
-    req.end();
-  });
-}
-
 /**
  * An OCI API Gateway deployment on loopback: HTTPS with the deployment's certificate, routing by
  * interpreting the registered route paths and backend URL templates, and, when the deployment
@@ -173,39 +150,30 @@ function fetchText(url: string, ca: string | undefined): Promise<{ status: numbe
  */
 export class ApiGatewayEmulator {
   readonly requests: GatewayRequestRecord[] = [];
-  private server?: https.Server;
+  private readonly server: EmulatorHttpServer;
   private readonly routes: { spec: GatewayRouteSpec; match: RouteMatcher }[];
   private jwksCache?: { jwks: JSONWebKeySet; until: number };
 
   constructor(private readonly options: ApiGatewayEmulatorOptions) {
     const { pathPrefix, specification } = options.deployment;
     this.routes = specification.routes.map((spec) => ({ spec, match: compileGatewayRoute(pathPrefix, spec.path) }));
+    this.server = new EmulatorHttpServer((req, res) => this.handle(req, res), {
+      tls: { cert: options.tls.certPem, key: options.tls.keyPem },
+    });
   }
 
   /** Port the gateway listens on (after `start`). */
   get port(): number {
-    const address = this.server?.address() as AddressInfo | null | undefined;
-    if (!address) throw new Error("the gateway emulator is not started");
-    return address.port;
+    return this.server.port;
   }
 
-  async start(host = "127.0.0.1"): Promise<void> {
-    const server = https.createServer({ cert: this.options.tls.certPem, key: this.options.tls.keyPem }, (req, res) => {
-      this.handle(req, res).catch((err: unknown) => this.reply(req, res, 502, String((err as Error).message ?? err)));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, host, () => resolve());
-    });
-    this.server = server;
+  /** Starts listening on 127.0.0.1; resolves with the base URL. */
+  start(): Promise<string> {
+    return this.server.start();
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.server.stop();
   }
 
   private reply(req: http.IncomingMessage, res: http.ServerResponse, status: number, rejected: string, route?: string): void {
@@ -213,8 +181,7 @@ export class ApiGatewayEmulator {
     if (res.headersSent) return void res.destroy();
     // The gateway's own errors carry OCI's generic body; the reason stays in the request record.
     const message = status === 401 ? "Unauthorized" : status === 403 ? "Forbidden" : status === 404 ? "Not Found" : "Bad Gateway";
-    res.writeHead(status, { "content-type": "application/json" });
-    res.end(JSON.stringify({ code: status, message }));
+    sendEmulatorJson(res, status, { code: status, message });
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -248,7 +215,7 @@ export class ApiGatewayEmulator {
     } catch (err) {
       return this.reply(req, res, 502, (err as Error).message, found.spec.path);
     }
-    const body = await readBody(req);
+    const body = await readEmulatorRequestBody(req);
     await this.forward(req, res, method, backendUrl, url.search, headers, body, found.spec.path);
   }
 
@@ -296,7 +263,7 @@ export class ApiGatewayEmulator {
 
   private async remoteJwks(uri: string, cacheHours: number): Promise<JSONWebKeySet> {
     if (this.jwksCache && this.jwksCache.until > Date.now()) return this.jwksCache.jwks;
-    const { status, body } = await fetchText(uri, this.options.trustedCa);
+    const { status, body } = await emulatorHttpGet(uri, { ca: this.options.trustedCa });
     if (status !== 200) throw new Error(`remote JWKS ${uri} answered ${status}`);
     const jwks = JSON.parse(body) as JSONWebKeySet;
     this.jwksCache = { jwks, until: Date.now() + cacheHours * 3_600_000 };
