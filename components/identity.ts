@@ -1,0 +1,156 @@
+import * as oci from "@pulumi/oci";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  DEFAULT_DSM_URL,
+  DEFAULT_IDENTITY_ISSUER,
+  OCI_EKMS_SCOPE,
+  fullyQualifiedScope,
+  gatewayBaseUrl,
+  identityJwksUri,
+  identityTokenUrl,
+  normalizeDsmUrl,
+  normalizeIdentityDomainUrl,
+} from "./urls";
+
+export interface EkmIdentityArgs {
+  /** URL of the OCI Identity Domain, `https://idcs-<id>.identity.oraclecloud.com` (a `/` or `:443` suffix is fine). Required. */
+  identityDomainUrl: pulumi.Input<string>;
+  /** The gateway's private IP; the resource app's primary audience is `https://<ip>/`. Required. */
+  gatewayPrivateIp: pulumi.Input<string>;
+  /** Fortanix DSM URL, the resource app's secondary audience (DSM checks `aud` against it). Default `https://amer.smartkey.io`. */
+  dsmUrl?: pulumi.Input<string>;
+  /** Issuer of the domain's tokens, reported for DSM and the gateway. Default `https://identity.oraclecloud.com/`. */
+  issuer?: string;
+  /** Make the domain's signing certificate public (DSM fetches the JWKS without credentials). Default true. */
+  manageSigningCertAccess?: boolean;
+  /** The domain's `csrAccess` setting to keep. Default: read from the domain, so it is left as it is. */
+  csrAccess?: pulumi.Input<string>;
+  /** Delete the apps even while active when the stack is destroyed. Default true. */
+  forceDelete?: boolean;
+  /** Prefix of the app display names. Default: the component name. */
+  displayNamePrefix?: string;
+}
+
+const APP_SCHEMA = "urn:ietf:params:scim:schemas:oracle:idcs:App";
+const SETTINGS_SCHEMA = "urn:ietf:params:scim:schemas:oracle:idcs:Settings";
+/** The template the console's "Confidential Application" uses. */
+const CONFIDENTIAL_APP_TEMPLATE = "CustomWebAppTemplateId";
+
+/**
+ * The Identity Domain side of seed 000 section 6: the domain setting that makes the signing
+ * certificate public, the confidential resource app (audience `https://<gateway IP>/`, secondary
+ * audience the DSM URL, scope `oci_ekms`) and the confidential client app OCI Vault authenticates as.
+ */
+export class EkmIdentity extends pulumi.ComponentResource {
+  /** The client app's OAuth client ID (its `name`); DSM's JWT app carries the same name. */
+  public readonly clientId: pulumi.Output<string>;
+  /** The client app's secret (a Pulumi secret). */
+  public readonly clientSecret: pulumi.Output<string>;
+  /** The resource app's primary audience, `https://<gateway IP>/`. */
+  public readonly audience: pulumi.Output<string>;
+  /** The fully qualified scope the client requests: audience + `oci_ekms`. */
+  public readonly scope: pulumi.Output<string>;
+  /** The domain URL without trailing `/` or `:443`. */
+  public readonly identityDomainUrl: pulumi.Output<string>;
+  public readonly issuer: pulumi.Output<string>;
+  /** `<domain>/admin/v1/SigningCert/jwk`. */
+  public readonly jwksUri: pulumi.Output<string>;
+  /** `<domain>/oauth2/v1/token`. */
+  public readonly tokenUrl: pulumi.Output<string>;
+  public readonly domainSetting?: oci.identity.DomainsSetting;
+  public readonly resourceApp: oci.identity.DomainsApp;
+  public readonly clientApp: oci.identity.DomainsApp;
+
+  constructor(name: string, args: EkmIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
+    const problems: string[] = [];
+    for (const [field, value, check] of [
+      ["identityDomainUrl", args.identityDomainUrl, normalizeIdentityDomainUrl],
+      ["dsmUrl", args.dsmUrl, normalizeDsmUrl],
+    ] as const) {
+      if (typeof value !== "string") continue;
+      try {
+        check(value);
+      } catch (e) {
+        problems.push(`${field}: ${(e as Error).message}`);
+      }
+    }
+    if (problems.length > 0) throw new Error(`EkmIdentity ${name}: ${problems.join("; ")}`);
+    super("oci-ekm:index:EkmIdentity", name, {}, opts);
+    const prefix = args.displayNamePrefix ?? name;
+    const forceDelete = args.forceDelete ?? true;
+
+    this.identityDomainUrl = pulumi.output(args.identityDomainUrl).apply(normalizeIdentityDomainUrl);
+    const idcsEndpoint = this.identityDomainUrl;
+    this.issuer = pulumi.output(args.issuer ?? DEFAULT_IDENTITY_ISSUER);
+    this.jwksUri = pulumi.output(args.identityDomainUrl).apply(identityJwksUri);
+    this.tokenUrl = pulumi.output(args.identityDomainUrl).apply(identityTokenUrl);
+    this.audience = pulumi.output(args.gatewayPrivateIp).apply(gatewayBaseUrl);
+
+    if (args.manageSigningCertAccess ?? true) {
+      // Create and update replace the whole settings object: carry the required csrAccess over
+      // from the domain rather than overwrite it.
+      const csrAccess =
+        args.csrAccess ?? oci.identity.getDomainsSettingOutput({ idcsEndpoint, settingId: "Settings" }, { parent: this }).csrAccess;
+      this.domainSetting = new oci.identity.DomainsSetting(
+        `${name}-signing-cert-access`,
+        { idcsEndpoint, settingId: "Settings", schemas: [SETTINGS_SCHEMA], csrAccess, signingCertPublicAccess: true },
+        { parent: this },
+      );
+    }
+
+    const confidentialApp = {
+      idcsEndpoint,
+      schemas: [APP_SCHEMA],
+      basedOnTemplate: { value: CONFIDENTIAL_APP_TEMPLATE },
+      active: true,
+      isOauthClient: true,
+      clientType: "confidential",
+      allowedGrants: ["client_credentials"],
+      forceDelete,
+    };
+    // The provider does not mark `clientSecret` sensitive.
+    const appOpts = { parent: this, additionalSecretOutputs: ["clientSecret"] };
+
+    this.resourceApp = new oci.identity.DomainsApp(
+      `${name}-resource-app`,
+      {
+        ...confidentialApp,
+        displayName: `${prefix}-resource-app`,
+        description: "OCI Vault EKM: the API Gateway fronting Fortanix DSM (audience and scope oci_ekms)",
+        isOauthResource: true,
+        audience: this.audience,
+        secondaryAudiences: [pulumi.output(args.dsmUrl ?? DEFAULT_DSM_URL).apply(normalizeDsmUrl)],
+        scopes: [{ value: OCI_EKMS_SCOPE, requiresConsent: false }],
+      },
+      appOpts,
+    );
+
+    // The client can only be granted a scope that exists: it waits for the resource app (its id),
+    // while the value stays the audience this component set.
+    this.scope = pulumi.all([this.resourceApp.id, this.audience]).apply(([, audience]) => fullyQualifiedScope(audience));
+    this.clientApp = new oci.identity.DomainsApp(
+      `${name}-client-app`,
+      {
+        ...confidentialApp,
+        displayName: `${prefix}-client-app`,
+        description: "OCI Vault EKM: the client OCI Vault authenticates as (client credentials)",
+        allowedScopes: [{ fqs: this.scope }],
+        trustScope: "Explicit",
+      },
+      appOpts,
+    );
+
+    this.clientId = this.clientApp.name;
+    this.clientSecret = pulumi.secret(this.clientApp.clientSecret);
+    this.registerOutputs({
+      clientId: this.clientId,
+      clientSecret: this.clientSecret,
+      audience: this.audience,
+      scope: this.scope,
+      identityDomainUrl: this.identityDomainUrl,
+      issuer: this.issuer,
+      jwksUri: this.jwksUri,
+      tokenUrl: this.tokenUrl,
+    });
+  }
+}

@@ -1,0 +1,411 @@
+import * as pulumi from "@pulumi/pulumi";
+import { EkmCertificate } from "./certificate";
+import { EkmVault } from "./ekm";
+import { EkmGateway, GatewayJsonWebKeyArgs, GatewayTokenValidationArgs } from "./gateway";
+import { EkmIdentity } from "./identity";
+import { EkmNetwork } from "./network";
+import { DEFAULT_DSM_URL, DEFAULT_IDENTITY_ISSUER, identityJwksUri, normalizeDsmUrl, normalizeIdentityDomainUrl } from "./urls";
+
+/** One DSM key: an AES-256 security object in DSM and a key reference in the vault. */
+export interface EkmDsmKeyArgs {
+  /** Security object name, the key reference's external key id; never rename it afterwards. Required. */
+  name: string;
+  /** Description of the security object. Default: none. */
+  description?: string;
+  /** Rotation policy of the security object, in days. Default: none. */
+  rotationPolicyDays?: number;
+}
+
+export interface EkmDsmArgs {
+  /** Fortanix DSM account id (UUID). Required. */
+  accountId: string;
+  /** DSM group holding the keys. Default `oci-ekm`. */
+  groupName?: string;
+  /** The keys. Default one key, `oci-ekm-key`. */
+  keys?: EkmDsmKeyArgs[];
+}
+
+export interface EkmTopologyNetworkArgs {
+  /** CIDR of the VCN. Default `10.0.0.0/16`. */
+  vcnCidr?: string;
+  /** CIDR of the private subnet. Default `10.0.1.0/24`. */
+  subnetCidr?: string;
+  /** An existing VCN to create the subnet in. Default: a new VCN. */
+  existingVcnId?: pulumi.Input<string>;
+  /** An existing private subnet: no network resource is created. Default: a new subnet. */
+  existingSubnetId?: pulumi.Input<string>;
+  /** An existing route table for the new subnet instead of NAT. Default: NAT. */
+  existingRouteTableId?: pulumi.Input<string>;
+  /** Destination the subnet may reach on TCP 443. Default `0.0.0.0/0`. */
+  dsmEgressCidr?: string;
+}
+
+export interface EkmTopologyCertificateArgs {
+  /** Validity of the generated self-signed certificate, in days. Default 365. */
+  validityDays?: number;
+  /** Your certificate (PEM). Default: a generated self-signed one. */
+  certificatePem?: pulumi.Input<string>;
+  /** Its private key (PEM), kept secret. Required with `certificatePem` unless `existingCertificateId` or an existing gateway is used. */
+  privateKeyPem?: pulumi.Input<string>;
+  /** Its chain (PEM). Default: the certificate itself. */
+  certChainPem?: pulumi.Input<string>;
+  /** An OCI Certificates entry holding `certificatePem`. Default: import it. */
+  existingCertificateId?: pulumi.Input<string>;
+}
+
+export interface EkmTopologyTokenValidationArgs {
+  /** `REMOTE_JWKS` (the Identity Domain's JWKS URI) or `STATIC_KEYS`. Default `REMOTE_JWKS`. */
+  keySource?: string;
+  /** Hours the gateway caches the remote JWKS (1-24). Default 1. */
+  maxCacheDurationInHours?: number;
+  /** Public keys for `STATIC_KEYS`. Required with `STATIC_KEYS`. */
+  staticKeys?: GatewayJsonWebKeyArgs[];
+  /** Scopes the route accepts. Default `["oci_ekms"]`. */
+  allowedScopes?: string[];
+}
+
+export interface EkmTopologyGatewayArgs {
+  /** Deploy on this existing private gateway (then `certificate.certificatePem` must be its certificate). Default: a new gateway. */
+  existingGatewayId?: pulumi.Input<string>;
+  /** Network security groups of a new gateway. Default: none. */
+  networkSecurityGroupIds?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Validate tokens at the gateway (issuer, audience, scope) before DSM does. Default: off. */
+  tokenValidation?: EkmTopologyTokenValidationArgs;
+}
+
+export interface EkmTopologyIdentityArgs {
+  /** Token issuer of the domain. Default `https://identity.oraclecloud.com/`. */
+  issuer?: string;
+  /** Make the domain's signing certificate public. Default true. */
+  manageSigningCertAccess?: boolean;
+  /** The domain's `csrAccess` to keep. Default: read from the domain. */
+  csrAccess?: pulumi.Input<string>;
+}
+
+export interface EkmTopologyArgs {
+  /** Compartment OCID of every OCI resource. Required. */
+  compartmentId: pulumi.Input<string>;
+  /** FQDN of the gateway, in its certificate. Required. */
+  gatewayHostname: pulumi.Input<string>;
+  /** Fortanix DSM URL. Default `https://amer.smartkey.io`. */
+  dsmUrl?: string;
+  /** OCI Identity Domain URL. Required. */
+  identityDomainUrl: string;
+  /** The DSM account, group and keys. Required. */
+  dsm: EkmDsmArgs;
+  /** The network, or your existing VCN/subnet. Default: a new VCN, NAT, route table, security list and private subnet. */
+  network?: EkmTopologyNetworkArgs;
+  /** The gateway certificate, or your own. Default: self-signed for `gatewayHostname`. */
+  certificate?: EkmTopologyCertificateArgs;
+  /** Gateway options. Default: a new private gateway without token validation. */
+  gateway?: EkmTopologyGatewayArgs;
+  /** Identity Domain options. Default: as documented on each field. */
+  identity?: EkmTopologyIdentityArgs;
+  /** Host of the external vault URL: `privateEndpoint` or `gateway`. Default `privateEndpoint`. */
+  vaultUrlHost?: string;
+  /** Protect the vault and key references from deletion. Default true. */
+  protect?: boolean;
+  /** Prefix of display names. Default: the component name. */
+  namePrefix?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// DSM SEAM (issue 3). The DSM side — group → JWT app (name = client ID, JWKS URI, issuer) →
+// AES-256 security objects — plugs in here. Until then the security objects are expected to
+// exist in DSM under `keys[].name`, and their names flow to the key references as plain values.
+// Swap: create DsmGroup, DsmJwtApp and DsmSecurityObject in `provisionDsm` and return their
+// outputs; the key references then depend on the security objects through `keyNames`.
+// ---------------------------------------------------------------------------------------------
+
+/** What the DSM side receives from the OCI side. */
+export interface EkmDsmSeamInputs {
+  /** Base for resource names (`<name>-dsm-…`). */
+  name: string;
+  /** Parent of the DSM resources. */
+  parent: pulumi.Resource;
+  dsmUrl: string;
+  accountId: string;
+  groupName: string;
+  keys: EkmDsmKeyArgs[];
+  /** The client app's client ID: the DSM JWT app's name. */
+  clientId: pulumi.Output<string>;
+  /** The Identity Domain JWKS DSM fetches to check tokens. */
+  jwksUri: pulumi.Output<string>;
+  /** The issuer DSM accepts. */
+  issuer: pulumi.Output<string>;
+  /** Resources DSM's JWKS fetch needs first (the public signing certificate setting). */
+  identityReady: pulumi.Resource[];
+}
+
+/** What the DSM side gives back. */
+export interface EkmDsmSeamOutputs {
+  /** Security object names, in `keys` order: the key references' external key ids. */
+  keyNames: pulumi.Output<string>[];
+  groupId?: pulumi.Output<string>;
+  appId?: pulumi.Output<string>;
+  /** Security object kids, in `keys` order. */
+  keyIds?: pulumi.Output<string>[];
+}
+
+function provisionDsm(inputs: EkmDsmSeamInputs): EkmDsmSeamOutputs {
+  return { keyNames: inputs.keys.map((k) => pulumi.output(k.name)) };
+}
+
+// --------------------------------------- end of DSM seam ---------------------------------------
+
+/** Problems with topology arguments, as messages naming the field (checked before anything is created). */
+export function ekmTopologyProblems(args: EkmTopologyArgs): string[] {
+  const problems: string[] = [];
+  const check = (field: string, fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      problems.push(`${field}: ${(e as Error).message}`);
+    }
+  };
+  check("dsmUrl", () => normalizeDsmUrl(args.dsmUrl ?? DEFAULT_DSM_URL));
+  check("identityDomainUrl", () => normalizeIdentityDomainUrl(args.identityDomainUrl));
+  if (!args.dsm || !args.dsm.accountId) problems.push("dsm.accountId is required");
+  const keys = args.dsm?.keys;
+  if (keys !== undefined && keys.length === 0) problems.push("dsm.keys must list at least one key (or be left out for the default)");
+  const names = new Set<string>();
+  for (const [i, k] of (keys ?? []).entries()) {
+    if (!k.name) problems.push(`dsm.keys[${i}].name is required`);
+    else if (names.has(k.name)) problems.push(`dsm.keys[${i}].name "${k.name}" appears twice`);
+    names.add(k.name);
+  }
+  if (args.gateway?.existingGatewayId !== undefined && args.certificate?.certificatePem === undefined) {
+    problems.push("certificate.certificatePem is required with gateway.existingGatewayId (the existing gateway's certificate is the CA bundle)");
+  }
+  const host = args.vaultUrlHost ?? "privateEndpoint";
+  if (host !== "privateEndpoint" && host !== "gateway") problems.push(`vaultUrlHost is "${host}"; expected "privateEndpoint" or "gateway"`);
+  return problems;
+}
+
+/**
+ * The whole OCI Vault External Key Management topology of seed 000, backed by Fortanix DSM:
+ * network → certificate → private API Gateway → Identity Domain apps → EKM private endpoint →
+ * external vault → key references, with the DSM objects in between.
+ */
+export class EkmTopology extends pulumi.ComponentResource {
+  public readonly network?: EkmNetwork;
+  public readonly certificate?: EkmCertificate;
+  public readonly gateway: EkmGateway;
+  public readonly identity: EkmIdentity;
+  public readonly ekm: EkmVault;
+
+  public readonly vcnId: pulumi.Output<string | undefined>;
+  public readonly subnetId: pulumi.Output<string>;
+  public readonly certificateId: pulumi.Output<string | undefined>;
+  /** The gateway certificate (PEM): the private endpoint's CA bundle. */
+  public readonly certificatePem: pulumi.Output<string>;
+  public readonly gatewayHostname: pulumi.Output<string>;
+  public readonly gatewayId: pulumi.Output<string>;
+  public readonly gatewayPrivateIp: pulumi.Output<string>;
+  /** `https://<gateway IP>/`. */
+  public readonly gatewayBaseUrl: pulumi.Output<string>;
+  public readonly gatewayBackendUrl: pulumi.Output<string>;
+  public readonly deploymentId: pulumi.Output<string>;
+  public readonly clientId: pulumi.Output<string>;
+  /** Secret. */
+  public readonly clientSecret: pulumi.Output<string>;
+  public readonly identityDomainUrl: pulumi.Output<string>;
+  public readonly issuer: pulumi.Output<string>;
+  public readonly jwksUri: pulumi.Output<string>;
+  public readonly tokenUrl: pulumi.Output<string>;
+  /** The fully qualified scope. */
+  public readonly scope: pulumi.Output<string>;
+  public readonly audience: pulumi.Output<string>;
+  public readonly dsmUrl: pulumi.Output<string>;
+  public readonly dsmAccountId: pulumi.Output<string>;
+  public readonly privateEndpointId: pulumi.Output<string>;
+  public readonly privateEndpointIp: pulumi.Output<string>;
+  public readonly vaultId: pulumi.Output<string>;
+  public readonly vaultUrl: pulumi.Output<string>;
+  public readonly managementEndpoint: pulumi.Output<string>;
+  public readonly cryptoEndpoint: pulumi.Output<string>;
+  /** DSM security object names, the key references' external key ids. */
+  public readonly keyNames: pulumi.Output<string[]>;
+  public readonly keyReferenceIds: pulumi.Output<string[]>;
+  public readonly dsmGroupId?: pulumi.Output<string>;
+  public readonly dsmAppId?: pulumi.Output<string>;
+  public readonly dsmKeyIds?: pulumi.Output<string[]>;
+
+  constructor(name: string, args: EkmTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
+    const problems = ekmTopologyProblems(args);
+    if (problems.length > 0) throw new Error(`EkmTopology ${name}: ${problems.join("; ")}`);
+    super("oci-ekm:index:EkmTopology", name, {}, opts);
+
+    const prefix = args.namePrefix ?? name;
+    const dsmUrl = normalizeDsmUrl(args.dsmUrl ?? DEFAULT_DSM_URL);
+    const keys = args.dsm.keys ?? [{ name: "oci-ekm-key" }];
+    const net = args.network ?? {};
+    const cert = args.certificate ?? {};
+    const gw = args.gateway ?? {};
+    const child = { parent: this };
+
+    this.network = new EkmNetwork(
+      `${name}-network`,
+      {
+        compartmentId: args.compartmentId,
+        vcnCidr: net.vcnCidr,
+        subnetCidr: net.subnetCidr,
+        existingVcnId: net.existingVcnId,
+        existingSubnetId: net.existingSubnetId,
+        existingRouteTableId: net.existingRouteTableId,
+        dsmEgressCidr: net.dsmEgressCidr,
+        displayNamePrefix: prefix,
+      },
+      child,
+    );
+
+    // An existing gateway already serves its certificate: only its PEM is needed, as the CA bundle.
+    if (gw.existingGatewayId === undefined) {
+      this.certificate = new EkmCertificate(
+        `${name}-certificate`,
+        {
+          compartmentId: args.compartmentId,
+          gatewayHostname: args.gatewayHostname,
+          validityDays: cert.validityDays,
+          certificatePem: cert.certificatePem,
+          privateKeyPem: cert.privateKeyPem,
+          certChainPem: cert.certChainPem,
+          existingCertificateId: cert.existingCertificateId,
+          displayNamePrefix: prefix,
+        },
+        child,
+      );
+      this.certificateId = this.certificate.certificateId;
+      this.certificatePem = this.certificate.certificatePem;
+    } else {
+      this.certificateId = pulumi.output(cert.existingCertificateId);
+      this.certificatePem = pulumi.output(cert.certificatePem!);
+    }
+
+    const issuer = args.identity?.issuer;
+    const tokenValidation: GatewayTokenValidationArgs | undefined = gw.tokenValidation && {
+      keySource: gw.tokenValidation.keySource,
+      jwksUri: identityJwksUri(args.identityDomainUrl),
+      maxCacheDurationInHours: gw.tokenValidation.maxCacheDurationInHours,
+      staticKeys: gw.tokenValidation.staticKeys,
+      issuers: [issuer ?? DEFAULT_IDENTITY_ISSUER],
+      allowedScopes: gw.tokenValidation.allowedScopes,
+    };
+    this.gateway = new EkmGateway(
+      `${name}-gateway`,
+      {
+        compartmentId: args.compartmentId,
+        subnetId: this.network.subnetId,
+        certificateId: this.certificate?.certificateId,
+        dsmUrl,
+        existingGatewayId: gw.existingGatewayId,
+        networkSecurityGroupIds: gw.networkSecurityGroupIds,
+        tokenValidation,
+        displayNamePrefix: prefix,
+      },
+      child,
+    );
+
+    this.identity = new EkmIdentity(
+      `${name}-identity`,
+      {
+        identityDomainUrl: args.identityDomainUrl,
+        gatewayPrivateIp: this.gateway.privateIp,
+        dsmUrl,
+        issuer,
+        manageSigningCertAccess: args.identity?.manageSigningCertAccess,
+        csrAccess: args.identity?.csrAccess,
+        displayNamePrefix: prefix,
+      },
+      child,
+    );
+
+    const dsm = provisionDsm({
+      name,
+      parent: this,
+      dsmUrl,
+      accountId: args.dsm.accountId,
+      groupName: args.dsm.groupName ?? "oci-ekm",
+      keys,
+      clientId: this.identity.clientId,
+      jwksUri: this.identity.jwksUri,
+      issuer: this.identity.issuer,
+      identityReady: this.identity.domainSetting ? [this.identity.domainSetting] : [],
+    });
+
+    this.ekm = new EkmVault(
+      `${name}-ekm`,
+      {
+        compartmentId: args.compartmentId,
+        subnetId: this.network.subnetId,
+        gatewayPrivateIp: this.gateway.privateIp,
+        caBundle: this.certificatePem,
+        dsmAccountId: args.dsm.accountId,
+        identityDomainUrl: args.identityDomainUrl,
+        clientId: this.identity.clientId,
+        clientSecret: this.identity.clientSecret,
+        vaultUrlHost: args.vaultUrlHost,
+        keys: keys.map((k, i) => ({ name: k.name, externalKeyId: dsm.keyNames[i] })),
+        protect: args.protect,
+        displayNamePrefix: prefix,
+      },
+      child,
+    );
+
+    this.vcnId = this.network.vcnId;
+    this.subnetId = this.network.subnetId;
+    this.gatewayHostname = pulumi.output(args.gatewayHostname);
+    this.gatewayId = this.gateway.gatewayId;
+    this.gatewayPrivateIp = this.gateway.privateIp;
+    this.gatewayBaseUrl = this.gateway.baseUrl;
+    this.gatewayBackendUrl = this.gateway.backendUrl;
+    this.deploymentId = this.gateway.deploymentId;
+    this.clientId = this.identity.clientId;
+    this.clientSecret = this.identity.clientSecret;
+    this.identityDomainUrl = this.identity.identityDomainUrl;
+    this.issuer = this.identity.issuer;
+    this.jwksUri = this.identity.jwksUri;
+    this.tokenUrl = this.identity.tokenUrl;
+    this.scope = this.identity.scope;
+    this.audience = this.identity.audience;
+    this.dsmUrl = pulumi.output(dsmUrl);
+    this.dsmAccountId = pulumi.output(args.dsm.accountId);
+    this.privateEndpointId = this.ekm.privateEndpointId;
+    this.privateEndpointIp = this.ekm.privateEndpointIp;
+    this.vaultId = this.ekm.vaultId;
+    this.vaultUrl = this.ekm.vaultUrl;
+    this.managementEndpoint = this.ekm.managementEndpoint;
+    this.cryptoEndpoint = this.ekm.cryptoEndpoint;
+    this.keyNames = pulumi.all(dsm.keyNames);
+    this.keyReferenceIds = this.ekm.keyReferenceIds;
+    this.dsmGroupId = dsm.groupId;
+    this.dsmAppId = dsm.appId;
+    this.dsmKeyIds = dsm.keyIds && pulumi.all(dsm.keyIds);
+
+    this.registerOutputs({
+      vcnId: this.vcnId,
+      subnetId: this.subnetId,
+      certificateId: this.certificateId,
+      certificatePem: this.certificatePem,
+      gatewayId: this.gatewayId,
+      gatewayPrivateIp: this.gatewayPrivateIp,
+      gatewayBaseUrl: this.gatewayBaseUrl,
+      clientId: this.clientId,
+      clientSecret: this.clientSecret,
+      scope: this.scope,
+      audience: this.audience,
+      jwksUri: this.jwksUri,
+      tokenUrl: this.tokenUrl,
+      privateEndpointIp: this.privateEndpointIp,
+      vaultId: this.vaultId,
+      vaultUrl: this.vaultUrl,
+      managementEndpoint: this.managementEndpoint,
+      cryptoEndpoint: this.cryptoEndpoint,
+      keyNames: this.keyNames,
+      keyReferenceIds: this.keyReferenceIds,
+      dsmGroupId: this.dsmGroupId,
+      dsmAppId: this.dsmAppId,
+      dsmKeyIds: this.dsmKeyIds,
+    });
+  }
+}

@@ -1,0 +1,418 @@
+// The stack configuration: every `oci-ekm:<key>` the program reads, validated with zod before any
+// resource is registered. A bad configuration fails with one line per bad key, naming the key, the
+// value given (secrets masked) and what is expected.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { DEFAULT_DSM_URL } from "../components/urls";
+
+/** The Pulumi project name, hence the config namespace. */
+export const EKM_PROJECT = "oci-ekm";
+
+type ConfigKind = "string" | "integer" | "boolean" | "list";
+
+/** One stack configuration key as Pulumi.yaml declares it. */
+export interface EkmConfigKeySpec {
+  key: string;
+  kind: ConfigKind;
+  secret?: boolean;
+  description: string;
+}
+
+/** Every key the program reads (Pulumi.yaml declares the same list; a test keeps them in step). */
+export const EKM_CONFIG_KEYS: readonly EkmConfigKeySpec[] = [
+  { key: "compartmentId", kind: "string", description: "OCID of the compartment for every OCI resource (required)." },
+  { key: "vcnCidr", kind: "string", description: "CIDR of the VCN, also the source allowed to reach the gateway on 443. Default 10.0.0.0/16." },
+  { key: "subnetCidr", kind: "string", description: "CIDR of the private subnet, inside vcnCidr. Default 10.0.1.0/24." },
+  { key: "existingVcnId", kind: "string", description: "OCID of an existing VCN to create the subnet in instead of a new VCN." },
+  { key: "existingSubnetId", kind: "string", description: "OCID of an existing private subnet; no network resource is created." },
+  { key: "existingRouteTableId", kind: "string", description: "OCID of an existing route table for the new subnet (e.g. to a DRG for an on-premises DSM) instead of NAT." },
+  { key: "dsmEgressCidr", kind: "string", description: "Destination CIDR the subnet may reach on TCP 443 (DSM). Default 0.0.0.0/0 (DSM SaaS has no fixed address)." },
+  { key: "gatewayHostname", kind: "string", description: "FQDN of the gateway, named in its TLS certificate (required)." },
+  { key: "certificateValidityDays", kind: "integer", description: "Validity of the generated self-signed certificate, in days. Default 365." },
+  { key: "certificatePem", kind: "string", description: "Your gateway certificate (PEM) instead of a generated one." },
+  { key: "certChainPem", kind: "string", description: "Chain of certificatePem (PEM). Default: certificatePem itself." },
+  { key: "privateKeyPem", kind: "string", secret: true, description: "Private key of certificatePem (PEM, secret)." },
+  { key: "existingCertificateId", kind: "string", description: "OCID of a certificate already in OCI Certificates holding certificatePem; nothing is imported." },
+  { key: "existingGatewayId", kind: "string", description: "OCID of an existing private API Gateway to deploy the route on; needs certificatePem (its certificate)." },
+  { key: "gatewayTokenValidation", kind: "string", description: "Validate bearer tokens at the gateway too: off (default), remoteJwks or staticKeys." },
+  { key: "gatewayStaticKeys", kind: "list", description: "JWKs ({kid, kty, n, e, alg?, use?}) for gatewayTokenValidation=staticKeys." },
+  { key: "gatewayJwksCacheHours", kind: "integer", description: "Hours the gateway caches the remote JWKS (1-24). Default 1." },
+  { key: "dsmUrl", kind: "string", description: "Fortanix DSM URL (https origin). Default https://amer.smartkey.io." },
+  { key: "dsmAccountId", kind: "string", description: "Fortanix DSM account id (UUID), part of the external vault URL (required)." },
+  { key: "dsmGroupName", kind: "string", description: "DSM group holding the keys. Default oci-ekm." },
+  { key: "keys", kind: "list", description: "DSM keys, one key reference each: list of {name, description?, rotationPolicyDays?}. Default one key oci-ekm-key." },
+  { key: "identityDomainUrl", kind: "string", description: "OCI Identity Domain URL, https://idcs-<id>.identity.oraclecloud.com (required)." },
+  { key: "vaultUrlHost", kind: "string", description: "Host of the external vault URL: privateEndpoint (default, seed 000) or gateway." },
+  { key: "protect", kind: "boolean", description: "Protect the vault and key references against deletion. Default true." },
+  { key: "namePrefix", kind: "string", description: "Prefix of display names and DNS labels. Default oci-ekm." },
+];
+
+/** One DSM key of the stack: a security object in DSM and a key reference in the vault. */
+export interface EkmStackKey {
+  name: string;
+  description?: string;
+  rotationPolicyDays?: number;
+}
+
+/** A public key for `gatewayTokenValidation: staticKeys`. */
+export interface EkmStackStaticKey {
+  kid: string;
+  kty: string;
+  n: string;
+  e: string;
+  alg?: string;
+  use?: string;
+}
+
+/** The validated configuration with defaults applied. */
+export interface EkmStackConfig {
+  compartmentId: string;
+  vcnCidr: string;
+  subnetCidr: string;
+  existingVcnId?: string;
+  existingSubnetId?: string;
+  existingRouteTableId?: string;
+  dsmEgressCidr: string;
+  gatewayHostname: string;
+  certificateValidityDays: number;
+  certificatePem?: string;
+  certChainPem?: string;
+  /** Secret: never a plain string once loaded. */
+  privateKeyPem?: pulumi.Output<string>;
+  existingCertificateId?: string;
+  existingGatewayId?: string;
+  gatewayTokenValidation: "off" | "remoteJwks" | "staticKeys";
+  gatewayStaticKeys?: EkmStackStaticKey[];
+  gatewayJwksCacheHours: number;
+  dsmUrl: string;
+  dsmAccountId: string;
+  dsmGroupName: string;
+  keys: EkmStackKey[];
+  identityDomainUrl: string;
+  vaultUrlHost: "privateEndpoint" | "gateway";
+  protect: boolean;
+  namePrefix: string;
+}
+
+/** Where config values come from: `pulumi.Config` fits; `keys` lists every key set, to catch typos. */
+export interface EkmConfigSource {
+  get(key: string): string | undefined;
+  keys?(): string[];
+}
+
+/** One bad key. */
+export interface EkmConfigProblem {
+  /** `oci-ekm:<key>` */
+  key: string;
+  /** The value given, as text; `[secret]` for secret keys; undefined when not set. */
+  given?: string;
+  expected: string;
+}
+
+/** Thrown by `loadEkmConfig`; the message has one line per bad key. */
+export class EkmConfigError extends Error {
+  readonly problems: EkmConfigProblem[];
+  constructor(problems: EkmConfigProblem[]) {
+    super(
+      `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was created:\n` +
+        problems.map((p) => "  " + formatProblem(p)).join("\n"),
+    );
+    this.name = "EkmConfigError";
+    this.problems = problems;
+  }
+}
+
+function formatProblem(p: EkmConfigProblem): string {
+  return p.given === undefined ? `${p.key} is not set; expected ${p.expected}` : `${p.key} is ${p.given}; expected ${p.expected}`;
+}
+
+const EXPECT = {
+  compartmentId: "a compartment (or tenancy) OCID such as ocid1.compartment.oc1..aaaaaaaa…",
+  cidr: "an IPv4 CIDR block such as 10.0.1.0/24",
+  vcnId: "a VCN OCID (ocid1.vcn.…)",
+  subnetId: "a subnet OCID (ocid1.subnet.…)",
+  routeTableId: "a route table OCID (ocid1.routetable.…)",
+  certificateId: "a certificate OCID (ocid1.certificate.…)",
+  gatewayId: "an API Gateway OCID (ocid1.apigateway.…)",
+  hostname: "a fully qualified domain name such as ekm-gateway.example.com",
+  validityDays: "a whole number of days from 1 to 3650",
+  certificatePem: "a PEM certificate (-----BEGIN CERTIFICATE----- …)",
+  privateKeyPem: "a PEM private key (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----)",
+  tokenValidation: 'one of "off", "remoteJwks", "staticKeys"',
+  staticKeys: "a list of JWKs, each {kid, kty, n, e, alg?, use?}",
+  jwksCacheHours: "a whole number of hours from 1 to 24",
+  dsmUrl: "an https URL without path, such as https://amer.smartkey.io",
+  dsmAccountId: "the DSM account id, a UUID such as 5f2b7e0c-1234-4c8e-9a6d-0123456789ab",
+  dsmGroupName: "a group name of 1 to 128 characters",
+  keys: "a non-empty list of {name, description?, rotationPolicyDays?}",
+  keyName: "a security object name of 1 to 128 letters, digits, '.', '_' or '-' starting with a letter or digit",
+  keyDescription: "a description of at most 1024 characters",
+  rotation: "a whole number of days from 1 to 3650",
+  identityDomainUrl: "an https URL without path, such as https://idcs-0123456789abcdef.identity.oraclecloud.com",
+  vaultUrlHost: 'one of "privateEndpoint", "gateway"',
+  protect: "true or false",
+  namePrefix: "1 to 30 lowercase letters, digits or '-', starting with a letter",
+};
+
+function ocid(type: string, expected: string) {
+  return z.string({ error: expected }).regex(new RegExp(`^ocid1\\.${type}\\.[a-z0-9-]+\\.[a-z0-9-]*\\.[a-z0-9]+$`), expected);
+}
+
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/** [first address, last address] of an IPv4 CIDR, or undefined if it is not one. */
+export function ipv4CidrRange(cidr: string): [number, number] | undefined {
+  const m = IPV4_CIDR.exec(cidr);
+  if (!m) return undefined;
+  const octets = m.slice(1, 5).map(Number);
+  const bits = Number(m[5]);
+  if (octets.some((o) => o > 255) || bits > 32) return undefined;
+  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+  const size = 2 ** (32 - bits);
+  const first = Math.floor(address / size) * size;
+  return [first, first + size - 1];
+}
+
+const cidr = z.string({ error: EXPECT.cidr }).refine((v) => ipv4CidrRange(v) !== undefined, EXPECT.cidr);
+
+function httpsOrigin(expected: string) {
+  return z.string({ error: expected }).refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === "https:" && !u.username && !u.password && (u.pathname === "/" || u.pathname === "") && !u.search && !u.hash && v.startsWith("https://");
+    } catch {
+      return false;
+    }
+  }, expected);
+}
+
+const FQDN = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const CERT_PEM = /^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/;
+const KEY_PEM = /^-----BEGIN (RSA |EC )?PRIVATE KEY-----[\s\S]+-----END (RSA |EC )?PRIVATE KEY-----\s*$/;
+
+const keySchema = z.strictObject(
+  {
+    name: z.string({ error: EXPECT.keyName }).regex(KEY_NAME, EXPECT.keyName),
+    description: z.string({ error: EXPECT.keyDescription }).max(1024, EXPECT.keyDescription).optional(),
+    rotationPolicyDays: z.number({ error: EXPECT.rotation }).int(EXPECT.rotation).min(1, EXPECT.rotation).max(3650, EXPECT.rotation).optional(),
+  },
+  {
+    error: (iss) =>
+      iss.code === "unrecognized_keys" ? `only the fields name, description, rotationPolicyDays (unknown: ${iss.keys.join(", ")})` : EXPECT.keys,
+  },
+);
+
+const staticKeySchema = z.strictObject(
+  {
+    kid: z.string({ error: "kid, the key id" }).min(1, "kid, the key id"),
+    kty: z.literal("RSA", { error: 'kty "RSA" (API Gateway static JWKs are RSA keys)' }),
+    n: z.string({ error: "n, the base64url modulus" }).regex(/^[A-Za-z0-9_-]+$/, "n, the base64url modulus"),
+    e: z.string({ error: "e, the base64url exponent" }).regex(/^[A-Za-z0-9_-]+$/, "e, the base64url exponent"),
+    alg: z.string({ error: "alg, a JWS algorithm such as RS256" }).optional(),
+    use: z.string({ error: 'use, such as "sig"' }).optional(),
+  },
+  {
+    error: (iss) =>
+      iss.code === "unrecognized_keys" ? `only the fields kid, kty, n, e, alg, use (unknown: ${iss.keys.join(", ")})` : EXPECT.staticKeys,
+  },
+);
+
+/** One schema per key, so every bad key is reported at once. */
+const shape = {
+  compartmentId: z
+    .string({ error: EXPECT.compartmentId })
+    .regex(/^ocid1\.(compartment|tenancy)\.[a-z0-9-]+\.[a-z0-9-]*\.[a-z0-9]+$/, EXPECT.compartmentId),
+  vcnCidr: cidr.default("10.0.0.0/16"),
+  subnetCidr: cidr.default("10.0.1.0/24"),
+  existingVcnId: ocid("vcn", EXPECT.vcnId).optional(),
+  existingSubnetId: ocid("subnet", EXPECT.subnetId).optional(),
+  existingRouteTableId: ocid("routetable", EXPECT.routeTableId).optional(),
+  dsmEgressCidr: cidr.default("0.0.0.0/0"),
+  gatewayHostname: z.string({ error: EXPECT.hostname }).regex(FQDN, EXPECT.hostname),
+  certificateValidityDays: z.number({ error: EXPECT.validityDays }).int(EXPECT.validityDays).min(1, EXPECT.validityDays).max(3650, EXPECT.validityDays).default(365),
+  certificatePem: z.string({ error: EXPECT.certificatePem }).regex(CERT_PEM, EXPECT.certificatePem).optional(),
+  certChainPem: z.string({ error: EXPECT.certificatePem }).regex(CERT_PEM, EXPECT.certificatePem).optional(),
+  privateKeyPem: z.string({ error: EXPECT.privateKeyPem }).regex(KEY_PEM, EXPECT.privateKeyPem).optional(),
+  existingCertificateId: ocid("certificate", EXPECT.certificateId).optional(),
+  existingGatewayId: ocid("apigateway", EXPECT.gatewayId).optional(),
+  gatewayTokenValidation: z.enum(["off", "remoteJwks", "staticKeys"], { error: EXPECT.tokenValidation }).default("off"),
+  gatewayStaticKeys: z.array(staticKeySchema, { error: EXPECT.staticKeys }).min(1, EXPECT.staticKeys).optional(),
+  gatewayJwksCacheHours: z.number({ error: EXPECT.jwksCacheHours }).int(EXPECT.jwksCacheHours).min(1, EXPECT.jwksCacheHours).max(24, EXPECT.jwksCacheHours).default(1),
+  dsmUrl: httpsOrigin(EXPECT.dsmUrl).default(DEFAULT_DSM_URL),
+  dsmAccountId: z.string({ error: EXPECT.dsmAccountId }).regex(UUID, EXPECT.dsmAccountId),
+  dsmGroupName: z.string({ error: EXPECT.dsmGroupName }).min(1, EXPECT.dsmGroupName).max(128, EXPECT.dsmGroupName).default("oci-ekm"),
+  keys: z
+    .array(keySchema, { error: EXPECT.keys })
+    .min(1, EXPECT.keys)
+    .refine((ks) => new Set(ks.map((k) => k.name)).size === ks.length, "unique names (a name is the key reference's external key id)")
+    .default([{ name: "oci-ekm-key" }]),
+  identityDomainUrl: httpsOrigin(EXPECT.identityDomainUrl),
+  vaultUrlHost: z.enum(["privateEndpoint", "gateway"], { error: EXPECT.vaultUrlHost }).default("privateEndpoint"),
+  protect: z.boolean({ error: EXPECT.protect }).default(true),
+  namePrefix: z.string({ error: EXPECT.namePrefix }).regex(/^[a-z][a-z0-9-]{0,29}$/, EXPECT.namePrefix).default("oci-ekm"),
+};
+
+type ParsedConfig = z.output<z.ZodObject<typeof shape>>;
+
+/** Rules between keys; run on the keys that are individually valid. */
+function crossKeyProblems(c: Partial<ParsedConfig>): [key: string, expected: string][] {
+  const out: [string, string][] = [];
+  if (!c.existingSubnetId && c.vcnCidr && c.subnetCidr) {
+    const vcn = ipv4CidrRange(c.vcnCidr);
+    const subnet = ipv4CidrRange(c.subnetCidr);
+    if (vcn && subnet && (subnet[0] < vcn[0] || subnet[1] > vcn[1])) out.push(["subnetCidr", `a CIDR inside vcnCidr ${c.vcnCidr}`]);
+  }
+  if (c.existingSubnetId && c.existingRouteTableId) {
+    out.push(["existingRouteTableId", "no value when existingSubnetId is set (the existing subnet keeps its own route table)"]);
+  }
+  if (c.existingGatewayId && !c.certificatePem) {
+    out.push(["certificatePem", "the existing gateway's certificate (PEM), required with existingGatewayId: it is the private endpoint's CA bundle"]);
+  } else if (!c.existingGatewayId && c.existingCertificateId && !c.certificatePem) {
+    out.push(["certificatePem", "the PEM of existingCertificateId, required with it: it is the private endpoint's CA bundle"]);
+  } else if (!c.existingGatewayId && !c.existingCertificateId && c.certificatePem && !c.privateKeyPem) {
+    out.push(["privateKeyPem", "the private key of certificatePem, to import it (pulumi config set --secret privateKeyPem < key.pem)"]);
+  }
+  if (c.privateKeyPem && !c.certificatePem) {
+    out.push(["certificatePem", "the certificate of privateKeyPem (a private key alone cannot be imported)"]);
+  }
+  if (c.gatewayTokenValidation === "staticKeys" && !c.gatewayStaticKeys) {
+    out.push(["gatewayStaticKeys", "a list of JWKs when gatewayTokenValidation is staticKeys"]);
+  }
+  return out;
+}
+
+const SECRET_KEYS = new Set(EKM_CONFIG_KEYS.filter((k) => k.secret).map((k) => k.key));
+
+function show(key: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (SECRET_KEYS.has(key)) return "[secret]";
+  const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  return text.length > 120 ? text.slice(0, 117) + "…" : text;
+}
+
+function parseRaw(spec: EkmConfigKeySpec, raw: string): unknown {
+  switch (spec.kind) {
+    case "string":
+      return raw;
+    case "integer":
+      return /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
+    case "boolean":
+      return raw === "true" ? true : raw === "false" ? false : raw;
+    case "list":
+      try {
+        return JSON.parse(raw);
+      } catch {
+        return raw;
+      }
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+    }
+  }
+  return d[a.length][b.length];
+}
+
+function pathText(path: PropertyKey[]): string {
+  return path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
+}
+
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+  let v: unknown = root;
+  for (const p of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+/** A config source over a plain object (tests, the offline plan): non-strings become JSON, as Pulumi stores them. */
+export function ekmConfigFromObject(values: Record<string, unknown>, namespace: string = EKM_PROJECT): EkmConfigSource {
+  const strip = (k: string) => (k.startsWith(namespace + ":") ? k.slice(namespace.length + 1) : k);
+  const map = new Map<string, string>();
+  for (const [k, v] of Object.entries(values)) {
+    if (v === undefined) continue;
+    if (k.includes(":") && !k.startsWith(namespace + ":")) continue;
+    map.set(strip(k), typeof v === "string" ? v : JSON.stringify(v));
+  }
+  return { get: (key) => map.get(key), keys: () => [...map.keys()] };
+}
+
+/** The stack's own config, with the list of keys set (to report unknown `oci-ekm:` keys). */
+export function ekmConfigFromPulumi(): EkmConfigSource {
+  const cfg = new pulumi.Config(EKM_PROJECT);
+  return {
+    get: (key) => cfg.get(key),
+    keys: () =>
+      Object.keys(pulumi.runtime.allConfig())
+        .filter((k) => k.startsWith(EKM_PROJECT + ":"))
+        .map((k) => k.slice(EKM_PROJECT.length + 1)),
+  };
+}
+
+/**
+ * Reads and validates the stack configuration. Throws `EkmConfigError` listing every bad key
+ * (one line each) before the caller registers anything.
+ */
+export function loadEkmConfig(source: EkmConfigSource = ekmConfigFromPulumi()): EkmStackConfig {
+  const raw: Record<string, unknown> = {};
+  for (const spec of EKM_CONFIG_KEYS) {
+    const value = source.get(spec.key);
+    if (value === undefined || value === "") continue;
+    raw[spec.key] = parseRaw(spec, value);
+  }
+
+  const problems = new Map<string, { given?: string; expected: string[] }>();
+  const add = (key: string, shown: string | undefined, expected: string) => {
+    const full = `${EKM_PROJECT}:${key}`;
+    const p = problems.get(full) ?? { given: shown, expected: [] };
+    if (!p.expected.includes(expected)) p.expected.push(expected);
+    problems.set(full, p);
+  };
+
+  const known = new Set(EKM_CONFIG_KEYS.map((k) => k.key));
+  for (const key of source.keys?.() ?? []) {
+    if (known.has(key)) continue;
+    const closest = [...known].map((k) => [k, editDistance(key, k)] as const).sort((a, b) => a[1] - b[1])[0];
+    // The value is not shown: an unknown key may be a misspelt secret.
+    add(key, "set (value not shown)", closest && closest[1] <= 3 ? `a known key; did you mean oci-ekm:${closest[0]}?` : "a known key (Pulumi.yaml declares them)");
+  }
+
+  const parsed: Record<string, unknown> = {};
+  const invalid = new Set<string>();
+  for (const [key, keySchema] of Object.entries(shape) as [string, z.ZodType][]) {
+    const result = keySchema.safeParse(raw[key]);
+    if (result.success) {
+      if (result.data !== undefined) parsed[key] = result.data;
+      continue;
+    }
+    invalid.add(key);
+    for (const issue of result.error.issues) {
+      if (issue.path.length === 0) {
+        add(key, show(key, raw[key]), issue.message);
+      } else {
+        add(key, show(key, raw[key]), `${key}${pathText(issue.path)} (given ${show(key, valueAt(raw[key], issue.path)) ?? "nothing"}) to be ${issue.message}`);
+      }
+    }
+  }
+  const valid = Object.fromEntries(Object.entries(parsed).filter(([k]) => !invalid.has(k))) as Partial<ParsedConfig>;
+  for (const [key, expected] of crossKeyProblems(valid)) {
+    if (!invalid.has(key)) add(key, show(key, raw[key]), expected);
+  }
+
+  if (problems.size > 0) {
+    throw new EkmConfigError([...problems.entries()].map(([key, p]) => ({ key, given: p.given, expected: p.expected.join("; ") })));
+  }
+  const c = parsed as ParsedConfig;
+  return {
+    ...c,
+    privateKeyPem: c.privateKeyPem === undefined ? undefined : pulumi.secret(c.privateKeyPem),
+  };
+}

@@ -1,0 +1,139 @@
+// The stack program's body: validate the configuration, build the topology, return the outputs.
+// `infra/index.ts` runs it under the Pulumi CLI; the offline plan and the sandbox run it in-process.
+import * as pulumi from "@pulumi/pulumi";
+import { EkmTopology, EkmTopologyArgs } from "../components/topology";
+import { EkmConfigSource, EkmStackConfig, loadEkmConfig } from "./config";
+
+/** The stack outputs (names others rely on). `clientSecret` is a secret. */
+export interface EkmStackOutputs {
+  gatewayPrivateIp: pulumi.Output<string>;
+  /** `https://<gateway IP>/` */
+  gatewayBaseUrl: pulumi.Output<string>;
+  gatewayHostname: pulumi.Output<string>;
+  gatewayId: pulumi.Output<string>;
+  gatewayBackendUrl: pulumi.Output<string>;
+  gatewayTokenValidation: string;
+  clientId: pulumi.Output<string>;
+  clientSecret: pulumi.Output<string>;
+  identityDomainUrl: pulumi.Output<string>;
+  issuer: pulumi.Output<string>;
+  jwksUri: pulumi.Output<string>;
+  tokenUrl: pulumi.Output<string>;
+  /** The fully qualified scope. */
+  scope: pulumi.Output<string>;
+  audience: pulumi.Output<string>;
+  dsmUrl: pulumi.Output<string>;
+  dsmAccountId: pulumi.Output<string>;
+  dsmGroupName: string;
+  vaultId: pulumi.Output<string>;
+  /** The external vault URL. */
+  vaultUrl: pulumi.Output<string>;
+  managementEndpoint: pulumi.Output<string>;
+  cryptoEndpoint: pulumi.Output<string>;
+  privateEndpointId: pulumi.Output<string>;
+  privateEndpointIp: pulumi.Output<string>;
+  /** DSM security object names. */
+  keyNames: pulumi.Output<string[]>;
+  keyReferenceIds: pulumi.Output<string[]>;
+  certificatePem: pulumi.Output<string>;
+  /** Absent with an existing gateway and no existingCertificateId. */
+  certificateId?: pulumi.Output<string | undefined>;
+  /** Absent with an existing subnet and no existingVcnId. */
+  vcnId?: pulumi.Output<string | undefined>;
+  subnetId: pulumi.Output<string>;
+  dsmGroupId?: pulumi.Output<string>;
+  dsmAppId?: pulumi.Output<string>;
+  dsmKeyIds?: pulumi.Output<string[]>;
+}
+
+export interface RunEkmStackOptions {
+  /** Where the configuration comes from. Default: the stack's `oci-ekm:` config. */
+  config?: EkmConfigSource;
+  /** Name of the topology component. Default: the `namePrefix` config (`oci-ekm`). */
+  name?: string;
+}
+
+/** The topology arguments a validated configuration stands for. */
+export function ekmTopologyArgsFromConfig(c: EkmStackConfig): EkmTopologyArgs {
+  return {
+    compartmentId: c.compartmentId,
+    gatewayHostname: c.gatewayHostname,
+    dsmUrl: c.dsmUrl,
+    identityDomainUrl: c.identityDomainUrl,
+    dsm: { accountId: c.dsmAccountId, groupName: c.dsmGroupName, keys: c.keys },
+    network: {
+      vcnCidr: c.vcnCidr,
+      subnetCidr: c.subnetCidr,
+      existingVcnId: c.existingVcnId,
+      existingSubnetId: c.existingSubnetId,
+      existingRouteTableId: c.existingRouteTableId,
+      dsmEgressCidr: c.dsmEgressCidr,
+    },
+    certificate: {
+      validityDays: c.certificateValidityDays,
+      certificatePem: c.certificatePem,
+      privateKeyPem: c.privateKeyPem,
+      certChainPem: c.certChainPem,
+      existingCertificateId: c.existingCertificateId,
+    },
+    gateway: {
+      existingGatewayId: c.existingGatewayId,
+      tokenValidation:
+        c.gatewayTokenValidation === "off"
+          ? undefined
+          : {
+              keySource: c.gatewayTokenValidation === "remoteJwks" ? "REMOTE_JWKS" : "STATIC_KEYS",
+              maxCacheDurationInHours: c.gatewayJwksCacheHours,
+              staticKeys: c.gatewayStaticKeys,
+            },
+    },
+    vaultUrlHost: c.vaultUrlHost,
+    protect: c.protect,
+    namePrefix: c.namePrefix,
+  };
+}
+
+/**
+ * Validates the configuration (throwing `EkmConfigError` before any resource is registered),
+ * builds `EkmTopology` and returns the stack outputs.
+ */
+export async function runEkmStack(opts: RunEkmStackOptions = {}): Promise<EkmStackOutputs> {
+  const c = loadEkmConfig(opts.config);
+  const t = new EkmTopology(opts.name ?? c.namePrefix, ekmTopologyArgsFromConfig(c));
+  const outputs: EkmStackOutputs = {
+    gatewayPrivateIp: t.gatewayPrivateIp,
+    gatewayBaseUrl: t.gatewayBaseUrl,
+    gatewayHostname: t.gatewayHostname,
+    gatewayId: t.gatewayId,
+    gatewayBackendUrl: t.gatewayBackendUrl,
+    gatewayTokenValidation: c.gatewayTokenValidation,
+    clientId: t.clientId,
+    clientSecret: t.clientSecret,
+    identityDomainUrl: t.identityDomainUrl,
+    issuer: t.issuer,
+    jwksUri: t.jwksUri,
+    tokenUrl: t.tokenUrl,
+    scope: t.scope,
+    audience: t.audience,
+    dsmUrl: t.dsmUrl,
+    dsmAccountId: t.dsmAccountId,
+    dsmGroupName: c.dsmGroupName,
+    vaultId: t.vaultId,
+    vaultUrl: t.vaultUrl,
+    managementEndpoint: t.managementEndpoint,
+    cryptoEndpoint: t.cryptoEndpoint,
+    privateEndpointId: t.privateEndpointId,
+    privateEndpointIp: t.privateEndpointIp,
+    keyNames: t.keyNames,
+    keyReferenceIds: t.keyReferenceIds,
+    certificatePem: t.certificatePem,
+    subnetId: t.subnetId,
+  };
+  // Only outputs with a value: Pulumi warns about undefined ones.
+  if (!(c.existingGatewayId && !c.existingCertificateId)) outputs.certificateId = t.certificateId;
+  if (!(c.existingSubnetId && !c.existingVcnId)) outputs.vcnId = t.vcnId;
+  if (t.dsmGroupId) outputs.dsmGroupId = t.dsmGroupId;
+  if (t.dsmAppId) outputs.dsmAppId = t.dsmAppId;
+  if (t.dsmKeyIds) outputs.dsmKeyIds = t.dsmKeyIds;
+  return outputs;
+}

@@ -1,0 +1,228 @@
+// Options of the topology, each a separate stack run in this one process (which the plan engine allows).
+import { describe, expect, it } from "vitest";
+import { EkmCertificate } from "../components/certificate";
+import { EkmVault } from "../components/ekm";
+import { EkmGateway, gatewayTokenValidationProblems } from "../components/gateway";
+import { PLAN_SECRET, PlanResult, planLongestChain, planToJson, runStackInProcess } from "../components/plan";
+import { EkmTopology } from "../components/topology";
+import { runEkmStack } from "../infra/stack";
+import { ACCOUNT_ID, COMPARTMENT, DOMAIN_URL, T, ofType, resource, stackConfig } from "./oci-helpers";
+
+const CERT = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUUSERCERT\n-----END CERTIFICATE-----\n";
+const CHAIN = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUUSERCHAIN\n-----END CERTIFICATE-----\n";
+const KEY = "-----BEGIN PRIVATE KEY-----\nUSER-PRIVATE-KEY-MATERIAL\n-----END PRIVATE KEY-----\n";
+const JWK = { kid: "SIGNING_KEY", kty: "RSA", n: "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1Wl", e: "AQAB" };
+
+function plan(overrides: Record<string, unknown>, mockDefaults?: { gatewayPrivateIp?: string; privateEndpointIp?: string }): Promise<PlanResult> {
+  return runStackInProcess({ config: stackConfig(overrides), secretKeys: ["oci-ekm:privateKeyPem"], mockDefaults, program: () => runEkmStack() });
+}
+
+describe("gateway token validation with the domain's remote JWKS, several keys, another DSM, the gateway IP as vault host, unprotected", () => {
+  it("wires every option", async () => {
+    const p = await plan(
+      {
+        gatewayTokenValidation: "remoteJwks",
+        gatewayJwksCacheHours: 6,
+        dsmUrl: "https://eu.smartkey.io/",
+        vaultUrlHost: "gateway",
+        protect: false,
+        keys: [{ name: "payments-key" }, { name: "archive-key", rotationPolicyDays: 30 }],
+      },
+      { gatewayPrivateIp: "10.0.1.77", privateEndpointIp: "10.0.1.88" },
+    );
+    const spec = resource(p, "oci-ekm-gateway-deployment").inputs.specification;
+    expect(spec).toEqual({
+      requestPolicies: {
+        authentication: {
+          type: "TOKEN_AUTHENTICATION",
+          tokenHeader: "Authorization",
+          tokenAuthScheme: "Bearer",
+          isAnonymousAccessAllowed: false,
+          validationPolicy: {
+            type: "REMOTE_JWKS",
+            uri: `${DOMAIN_URL}/admin/v1/SigningCert/jwk`,
+            maxCacheDurationInHours: 6,
+            additionalValidationPolicy: { issuers: ["https://identity.oraclecloud.com/"], audiences: ["https://10.0.1.77/"] },
+          },
+        },
+      },
+      routes: [
+        {
+          path: "/{path*}",
+          methods: ["ANY"],
+          backend: { type: "HTTP_BACKEND", url: "https://eu.smartkey.io/${request.path[path]}" },
+          requestPolicies: { authorization: { type: "ANY_OF", allowedScopes: ["oci_ekms"] } },
+        },
+      ],
+    });
+    expect(resource(p, "oci-ekm-identity-resource-app").inputs.secondaryAudiences).toEqual(["https://eu.smartkey.io"]);
+    expect(resource(p, "oci-ekm-identity-resource-app").inputs.audience).toBe("https://10.0.1.77/");
+    expect(resource(p, "oci-ekm-identity-client-app").inputs.allowedScopes).toEqual([{ fqs: "https://10.0.1.77/oci_ekms" }]);
+    expect(resource(p, "oci-ekm-ekm-private-endpoint").inputs.externalKeyManagerIp).toBe("10.0.1.77");
+
+    const vault = resource(p, "oci-ekm-ekm-vault");
+    expect((vault.inputs.externalKeyManagerMetadata as Record<string, unknown>).externalVaultEndpointUrl).toBe(`https://10.0.1.77/oci/ekm/v1/vaults/${ACCOUNT_ID}`);
+    expect(vault.protect).toBe(false);
+    const keys = ofType(p, T.key);
+    expect(keys.map((k) => [k.name, k.inputs.externalKeyReference, k.inputs.displayName, k.protect])).toEqual([
+      ["oci-ekm-ekm-key-payments-key", { externalKeyId: "payments-key" }, "payments-key", false],
+      ["oci-ekm-ekm-key-archive-key", { externalKeyId: "archive-key" }, "archive-key", false],
+    ]);
+    expect(p.outputs.keyNames).toEqual(["payments-key", "archive-key"]);
+    expect(p.outputs.keyReferenceIds).toEqual(["oci-ekm-ekm-key-payments-key_id", "oci-ekm-ekm-key-archive-key_id"]);
+    expect(p.outputs.vaultUrl).toBe(`https://10.0.1.77/oci/ekm/v1/vaults/${ACCOUNT_ID}`);
+    expect(p.outputs.gatewayTokenValidation).toBe("remoteJwks");
+    // Token validation adds no resource and no wait.
+    expect(planLongestChain(p.resources).depth).toBe(9);
+  });
+});
+
+describe("gateway token validation with static keys, your own certificate, an existing VCN", () => {
+  it("wires every option and keeps your private key secret", async () => {
+    const p = await plan({
+      gatewayTokenValidation: "staticKeys",
+      gatewayStaticKeys: [JWK],
+      certificatePem: CERT,
+      certChainPem: CHAIN,
+      privateKeyPem: KEY,
+      existingVcnId: "ocid1.vcn.oc1.iad.aaaaaaaaexistingvcn",
+    });
+    const auth = (resource(p, "oci-ekm-gateway-deployment").inputs.specification as { requestPolicies: { authentication: unknown } }).requestPolicies
+      .authentication;
+    expect(auth).toEqual({
+      type: "TOKEN_AUTHENTICATION",
+      tokenHeader: "Authorization",
+      tokenAuthScheme: "Bearer",
+      isAnonymousAccessAllowed: false,
+      validationPolicy: {
+        type: "STATIC_KEYS",
+        keys: [{ format: "JSON_WEB_KEY", ...JWK, alg: "RS256", use: "sig" }],
+        additionalValidationPolicy: { issuers: ["https://identity.oraclecloud.com/"], audiences: ["https://10.0.1.10/"] },
+      },
+    });
+
+    expect(ofType(p, T.tlsKey)).toEqual([]);
+    expect(ofType(p, T.tlsCert)).toEqual([]);
+    expect(resource(p, "oci-ekm-certificate-oci").inputs.certificateConfig).toEqual({
+      configType: "IMPORTED",
+      certificatePem: CERT,
+      certChainPem: CHAIN,
+      privateKeyPem: PLAN_SECRET,
+    });
+    expect(resource(p, "oci-ekm-ekm-private-endpoint").inputs.caBundle).toBe(CERT);
+    expect(JSON.stringify(planToJson(p))).not.toContain("USER-PRIVATE-KEY-MATERIAL");
+
+    expect(ofType(p, T.vcn)).toEqual([]);
+    for (const r of [...ofType(p, T.nat), ...ofType(p, T.routeTable), ...ofType(p, T.securityList), ...ofType(p, T.subnet)]) {
+      expect(r.inputs.vcnId, r.name).toBe("ocid1.vcn.oc1.iad.aaaaaaaaexistingvcn");
+    }
+    // An existing VCN may have no DNS label, so the subnet gets none.
+    expect(resource(p, "oci-ekm-network-subnet").inputs.dnsLabel).toBeUndefined();
+    expect(p.outputs.vcnId).toBe("ocid1.vcn.oc1.iad.aaaaaaaaexistingvcn");
+  });
+});
+
+describe("an existing subnet, gateway and certificate", () => {
+  it("creates only the deployment, identity and EKM resources", async () => {
+    const p = await plan(
+      {
+        existingSubnetId: "ocid1.subnet.oc1.iad.aaaaaaaaexistingsubnet",
+        existingGatewayId: "ocid1.apigateway.oc1.iad.aaaaaaaaexistinggw",
+        certificatePem: CERT,
+      },
+      { gatewayPrivateIp: "10.0.1.99" },
+    );
+    expect(p.resources.filter((r) => r.custom).map((r) => r.type).sort()).toEqual(
+      [T.deployment, T.setting, T.app, T.app, T.privateEndpoint, T.vault, T.key].sort(),
+    );
+    expect(resource(p, "oci-ekm-gateway-deployment").inputs.gatewayId).toBe("ocid1.apigateway.oc1.iad.aaaaaaaaexistinggw");
+    // The IP comes from reading the existing gateway.
+    expect(resource(p, "oci-ekm-identity-resource-app").inputs.audience).toBe("https://10.0.1.99/");
+    expect(resource(p, "oci-ekm-ekm-private-endpoint").inputs).toMatchObject({
+      subnetId: "ocid1.subnet.oc1.iad.aaaaaaaaexistingsubnet",
+      externalKeyManagerIp: "10.0.1.99",
+      caBundle: CERT,
+    });
+    expect(p.outputs.subnetId).toBe("ocid1.subnet.oc1.iad.aaaaaaaaexistingsubnet");
+    expect(p.outputs.gatewayId).toBe("ocid1.apigateway.oc1.iad.aaaaaaaaexistinggw");
+    expect(p.outputs.certificatePem).toBe(CERT);
+    expect(planLongestChain(p.resources).depth).toBe(4); // resource app → client app → vault → key
+    expect("vcnId" in p.outputs).toBe(false);
+    expect("certificateId" in p.outputs).toBe(false);
+  });
+});
+
+describe("an existing route table (DRG to an on-premises DSM) and an existing OCI certificate", () => {
+  it("creates no NAT, no route table and imports nothing", async () => {
+    const p = await plan({
+      existingRouteTableId: "ocid1.routetable.oc1.iad.aaaaaaaadrgroutes",
+      existingCertificateId: "ocid1.certificate.oc1.iad.aaaaaaaacert",
+      certificatePem: CERT,
+      dsmEgressCidr: "192.168.10.0/24",
+      dsmUrl: "https://dsm.corp.example:8443",
+    });
+    expect(ofType(p, T.nat)).toEqual([]);
+    expect(ofType(p, T.routeTable)).toEqual([]);
+    expect(ofType(p, T.certificate)).toEqual([]);
+    expect(resource(p, "oci-ekm-network-subnet").inputs.routeTableId).toBe("ocid1.routetable.oc1.iad.aaaaaaaadrgroutes");
+    expect((resource(p, "oci-ekm-network-https").inputs.egressSecurityRules as { destination: string }[])[1].destination).toBe("192.168.10.0/24");
+    expect(resource(p, "oci-ekm-gateway-gateway").inputs.certificateId).toBe("ocid1.certificate.oc1.iad.aaaaaaaacert");
+    expect(resource(p, "oci-ekm-ekm-private-endpoint").inputs.caBundle).toBe(CERT);
+    const route = (resource(p, "oci-ekm-gateway-deployment").inputs.specification as { routes: { backend: { url: string } }[] }).routes[0];
+    expect(route.backend.url).toBe("https://dsm.corp.example:8443/${request.path[path]}");
+  });
+});
+
+describe("components refuse bad arguments before creating anything", () => {
+  const base = { compartmentId: COMPARTMENT, gatewayHostname: "gw.example.com", identityDomainUrl: DOMAIN_URL, dsm: { accountId: ACCOUNT_ID } };
+
+  it("EkmTopology", () => {
+    expect(() => new EkmTopology("t", { ...base, dsm: { accountId: ACCOUNT_ID, keys: [] } })).toThrow(/dsm\.keys must list at least one key/);
+    expect(() => new EkmTopology("t", { ...base, dsm: { accountId: ACCOUNT_ID, keys: [{ name: "a" }, { name: "a" }] } })).toThrow(
+      /dsm\.keys\[1\]\.name "a" appears twice/,
+    );
+    expect(() => new EkmTopology("t", { ...base, vaultUrlHost: "dsm" })).toThrow(/vaultUrlHost is "dsm"/);
+    expect(() => new EkmTopology("t", { ...base, dsmUrl: "http://amer.smartkey.io" })).toThrow(/dsmUrl: DSM URL: .* must use https/);
+    expect(() => new EkmTopology("t", { ...base, identityDomainUrl: "idcs" })).toThrow(/identityDomainUrl: .*not a URL/);
+    expect(() => new EkmTopology("t", { ...base, gateway: { existingGatewayId: "ocid1.apigateway.oc1..x" } })).toThrow(
+      /certificate\.certificatePem is required with gateway\.existingGatewayId/,
+    );
+  });
+
+  it("EkmGateway", () => {
+    expect(() => new EkmGateway("g", { compartmentId: COMPARTMENT })).toThrow(/subnetId is required unless existingGatewayId is set; certificateId is required/);
+    expect(gatewayTokenValidationProblems({ keySource: "STATIC_KEYS", issuers: [] })).toEqual(["tokenValidation.staticKeys needs at least one key with STATIC_KEYS"]);
+    expect(gatewayTokenValidationProblems({ keySource: "JWT", issuers: [], jwksUri: "https://x/" })).toEqual([
+      'tokenValidation.keySource is "JWT"; expected "REMOTE_JWKS" or "STATIC_KEYS"',
+    ]);
+    expect(gatewayTokenValidationProblems({ issuers: [] })).toEqual(["tokenValidation.jwksUri is required with REMOTE_JWKS"]);
+    expect(gatewayTokenValidationProblems({ issuers: [], jwksUri: "https://x/", maxCacheDurationInHours: 25 })).toEqual([
+      "tokenValidation.maxCacheDurationInHours is 25; expected a whole number from 1 to 24",
+    ]);
+    expect(gatewayTokenValidationProblems({ keySource: "STATIC_KEYS", issuers: [], staticKeys: [{ ...JWK, n: "" }] })).toEqual([
+      "tokenValidation.staticKeys[0].n is required",
+    ]);
+  });
+
+  it("EkmCertificate and EkmVault", () => {
+    expect(() => new EkmCertificate("c", { compartmentId: COMPARTMENT, gatewayHostname: "gw.example.com", certificatePem: CERT })).toThrow(
+      /certificatePem and privateKeyPem go together/,
+    );
+    expect(() => new EkmCertificate("c", { compartmentId: COMPARTMENT, gatewayHostname: "gw.example.com", existingCertificateId: "ocid1.certificate.oc1..x" })).toThrow(
+      /existingCertificateId needs certificatePem/,
+    );
+    expect(() => new EkmCertificate("c", { compartmentId: COMPARTMENT, gatewayHostname: "gw.example.com", validityDays: 0.5 })).toThrow(/validityDays must be a whole number/);
+    const vaultArgs = {
+      compartmentId: COMPARTMENT,
+      subnetId: "s",
+      gatewayPrivateIp: "10.0.1.10",
+      caBundle: CERT,
+      dsmAccountId: ACCOUNT_ID,
+      identityDomainUrl: DOMAIN_URL,
+      clientId: "c",
+      clientSecret: "s",
+    };
+    expect(() => new EkmVault("v", { ...vaultArgs, vaultUrlHost: "ip" })).toThrow(/vaultUrlHost is "ip"/);
+    expect(() => new EkmVault("v", { ...vaultArgs, keys: [{ name: "k", externalKeyId: "k" }, { name: "k", externalKeyId: "k" }] })).toThrow(/"k" appears twice/);
+  });
+});
