@@ -1,1 +1,11 @@
-export {};
+// The verify library: token checks, JWKS adapter, DSM checks, EKM probe and the orchestrator behind
+// `npm run verify`.
+export * from "./checks";
+export * from "./http";
+export * from "./oidc";
+export * from "./token";
+export * from "./jwks-adapter";
+export * from "./dsm-checks";
+export * from "./ekm-probe";
+export * from "./run";
+export * from "./options";

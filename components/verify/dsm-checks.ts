@@ -1,0 +1,323 @@
+// What DSM itself must hold for OCI Vault's calls to succeed (seed 000, sections 9.4, 9.5, 10):
+// a signed-JWT app named after the client ID, trusting the domain's issuer and JWKS, with ENCRYPT and
+// DECRYPT on the key's group; each key present under its name, enabled, Active, AES-256.
+import { DsmClient, isDsmNotFound, resolveDsmCredentials, type DsmApiSobject } from "../dsm/client";
+import { ekmCheck, ekmCheckFailed, ekmCheckSkipped, type EkmCheckResult } from "./checks";
+import { sameEkmUrl } from "./http";
+
+/** A DSM app as `GET /sys/v1/apps/{id}?group_permissions=true` reads back (the fields checked). */
+export interface EkmDsmApp {
+  app_id: string;
+  name: string;
+  enabled?: boolean;
+  auth_type?: string;
+  credential?: {
+    signedjwt?: {
+      valid_issuers?: string[];
+      signing_keys?: { kind?: string; url?: string; keys?: Record<string, string> };
+    };
+    [kind: string]: unknown;
+  };
+  /** Group ID → permissions. */
+  groups: Record<string, string[]>;
+}
+
+/** A DSM security object (the fields checked). */
+export interface EkmDsmKey {
+  kid: string;
+  name: string;
+  group_id: string;
+  obj_type: string;
+  key_size?: number;
+  key_ops?: string[];
+  enabled?: boolean;
+  state?: string;
+}
+
+/**
+ * Read access to DSM for the checks, so they do not depend on how the session is made.
+ * {@link dsmReaderFromClient} builds one from the project's `DsmClient`.
+ */
+export interface EkmDsmReader {
+  /** The app with this exact name, with group permissions; undefined when there is none. */
+  findAppByName(name: string): Promise<EkmDsmApp | undefined>;
+  /** The security object with this exact name; undefined when there is none. */
+  findKeyByName(name: string): Promise<EkmDsmKey | undefined>;
+  /** The security object with this kid; undefined when there is none. */
+  getKey(kid: string): Promise<EkmDsmKey | undefined>;
+  /** Security objects of a group. */
+  listKeysInGroup(groupId: string): Promise<EkmDsmKey[]>;
+}
+
+/** What the DSM checks compare against. */
+export interface EkmDsmExpectations {
+  /** The OCI client app's client ID = the DSM app's name. */
+  clientId: string;
+  /** The token's `iss` (or, without a token, the issuers expected). */
+  issuers: string[];
+  /** The domain's JWKS URI from its discovery document; undefined skips the JWKS URL check. */
+  jwksUri?: string;
+  /** DSM security object names (the key references' external key IDs). */
+  keyNames: string[];
+  /** DSM kids of the same keys, same order (stack output `dsmKeyIds`), to recognise a renamed key. Default: none. */
+  keyIds?: string[];
+}
+
+const ROTATED = / \(rotated at [0-9TZ]+\)( #\d+)?$/;
+
+function list(values: string[]): string {
+  return values.length === 0 ? "(none)" : values.map((v) => JSON.stringify(v)).join(", ");
+}
+
+/** The app checks, in order: dsm-app, dsm-app-enabled, dsm-app-auth, dsm-app-issuer, dsm-app-jwks-url. */
+function appChecks(app: EkmDsmApp | undefined, expect: EkmDsmExpectations): EkmCheckResult[] {
+  const name = expect.clientId;
+  if (!app) {
+    const why = "no DSM app named after the client ID";
+    return [
+      ekmCheckFailed(
+        "dsm-app",
+        `a DSM app named ${JSON.stringify(name)} (the client app's Client ID)`,
+        "no app with that name",
+        `create the DSM app with the client app's Client ID ${name} as its name (Apps → ADD APP, authentication method JSON Web Token)`,
+      ),
+      ekmCheckSkipped("dsm-app-enabled", "the app is enabled", why),
+      ekmCheckSkipped("dsm-app-auth", "authentication method JSON Web Token", why),
+      ekmCheckSkipped("dsm-app-issuer", `valid issuers include ${list(expect.issuers)}`, why),
+      ekmCheckSkipped("dsm-app-jwks-url", "fetched signing keys from the domain's JWKS URI", why),
+    ];
+  }
+  const results: EkmCheckResult[] = [
+    ekmCheck(true, "dsm-app", `a DSM app named ${JSON.stringify(name)}`, `app ${app.app_id}`, ""),
+    ekmCheck(
+      app.enabled !== false,
+      "dsm-app-enabled",
+      "the app is enabled",
+      app.enabled === false ? "disabled" : "enabled",
+      `enable the DSM app ${name}`,
+    ),
+  ];
+  const jwt = app.credential?.signedjwt;
+  const authFound = jwt ? "JSON Web Token (signedjwt)" : `auth_type ${app.auth_type ?? "unknown"}`;
+  results.push(
+    ekmCheck(
+      jwt !== undefined,
+      "dsm-app-auth",
+      "authentication method JSON Web Token (credential signedjwt)",
+      authFound,
+      `set the DSM app ${name}'s authentication method to JSON Web Token, with valid issuer and fetched signing keys from the domain's JWKS URI`,
+    ),
+  );
+  if (!jwt) {
+    results.push(ekmCheckSkipped("dsm-app-issuer", `valid issuers include ${list(expect.issuers)}`, "the app is not a JSON Web Token app"));
+    results.push(ekmCheckSkipped("dsm-app-jwks-url", "fetched signing keys from the domain's JWKS URI", "the app is not a JSON Web Token app"));
+    return results;
+  }
+  const valid = jwt.valid_issuers ?? [];
+  const missing = expect.issuers.filter((i) => !valid.includes(i));
+  results.push(
+    ekmCheck(
+      missing.length === 0,
+      "dsm-app-issuer",
+      `valid issuers include ${list(expect.issuers)}`,
+      `valid issuers ${list(valid)}`,
+      `set the DSM app ${name}'s valid issuer to ${list(missing)} (the identity domain's issuer)`,
+    ),
+  );
+  const keys = jwt.signing_keys;
+  if (expect.jwksUri === undefined) {
+    results.push(ekmCheckSkipped("dsm-app-jwks-url", "fetched signing keys from the domain's JWKS URI", "the domain's JWKS URI is unknown (discovery failed)"));
+  } else {
+    const found =
+      keys?.kind === "fetched" ? `fetched from ${keys.url ?? "(no URL)"}` : keys?.kind === "stored" ? "stored keys" : "no signing keys";
+    results.push(
+      ekmCheck(
+        keys?.kind === "fetched" && typeof keys.url === "string" && sameEkmUrl(keys.url, expect.jwksUri),
+        "dsm-app-jwks-url",
+        `fetched signing keys from ${expect.jwksUri}`,
+        found,
+        `set the DSM app ${name}'s signing keys to FETCHED SIGNING KEY with key URL ${expect.jwksUri} (jwks_uri of the domain's discovery document)`,
+      ),
+    );
+  }
+  return results;
+}
+
+async function findRenamed(reader: EkmDsmReader, app: EkmDsmApp | undefined, expect: EkmDsmExpectations, index: number): Promise<EkmDsmKey[]> {
+  const kid = expect.keyIds?.[index];
+  if (kid) {
+    const byId = await reader.getKey(kid);
+    return byId && byId.name !== expect.keyNames[index] ? [byId] : [];
+  }
+  if (!app) return [];
+  // Without the kid, a candidate is an object of the app's groups that no expected name covers.
+  const candidates: EkmDsmKey[] = [];
+  for (const groupId of Object.keys(app.groups)) {
+    for (const key of await reader.listKeysInGroup(groupId)) {
+      if (expect.keyNames.includes(key.name) || ROTATED.test(key.name)) continue;
+      if (key.obj_type === "AES") candidates.push(key);
+    }
+  }
+  return candidates;
+}
+
+/** The per-key checks, in order: dsm-key-exists (or dsm-key-renamed), -enabled, -state, -shape, -ops, dsm-app-permissions. */
+async function keyChecks(reader: EkmDsmReader, app: EkmDsmApp | undefined, expect: EkmDsmExpectations, index: number): Promise<EkmCheckResult[]> {
+  const name = expect.keyNames[index];
+  const key = await reader.findKeyByName(name);
+  const later = ["dsm-key-enabled", "dsm-key-state", "dsm-key-shape", "dsm-key-ops", "dsm-app-permissions"];
+  if (!key) {
+    const renamed = await findRenamed(reader, app, expect, index);
+    const skipped = later.map((n) => ekmCheckSkipped(n, "", `no security object named ${JSON.stringify(name)}`, name));
+    if (renamed.length > 0) {
+      const names = renamed.map((k) => k.name);
+      return [
+        ekmCheckFailed(
+          "dsm-key-renamed",
+          `a security object named ${JSON.stringify(name)} (OCI's key reference finds the key by name)`,
+          `no object named ${JSON.stringify(name)}; ${expect.keyIds?.[index] ? `the key ${expect.keyIds[index]} is now named` : "the app's groups hold"} ${list(names)}`,
+          `rename the security object ${list(names)} back to "${name}" in DSM: the key reference's external key ID is the name, and renaming breaks every encrypt and decrypt`,
+          name,
+        ),
+        ...skipped,
+      ];
+    }
+    return [
+      ekmCheckFailed(
+        "dsm-key-exists",
+        `a security object named ${JSON.stringify(name)}`,
+        "no security object with that name",
+        `create an AES-256 security object named "${name}" with ENCRYPT and DECRYPT in the DSM app's group (or run pulumi up)`,
+        name,
+      ),
+      ...skipped,
+    ];
+  }
+  const ops = key.key_ops ?? [];
+  const missingOps = ["ENCRYPT", "DECRYPT"].filter((op) => !ops.includes(op));
+  const results: EkmCheckResult[] = [
+    ekmCheck(true, "dsm-key-exists", `a security object named ${JSON.stringify(name)}`, `kid ${key.kid}`, "", name),
+    ekmCheck(key.enabled !== false, "dsm-key-enabled", "enabled", key.enabled === false ? "disabled" : "enabled", `enable the security object "${name}" in DSM`, name),
+    ekmCheck(
+      key.state === undefined || key.state === "Active",
+      "dsm-key-state",
+      "state Active",
+      `state ${key.state ?? "unknown"}`,
+      `the security object "${name}" is ${key.state}: OCI can only use an Active key; rotate it or create a new Active key under this name`,
+      name,
+    ),
+    ekmCheck(
+      key.obj_type === "AES" && key.key_size === 256,
+      "dsm-key-shape",
+      "AES 256",
+      `${key.obj_type} ${key.key_size ?? "?"}`,
+      `OCI External Key Management accepts only AES-256: create "${name}" as an AES key of 256 bits (key size cannot be changed in place)`,
+      name,
+    ),
+    ekmCheck(
+      missingOps.length === 0,
+      "dsm-key-ops",
+      "key_ops include ENCRYPT and DECRYPT",
+      `key_ops ${list(ops)}`,
+      `allow ${missingOps.join(" and ")} in the security object "${name}"'s key operations`,
+      name,
+    ),
+  ];
+  if (!app) {
+    results.push(ekmCheckSkipped("dsm-app-permissions", "ENCRYPT and DECRYPT on the key's group", "no DSM app named after the client ID", name));
+  } else {
+    const perms = app.groups[key.group_id];
+    const missingPerms = ["ENCRYPT", "DECRYPT"].filter((p) => !(perms ?? []).includes(p));
+    results.push(
+      ekmCheck(
+        missingPerms.length === 0,
+        "dsm-app-permissions",
+        `the app has ENCRYPT and DECRYPT on the key's group ${key.group_id}`,
+        perms === undefined ? "the app is not in the key's group" : `permissions ${list(perms)}`,
+        perms === undefined
+          ? `add the DSM app ${expect.clientId} to the group of "${name}" with ENCRYPT and DECRYPT`
+          : `give the DSM app ${expect.clientId} ${missingPerms.join(" and ")} on the group of "${name}"`,
+        name,
+      ),
+    );
+  }
+  return results;
+}
+
+/** Runs the DSM checks: the app checks, then the key checks for each key name. */
+export async function runDsmChecks(reader: EkmDsmReader, expect: EkmDsmExpectations): Promise<EkmCheckResult[]> {
+  const app = await reader.findAppByName(expect.clientId);
+  const results = appChecks(app, expect);
+  for (let i = 0; i < expect.keyNames.length; i++) results.push(...(await keyChecks(reader, app, expect, i)));
+  return results;
+}
+
+/** An {@link EkmDsmReader} over the project's DSM client (one session per process, retries). */
+export function dsmReaderFromClient(client: DsmClient): EkmDsmReader {
+  const asKey = (s: DsmApiSobject): EkmDsmKey => ({
+    kid: s.kid,
+    name: s.name,
+    group_id: s.group_id,
+    obj_type: s.obj_type,
+    key_size: s.key_size,
+    key_ops: s.key_ops,
+    enabled: s.enabled,
+    state: s.state,
+  });
+  return {
+    async findAppByName(name) {
+      const app = await client.findAppByName(name);
+      if (!app) return undefined;
+      // Read with group_permissions=true: a plain uuid list would mean "member, permissions unknown".
+      const groups = Array.isArray(app.groups) ? Object.fromEntries(app.groups.map((g) => [g, [] as string[]])) : app.groups;
+      return {
+        app_id: app.app_id,
+        name: app.name,
+        enabled: app.enabled,
+        auth_type: app.auth_type,
+        credential: app.credential,
+        groups,
+      };
+    },
+    async findKeyByName(name) {
+      const key = await client.findSobjectByName(name);
+      return key ? asKey(key) : undefined;
+    },
+    async getKey(kid) {
+      try {
+        return asKey(await client.getSobject(kid));
+      } catch (err) {
+        if (isDsmNotFound(err)) return undefined;
+        throw err;
+      }
+    },
+    async listKeysInGroup(groupId) {
+      return (await client.listSobjects({ groupId })).map(asKey);
+    },
+  };
+}
+
+/** DSM access for verify, or why there is none. `secrets` are the credential values to keep out of the report. */
+export interface EkmDsmAccess {
+  reader?: EkmDsmReader;
+  unavailableReason?: string;
+  secrets: string[];
+}
+
+/**
+ * DSM access from the DSM_* environment (DSM_ENDPOINT, then DSM_API_KEY or DSM_USERNAME +
+ * DSM_PASSWORD + DSM_ACCT_ID, DSM_CA_BUNDLE). Without DSM_ENDPOINT the DSM URL is used. No
+ * credential at all is not an error: the DSM checks are then skipped with the reason.
+ */
+export function ekmDsmAccessFromEnv(env: Record<string, string | undefined>, dsmUrl?: string): EkmDsmAccess {
+  const has = (name: string): boolean => (env[name] ?? "").trim() !== "";
+  if (!has("DSM_API_KEY") && !has("DSM_USERNAME") && !has("DSM_PASSWORD")) {
+    return {
+      unavailableReason: "no DSM credentials (set DSM_API_KEY, or DSM_USERNAME, DSM_PASSWORD and DSM_ACCT_ID; DSM_ENDPOINT defaults to the DSM URL)",
+      secrets: [],
+    };
+  }
+  const secrets = [env.DSM_API_KEY, env.DSM_PASSWORD].filter((s): s is string => typeof s === "string" && s !== "");
+  const credentials = resolveDsmCredentials(has("DSM_ENDPOINT") || !dsmUrl ? {} : { endpoint: dsmUrl }, env);
+  return { reader: dsmReaderFromClient(new DsmClient(credentials, { maxElapsedMs: 20_000 })), secrets };
+}

@@ -1,0 +1,113 @@
+// The last link: call the external vault URL the way OCI Vault does (GetKeyMetadata with the
+// Identity Domain token), through the private endpoint / gateway when this machine can reach it.
+import { randomUUID } from "node:crypto";
+import { ekmCheckFailed, ekmCheckPassed, ekmCheckSkipped, type EkmCheckResult } from "./checks";
+import { EkmNetworkError, ekmHttpRequest, type EkmHttpOptions } from "./http";
+
+/** A GetKeyMetadata call. */
+export interface EkmKeyMetadataProbe extends EkmHttpOptions {
+  /** The external vault URL, e.g. `https://10.0.1.20/oci/ekm/v1/vaults/<dsm account id>`. */
+  vaultUrl: string;
+  /** The DSM security object name (the key reference's external key ID). */
+  keyName: string;
+  /** The access token; sent only in the Authorization header. */
+  token: string;
+}
+
+/** Network errors that mean "not reachable from here" rather than "broken". */
+const UNREACHABLE = new Set(["ECONNREFUSED", "ECONNABORTED", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET"]);
+
+/** The metadata URL of a key under a vault URL. */
+export function ekmKeyMetadataUrl(vaultUrl: string, keyName: string): string {
+  return `${vaultUrl.replace(/\/+$/, "")}/keys/${encodeURIComponent(keyName)}/metadata`;
+}
+
+function oracleError(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { code?: unknown; message?: unknown };
+    const parts = [parsed.code, parsed.message].filter((p) => p !== undefined && p !== null).map(String);
+    if (parts.length > 0) return parts.join(": ");
+  } catch {
+    // not JSON: show the text
+  }
+  return body.length > 200 ? body.slice(0, 200) + "…" : body;
+}
+
+/**
+ * `GET <vault URL>/keys/<key name>/metadata` with `Authorization: Bearer <token>` and an
+ * `opc-request-id`. Passes on 200 naming the key; an unreachable URL (typical outside the VCN) is
+ * skipped, a TLS failure or an error status fails with what DSM or the gateway answered.
+ */
+export async function probeEkmKeyMetadata(probe: EkmKeyMetadataProbe): Promise<EkmCheckResult> {
+  const name = "ekm-key-metadata";
+  const url = ekmKeyMetadataUrl(probe.vaultUrl, probe.keyName);
+  const expected = `GET ${url} answers 200 with the key's metadata`;
+  let res;
+  try {
+    res = await ekmHttpRequest("vault URL", "GET", url, {
+      caBundle: probe.caBundle,
+      tlsServerName: probe.tlsServerName,
+      timeoutMs: probe.timeoutMs ?? 5_000,
+      headers: { authorization: `Bearer ${probe.token}`, "opc-request-id": randomUUID(), accept: "application/json" },
+    });
+  } catch (err) {
+    if (!(err instanceof EkmNetworkError)) throw err;
+    if (UNREACHABLE.has(err.code)) {
+      return ekmCheckSkipped(
+        name,
+        expected,
+        `the vault URL is not reachable from this machine (${err.code}); run verify from a host in the VCN to probe it`,
+        probe.keyName,
+      );
+    }
+    const altName = /ALTNAME|Hostname\/IP does not match/i.test(`${err.code} ${err.message}`);
+    return ekmCheckFailed(
+      name,
+      expected,
+      err.message,
+      !altName
+        ? "the gateway's certificate is not trusted: pass it with --ca-bundle (stack output certificatePem)"
+        : probe.tlsServerName === undefined
+          ? "the gateway certificate does not name the host called: pass --tls-server-name with the gateway hostname in the certificate (stack output gatewayHostname)"
+          : `the server at the vault URL presents a certificate that does not name ${probe.tlsServerName}: check that the vault URL reaches the gateway and that the gateway uses the certificate of stack output certificatePem`,
+      probe.keyName,
+    );
+  }
+  const detail = oracleError(res.body);
+  if (res.status === 200) {
+    let meta: { keyId?: unknown; state?: unknown; keyShape?: { algorithm?: unknown; length?: unknown } };
+    try {
+      meta = JSON.parse(res.body) as typeof meta;
+    } catch {
+      return ekmCheckFailed(name, expected, `200 but not JSON: ${detail}`, "the vault URL must point at DSM's EKM API (…/oci/ekm/v1/vaults/<DSM account ID>)", probe.keyName);
+    }
+    const found = `200 keyId ${String(meta.keyId)}, state ${String(meta.state)}, ${String(meta.keyShape?.algorithm)} ${String(meta.keyShape?.length)}`;
+    // OCI Vault can only use an enabled AES-256 key (length in bits; 32 would be bytes).
+    const usable = meta.state === undefined || meta.state === "ENABLED" || meta.state === "ACTIVE";
+    const shapeOk =
+      meta.keyShape === undefined ||
+      (meta.keyShape.algorithm === "AES" && (meta.keyShape.length === 256 || meta.keyShape.length === 32 || meta.keyShape.length === undefined));
+    if (!usable || !shapeOk) {
+      return ekmCheckFailed(
+        name,
+        `${expected}, state ENABLED, AES 256`,
+        found,
+        `DSM serves the key but OCI cannot use it: the security object "${probe.keyName}" must be enabled, Active and AES-256 (see the dsm-key checks)`,
+        probe.keyName,
+      );
+    }
+    return ekmCheckPassed(name, expected, found, probe.keyName);
+  }
+  const fixes: Record<number, string> = {
+    401: "DSM (or the gateway) refused the token: fix the failed token and DSM app checks above",
+    403: "DSM refused the operation: the JWT app needs ENCRYPT and DECRYPT on the key's group and the key must be enabled and Active",
+    404: `no key named "${probe.keyName}" under this vault URL: check the DSM account ID in the vault URL and the key's name in DSM`,
+  };
+  return ekmCheckFailed(
+    name,
+    expected,
+    `${res.status} ${detail}`,
+    fixes[res.status] ?? "the gateway or DSM failed: check the gateway deployment's route /{path*} to https://<DSM host>/${request.path[path]}",
+    probe.keyName,
+  );
+}

@@ -1,0 +1,132 @@
+// URL rules and the one HTTP(S) client of the verify library. TLS verification is always on: a
+// private CA (the gateway's self-signed certificate) is trusted by adding it, never by turning checks off.
+import * as http from "node:http";
+import * as https from "node:https";
+import { isIP } from "node:net";
+import { checkServerIdentity, rootCertificates, type PeerCertificate } from "node:tls";
+import axios, { type AxiosRequestConfig } from "axios";
+
+/** True for hosts that never leave the machine: 127.0.0.0/8, `localhost` and `::1`. */
+export function isEkmLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "localhost" || host === "::1") return true;
+  return isIP(host) === 4 && host.startsWith("127.");
+}
+
+/**
+ * Parses a URL the verifier will call or compare. It must be `https://`, except on a loopback host
+ * (the emulators) where `http://` is accepted too. The error names the field and says what is expected.
+ */
+export function parseEkmVerifyUrl(field: string, value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${field}: "${value}" is not a URL (expected https://host/…)`);
+  }
+  if (url.protocol === "https:") return url;
+  if (url.protocol === "http:" && isEkmLoopbackHost(url.hostname)) return url;
+  if (url.protocol === "http:") {
+    throw new Error(`${field}: "${value}" uses http://; only https:// is accepted (http:// only on loopback hosts such as 127.0.0.1)`);
+  }
+  throw new Error(`${field}: "${value}" must be an https:// URL`);
+}
+
+/**
+ * Resolves a URL found in a discovery document: an absolute URL is kept (Okta, Azure AD), a path
+ * (`/oauth2/v1/token`) is resolved against the domain URL, as for an Identity Domain.
+ */
+export function resolveOidcUrl(domainUrl: string, value: string): string {
+  return new URL(value, domainUrl.endsWith("/") ? domainUrl : domainUrl + "/").toString();
+}
+
+/** URLs that differ only by a default port, case of scheme/host or a trailing slash compare equal. */
+export function sameEkmUrl(a: string, b: string): boolean {
+  const norm = (u: string): string => {
+    try {
+      return new URL(u).toString().replace(/\/+$/, "");
+    } catch {
+      return u.replace(/\/+$/, "");
+    }
+  };
+  return norm(a) === norm(b);
+}
+
+/** How a request reaches a server and what it trusts. */
+export interface EkmHttpOptions {
+  /** Extra CA certificates (PEM) trusted in addition to the system roots. Default: system roots only. */
+  caBundle?: string;
+  /**
+   * Check the server certificate against this name instead of the URL's host, e.g. the gateway's
+   * FQDN when calling it by private IP. Default: the URL's host.
+   */
+  tlsServerName?: string;
+  /** Abort after this many milliseconds. Default: 10000. */
+  timeoutMs?: number;
+}
+
+/** What a server answered. */
+export interface EkmHttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A request that got no HTTP answer (DNS, connection, TLS or timeout), with the system's error code. */
+export class EkmNetworkError extends Error {
+  constructor(
+    readonly url: string,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "EkmNetworkError";
+  }
+}
+
+/** One HTTP request under the URL rules of {@link parseEkmVerifyUrl}; any status is returned, not thrown. */
+export async function ekmHttpRequest(
+  field: string,
+  method: "GET" | "POST",
+  url: string,
+  init: { headers?: Record<string, string>; body?: string } & EkmHttpOptions = {},
+): Promise<EkmHttpResponse> {
+  const target = parseEkmVerifyUrl(field, url);
+  const serverName = init.tlsServerName;
+  const httpsAgent = new https.Agent({
+    ca: init.caBundle ? [...rootCertificates, init.caBundle] : undefined,
+    ...(serverName
+      ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(serverName, cert) }
+      : {}),
+  });
+  const httpAgent = new http.Agent();
+  const config: AxiosRequestConfig<string> = {
+    method,
+    url: target.toString(),
+    headers: init.headers,
+    data: init.body,
+    timeout: init.timeoutMs ?? 10_000,
+    responseType: "text",
+    transformResponse: (data: unknown) => data,
+    validateStatus: () => true,
+    maxRedirects: 0,
+    httpsAgent,
+    httpAgent,
+    // A proxy would never reach a loopback emulator; elsewhere the environment's proxy settings apply.
+    ...(isEkmLoopbackHost(target.hostname) ? { proxy: false as const } : {}),
+  };
+  try {
+    const res = await axios.request<string>(config);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined && v !== null) headers[k.toLowerCase()] = String(v);
+    return { status: res.status, headers, body: typeof res.data === "string" ? res.data : String(res.data ?? "") };
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? "ERROR";
+    const cause = (err as { cause?: { message?: string } }).cause?.message;
+    const message = (err as Error).message || cause || code;
+    throw new EkmNetworkError(target.toString(), code, `${method} ${target.toString()} failed: ${message}`);
+  } finally {
+    httpsAgent.destroy();
+    httpAgent.destroy();
+  }
+}

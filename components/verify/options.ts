@@ -1,0 +1,207 @@
+// Where verify's input comes from: the stack outputs (`pulumi stack output --json --show-secrets`)
+// and the command line of `npm run verify`. The script only prints; parsing lives here to be tested.
+import type { EkmVerificationOptions } from "./run";
+
+/** The stack outputs verify reads (names fixed by the team contract). */
+export interface EkmStackOutputs {
+  identityDomainUrl?: string;
+  clientId?: string;
+  clientSecret?: string;
+  scope?: string;
+  issuer?: string;
+  dsmUrl?: string;
+  gatewayBaseUrl?: string;
+  gatewayHostname?: string;
+  vaultUrl?: string;
+  keyNames?: string[];
+  dsmKeyIds?: string[];
+  certificatePem?: string;
+}
+
+const SECRET_PLACEHOLDER = "[secret]";
+
+function str(outputs: Record<string, unknown>, key: keyof EkmStackOutputs, problems: string[]): string | undefined {
+  const value = outputs[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") {
+    problems.push(`${key}: expected a string, got ${JSON.stringify(value)}`);
+    return undefined;
+  }
+  if (value === SECRET_PLACEHOLDER) {
+    problems.push(`${key}: the outputs hold "[secret]": run pulumi stack output --json --show-secrets`);
+    return undefined;
+  }
+  return value;
+}
+
+function strList(outputs: Record<string, unknown>, key: keyof EkmStackOutputs, problems: string[]): string[] | undefined {
+  const value = outputs[key];
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
+    problems.push(`${key}: expected a list of strings, got ${JSON.stringify(value)}`);
+    return undefined;
+  }
+  return value as string[];
+}
+
+/**
+ * Maps the JSON of `pulumi stack output --json --show-secrets` to verification options. Throws an
+ * error with one line per unusable output; missing outputs are left for the command line to supply.
+ */
+export function ekmVerificationOptionsFromOutputs(json: unknown): Partial<EkmVerificationOptions> {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new Error("stack outputs: expected the JSON object printed by `pulumi stack output --json --show-secrets`");
+  }
+  const o = json as Record<string, unknown>;
+  const problems: string[] = [];
+  const issuer = str(o, "issuer", problems);
+  const options: Partial<EkmVerificationOptions> = {
+    domainUrl: str(o, "identityDomainUrl", problems),
+    clientId: str(o, "clientId", problems),
+    clientSecret: str(o, "clientSecret", problems),
+    scope: str(o, "scope", problems),
+    issuers: issuer ? [issuer] : undefined,
+    dsmUrl: str(o, "dsmUrl", problems),
+    gatewayBaseUrl: str(o, "gatewayBaseUrl", problems),
+    vaultUrl: str(o, "vaultUrl", problems),
+    keyNames: strList(o, "keyNames", problems),
+    keyIds: strList(o, "dsmKeyIds", problems),
+    // The gateway's certificate is self-signed: trusting it is what lets the vault URL be probed.
+    caBundle: str(o, "certificatePem", problems),
+    tlsServerName: str(o, "gatewayHostname", problems),
+  };
+  if (problems.length > 0) throw new Error(`stack outputs:\n  ${problems.join("\n  ")}`);
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<EkmVerificationOptions>;
+}
+
+/** What `npm run verify -- …` asked for. */
+export interface EkmVerifyCommand {
+  /** Print the usage and exit. */
+  help: boolean;
+  /** Print the report as JSON. */
+  json: boolean;
+  /** Options so far (DSM access is added by the caller from the DSM_* environment). */
+  options: Partial<EkmVerificationOptions>;
+}
+
+/** Usage text of `npm run verify`. */
+export const EKM_VERIFY_USAGE = `Usage: npm run verify -- [options]
+
+Walks the chain OCI Vault uses (Identity Domain token → DSM token checks → DSM app and keys →
+vault URL) and prints one line per check. Exit status 0 only when every check that ran passed.
+
+  --outputs FILE          JSON of \`pulumi stack output --json --show-secrets\` (flags below override it)
+  --domain-url URL        Identity Domain URL (or any OIDC issuer base URL)
+  --client-id ID          client app's client ID (= DSM app name)
+  --client-secret SECRET  client app's secret (or set EKM_CLIENT_SECRET)
+  --scope FQS             fully qualified scope, e.g. https://10.0.1.10/oci_ekms
+  --issuer ISS            issuer DSM accepts (repeatable; default https://identity.oraclecloud.com/)
+  --dsm-url URL           DSM URL that must be a token audience, e.g. https://amer.smartkey.io
+  --gateway-url URL       gateway base URL that must be a token audience, e.g. https://10.0.1.10/
+  --vault-url URL         external vault URL, probed with GetKeyMetadata when reachable
+  --key-name NAME         DSM security object name (repeatable)
+  --key-id KID            DSM kid of the key of the same position (repeatable; recognises a renamed key)
+  --ca-bundle FILE        PEM certificates to trust in addition to the system roots
+  --tls-server-name NAME  name the vault URL's certificate must carry (the gateway hostname)
+  --json                  print the report as JSON
+  --help                  this text
+
+DSM checks run when DSM credentials are set: DSM_ENDPOINT (default: the DSM URL) and DSM_API_KEY,
+or DSM_USERNAME, DSM_PASSWORD and DSM_ACCT_ID. Every URL must be https:// (http:// only on loopback).
+Secrets and tokens are never printed.`;
+
+const VALUE_FLAGS = new Set([
+  "--outputs",
+  "--domain-url",
+  "--client-id",
+  "--client-secret",
+  "--scope",
+  "--issuer",
+  "--dsm-url",
+  "--gateway-url",
+  "--vault-url",
+  "--key-name",
+  "--key-id",
+  "--ca-bundle",
+  "--tls-server-name",
+]);
+
+/**
+ * Parses `npm run verify` arguments (`--flag value` or `--flag=value`). `readFile` reads `--outputs`
+ * and `--ca-bundle` files; `env` supplies EKM_CLIENT_SECRET. Command-line values override the outputs
+ * file; a repeated flag replaces the outputs' list. Throws on an unknown flag or a missing value.
+ */
+export function parseEkmVerifyArgs(
+  argv: string[],
+  readFile: (path: string) => string,
+  env: Record<string, string | undefined> = {},
+): EkmVerifyCommand {
+  const values = new Map<string, string[]>();
+  let json = false;
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--") continue;
+    if (arg === "--json") {
+      json = true;
+      continue;
+    }
+    if (arg === "--help" || arg === "-h") {
+      help = true;
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    if (!VALUE_FLAGS.has(flag)) throw new Error(`unknown option ${flag} (see --help)`);
+    let value: string | undefined;
+    if (eq > 0) value = arg.slice(eq + 1);
+    else {
+      value = argv[i + 1];
+      i++;
+    }
+    if (value === undefined || (eq < 0 && value.startsWith("--"))) throw new Error(`${flag}: a value is required`);
+    values.set(flag, [...(values.get(flag) ?? []), value]);
+  }
+  const one = (flag: string): string | undefined => {
+    const v = values.get(flag);
+    if (v && v.length > 1) throw new Error(`${flag}: given ${v.length} times, expected once`);
+    return v?.[0];
+  };
+  const many = (flag: string): string[] | undefined => values.get(flag);
+
+  let options: Partial<EkmVerificationOptions> = {};
+  const outputsFile = one("--outputs");
+  if (outputsFile !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFile(outputsFile));
+    } catch (err) {
+      throw new Error(`--outputs ${outputsFile}: ${(err as Error).message}`);
+    }
+    options = ekmVerificationOptionsFromOutputs(parsed);
+  }
+  const caFile = one("--ca-bundle");
+  const set: Partial<EkmVerificationOptions> = {
+    domainUrl: one("--domain-url"),
+    clientId: one("--client-id"),
+    clientSecret: one("--client-secret") ?? (options.clientSecret === undefined ? env.EKM_CLIENT_SECRET : undefined),
+    scope: one("--scope"),
+    issuers: many("--issuer"),
+    dsmUrl: one("--dsm-url"),
+    gatewayBaseUrl: one("--gateway-url"),
+    vaultUrl: one("--vault-url"),
+    keyNames: many("--key-name"),
+    keyIds: many("--key-id"),
+    tlsServerName: one("--tls-server-name"),
+  };
+  if (caFile !== undefined) {
+    try {
+      set.caBundle = readFile(caFile);
+    } catch (err) {
+      throw new Error(`--ca-bundle ${caFile}: ${(err as Error).message}`);
+    }
+    if (!set.caBundle.includes("-----BEGIN CERTIFICATE-----")) throw new Error(`--ca-bundle ${caFile}: no PEM certificate in the file`);
+  }
+  for (const [k, v] of Object.entries(set)) if (v !== undefined) (options as Record<string, unknown>)[k] = v;
+  return { help, json, options };
+}

@@ -1,0 +1,332 @@
+// The whole walk of seed 000 section 11, in chain order: the Identity Domain (discovery, signing
+// keys, token), DSM's token checks, DSM's app and keys, then the vault URL as OCI Vault calls it.
+import { decodeJwt, type JSONWebKeySet } from "jose";
+import { ekmCheckFailed, ekmCheckPassed, ekmCheckSkipped, type EkmCheckResult } from "./checks";
+import { runDsmChecks, type EkmDsmReader } from "./dsm-checks";
+import { probeEkmKeyMetadata } from "./ekm-probe";
+import { EkmNetworkError, parseEkmVerifyUrl, type EkmHttpOptions } from "./http";
+import {
+  EkmHttpStatusError,
+  OAuthTokenError,
+  fetchOidcJwks,
+  fetchOidcDiscovery,
+  requestClientCredentialsToken,
+  type OidcDiscovery,
+} from "./oidc";
+import { EKM_SCOPE, EKM_TOKEN_CHECK_NAMES, IDENTITY_DOMAIN_ISSUER, verifyEkmToken } from "./token";
+
+/** What to verify: the values a deployed stack outputs (see {@link ekmVerificationOptionsFromOutputs}). */
+export interface EkmVerificationOptions {
+  /** Identity Domain URL (`https://idcs-<id>.identity.oraclecloud.com`), or any OIDC issuer base URL. */
+  domainUrl: string;
+  /** The client app's client ID (= the DSM app's name). */
+  clientId: string;
+  /** The client app's secret. Never printed. */
+  clientSecret: string;
+  /** The fully qualified scope the client requests, e.g. `https://10.0.1.10/oci_ekms`. */
+  scope: string;
+  /** Issuers DSM's JWT app should accept. Default: [`https://identity.oraclecloud.com/`]. */
+  issuers?: string[];
+  /** The DSM URL, which must be a token audience. */
+  dsmUrl: string;
+  /** The gateway base URL `https://<private IP>/`, which must be a token audience. Default: not checked. */
+  gatewayBaseUrl?: string;
+  /** The external vault URL, probed with GetKeyMetadata when reachable. Default: not probed. */
+  vaultUrl?: string;
+  /** DSM security object names. Default: none (no key checks). */
+  keyNames?: string[];
+  /** DSM kids of the keys (stack output `dsmKeyIds`), to recognise a renamed key. Default: none. */
+  keyIds?: string[];
+  /** Scope value the token must carry. Default: `oci_ekms`. */
+  requiredScope?: string;
+  /** Extra CA certificates (PEM) trusted for every call (e.g. the gateway certificate). Default: system roots. */
+  caBundle?: string;
+  /** Name the vault URL's certificate must carry when the URL uses an IP (stack output `gatewayHostname`). Default: the URL host. */
+  tlsServerName?: string;
+  /** Read access to DSM; without it the DSM checks are skipped. Default: none. */
+  dsm?: EkmDsmReader;
+  /** Why there is no DSM access, shown on the skipped DSM checks. Default: "no DSM credentials". */
+  dsmUnavailableReason?: string;
+  /** Clock skew allowed on `exp`/`nbf`, seconds. Default: 60. */
+  clockSkewSeconds?: number;
+  /** Per-request timeout, milliseconds. Default: 10000 (5000 for the vault probe). */
+  timeoutMs?: number;
+  /** Values never to show in the report besides the client secret and the token (e.g. DSM credentials). */
+  secrets?: string[];
+}
+
+/** The verification report. */
+export interface EkmVerificationReport {
+  /** True when no check failed. */
+  ok: boolean;
+  passed: number;
+  failed: number;
+  skipped: number;
+  /** Checks in chain order. */
+  checks: EkmCheckResult[];
+}
+
+/** Bad verification input, one line per field; raised before any request is made. */
+export class EkmVerificationInputError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid verify options:\n  ${problems.join("\n  ")}`);
+    this.name = "EkmVerificationInputError";
+  }
+}
+
+/** Validates options (required fields, URL rules) and throws {@link EkmVerificationInputError} listing every problem. */
+export function validateEkmVerificationOptions(options: EkmVerificationOptions): void {
+  const problems: string[] = [];
+  const required: [string, string | undefined][] = [
+    ["domainUrl (--domain-url)", options.domainUrl],
+    ["clientId (--client-id)", options.clientId],
+    ["clientSecret (--client-secret)", options.clientSecret],
+    ["scope (--scope)", options.scope],
+    ["dsmUrl (--dsm-url)", options.dsmUrl],
+  ];
+  for (const [field, value] of required) if (typeof value !== "string" || value === "") problems.push(`${field}: required`);
+  const urls: [string, string | undefined][] = [
+    ["domainUrl (--domain-url)", options.domainUrl],
+    ["dsmUrl (--dsm-url)", options.dsmUrl],
+    ["gatewayBaseUrl (--gateway-url)", options.gatewayBaseUrl],
+    ["vaultUrl (--vault-url)", options.vaultUrl],
+  ];
+  for (const [field, value] of urls) {
+    if (typeof value !== "string" || value === "") continue;
+    try {
+      parseEkmVerifyUrl(field, value);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  for (const issuer of options.issuers ?? []) if (issuer === "") problems.push("issuers (--issuer): empty issuer");
+  for (const name of options.keyNames ?? []) if (name === "") problems.push("keyNames (--key-name): empty key name");
+  if (options.keyIds && options.keyNames && options.keyIds.length > 0 && options.keyIds.length !== options.keyNames.length) {
+    problems.push(`keyIds: ${options.keyIds.length} IDs for ${options.keyNames.length} key names (they pair up in order)`);
+  }
+  if (problems.length > 0) throw new EkmVerificationInputError(problems);
+}
+
+function describeFailure(err: unknown): string {
+  if (err instanceof EkmHttpStatusError) return `${err.status} ${err.body}`.trim();
+  return (err as Error).message ?? String(err);
+}
+
+/** Replaces every occurrence of a secret in the report's text by `[redacted]`. */
+function redact(checks: EkmCheckResult[], secrets: string[]): EkmCheckResult[] {
+  const hide = secrets.filter((s) => s.length >= 4);
+  const clean = (text: string): string => hide.reduce((t, s) => t.split(s).join("[redacted]"), text);
+  return checks.map((c) => {
+    const out: EkmCheckResult = { ...c, expected: clean(c.expected), found: clean(c.found) };
+    if (c.fix !== undefined) out.fix = clean(c.fix);
+    if (c.why !== undefined) out.why = clean(c.why);
+    if (c.subject !== undefined) out.subject = clean(c.subject);
+    return out;
+  });
+}
+
+function tokenRequestFix(err: OAuthTokenError, options: EkmVerificationOptions): string {
+  switch (err.error) {
+    case "invalid_client":
+      return `the identity domain refused the client ID/secret: use the client app's Client ID and Client Secret from its OAuth configuration (stack outputs clientId and clientSecret), and activate the client app`;
+    case "invalid_scope":
+      return `the client app must be allowed the fully qualified scope ${options.scope} (the resource app's primary audience followed by ${options.requiredScope ?? EKM_SCOPE}), and the resource app must be active and define the scope ${options.requiredScope ?? EKM_SCOPE}`;
+    case "unauthorized_client":
+    case "unsupported_grant_type":
+      return "enable the Client credentials grant type on the client app (allowedGrants client_credentials)";
+    default:
+      return "check the domain URL and the client app's OAuth configuration";
+  }
+}
+
+/**
+ * Walks the chain and returns every check in order; a check whose input is missing (an earlier link
+ * failed, no DSM credentials, vault unreachable) is skipped with the reason. Throws
+ * {@link EkmVerificationInputError} on bad options, before any request. Secrets and the token never
+ * appear in the report.
+ */
+export async function runEkmVerification(options: EkmVerificationOptions): Promise<EkmVerificationReport> {
+  validateEkmVerificationOptions(options);
+  const http: EkmHttpOptions = { caBundle: options.caBundle, timeoutMs: options.timeoutMs };
+  const issuers = options.issuers && options.issuers.length > 0 ? options.issuers : [IDENTITY_DOMAIN_ISSUER];
+  const keyNames = options.keyNames ?? [];
+  const checks: EkmCheckResult[] = [];
+  const secrets = [options.clientSecret, ...(options.secrets ?? [])];
+
+  // 1. Discovery document.
+  let discovery: OidcDiscovery | undefined;
+  try {
+    discovery = await fetchOidcDiscovery(options.domainUrl, http);
+    checks.push(
+      ekmCheckPassed(
+        "discovery",
+        "the domain's discovery document with issuer, token_endpoint and jwks_uri",
+        `issuer ${discovery.issuer}, token_endpoint ${discovery.tokenEndpoint}, jwks_uri ${discovery.jwksUri}`,
+      ),
+    );
+  } catch (err) {
+    checks.push(
+      ekmCheckFailed(
+        "discovery",
+        `GET ${options.domainUrl.replace(/\/+$/, "")}/.well-known/openid-configuration answers the discovery document`,
+        describeFailure(err),
+        "check the domain URL (stack output identityDomainUrl): the identity domain's URL, https://idcs-<id>.identity.oraclecloud.com",
+      ),
+    );
+  }
+
+  // 2. Signing keys, as DSM fetches them: without credentials.
+  let jwks: JSONWebKeySet | undefined;
+  if (!discovery) {
+    checks.push(ekmCheckSkipped("jwks", "the domain's signing keys readable without credentials", "no discovery document"));
+  } else {
+    try {
+      jwks = await fetchOidcJwks(discovery.jwksUri, http);
+      checks.push(
+        ekmCheckPassed(
+          "jwks",
+          `${discovery.jwksUri} readable without credentials`,
+          `${jwks.keys.length} key(s): ${jwks.keys.map((k) => k.kid ?? "(no kid)").join(", ")}`,
+        ),
+      );
+    } catch (err) {
+      const denied = err instanceof EkmHttpStatusError && (err.status === 401 || err.status === 403);
+      checks.push(
+        ekmCheckFailed(
+          "jwks",
+          `${discovery.jwksUri} readable without credentials (DSM fetches it)`,
+          describeFailure(err),
+          denied
+            ? "enable 'Configure client access' under Access signing certificate in the domain settings (the identity component's DomainsSetting signingCertPublicAccess)"
+            : "the JWKS URI of the discovery document must answer the signing keys: check the domain URL",
+        ),
+      );
+    }
+  }
+
+  // 3. Token, as OCI Vault obtains it.
+  let token: string | undefined;
+  if (!discovery) {
+    checks.push(ekmCheckSkipped("token", "a client-credentials token", "no discovery document (token endpoint unknown)"));
+  } else {
+    try {
+      const issued = await requestClientCredentialsToken(
+        { tokenEndpoint: discovery.tokenEndpoint, clientId: options.clientId, clientSecret: options.clientSecret, scope: options.scope },
+        http,
+      );
+      token = issued.accessToken;
+      secrets.push(token);
+      checks.push(
+        ekmCheckPassed("token", `a token for client ${options.clientId} and scope ${options.scope}`, `${issued.tokenType} token, expires in ${issued.expiresIn ?? "?"} s`),
+      );
+    } catch (err) {
+      checks.push(
+        ekmCheckFailed(
+          "token",
+          `a token for client ${options.clientId} and scope ${options.scope}`,
+          describeFailure(err),
+          err instanceof OAuthTokenError ? tokenRequestFix(err, options) : "check the domain URL and that this machine can reach it",
+        ),
+      );
+    }
+  }
+
+  // 4. The token, as DSM checks it.
+  if (token === undefined) {
+    for (const name of EKM_TOKEN_CHECK_NAMES) checks.push(ekmCheckSkipped(name, "", "no token"));
+  } else {
+    checks.push(
+      ...(await verifyEkmToken(token, {
+        jwks,
+        jwksUri: discovery?.jwksUri,
+        issuers,
+        dsmUrl: options.dsmUrl,
+        gatewayBaseUrl: options.gatewayBaseUrl,
+        requiredScope: options.requiredScope,
+        clockSkewSeconds: options.clockSkewSeconds,
+      })),
+    );
+  }
+
+  // 5. DSM's app and keys.
+  if (!options.dsm) {
+    const why = options.dsmUnavailableReason ?? "no DSM credentials (set DSM_ENDPOINT and DSM_API_KEY, or DSM_USERNAME, DSM_PASSWORD and DSM_ACCT_ID)";
+    checks.push(ekmCheckSkipped("dsm-app", "the DSM app and keys", why));
+  } else {
+    let tokenIssuer: string | undefined;
+    if (token !== undefined) {
+      try {
+        const iss = decodeJwt(token).iss;
+        tokenIssuer = typeof iss === "string" ? iss : undefined;
+      } catch {
+        tokenIssuer = undefined;
+      }
+    }
+    try {
+      checks.push(
+        ...(await runDsmChecks(options.dsm, {
+          clientId: options.clientId,
+          issuers: tokenIssuer ? [tokenIssuer] : issuers,
+          jwksUri: discovery?.jwksUri,
+          keyNames,
+          keyIds: options.keyIds,
+        })),
+      );
+    } catch (err) {
+      checks.push(
+        ekmCheckFailed(
+          "dsm-access",
+          "DSM answers with the given credentials",
+          describeFailure(err),
+          "check DSM_ENDPOINT and the DSM credentials (an administrative app's API key is recommended)",
+        ),
+      );
+    }
+  }
+
+  // 6. The vault URL, as OCI Vault calls it.
+  for (const keyName of keyNames) {
+    if (!options.vaultUrl) {
+      checks.push(ekmCheckSkipped("ekm-key-metadata", "GetKeyMetadata answers 200", "no vault URL given (--vault-url)", keyName));
+    } else if (token === undefined) {
+      checks.push(ekmCheckSkipped("ekm-key-metadata", "GetKeyMetadata answers 200", "no token", keyName));
+    } else {
+      try {
+        checks.push(
+          await probeEkmKeyMetadata({
+            vaultUrl: options.vaultUrl,
+            keyName,
+            token,
+            caBundle: options.caBundle,
+            tlsServerName: options.tlsServerName,
+            timeoutMs: options.timeoutMs === undefined ? undefined : Math.min(options.timeoutMs, 5_000),
+          }),
+        );
+      } catch (err) {
+        if (!(err instanceof EkmNetworkError)) throw err;
+        checks.push(ekmCheckFailed("ekm-key-metadata", "GetKeyMetadata answers 200", err.message, "check the vault URL", keyName));
+      }
+    }
+  }
+
+  const clean = redact(checks, secrets);
+  const count = (s: EkmCheckResult["status"]): number => clean.filter((c) => c.status === s).length;
+  return { ok: count("failed") === 0, passed: count("passed"), failed: count("failed"), skipped: count("skipped"), checks: clean };
+}
+
+/** One line per check (✓ passed, ✗ failed with expected/found/fix, - skipped with why), then a summary line. */
+export function renderEkmVerificationReport(report: EkmVerificationReport): string {
+  const lines: string[] = [];
+  for (const c of report.checks) {
+    const label = c.subject ? `${c.name} [${c.subject}]` : c.name;
+    if (c.status === "passed") lines.push(`✓ ${label}: ${c.found}`);
+    else if (c.status === "skipped") lines.push(`- ${label}: skipped, ${c.why ?? ""}`);
+    else {
+      lines.push(`✗ ${label}: expected ${c.expected}; found ${c.found}`);
+      if (c.fix) lines.push(`    fix: ${c.fix}`);
+    }
+  }
+  lines.push("");
+  lines.push(`${report.ok ? "OK" : "FAILED"}: ${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped`);
+  return lines.join("\n");
+}

@@ -1,0 +1,171 @@
+import { describe, expect, it } from "vitest";
+import { ekmDsmAccessFromEnv, ekmVerificationOptionsFromOutputs, oidcDiscoveryUrl, parseEkmVerifyArgs, parseEkmVerifyUrl, resolveOidcUrl } from "../components/verify";
+
+// The shape of `pulumi stack output --json --show-secrets` for this stack (names from the team contract).
+const OUTPUTS = {
+  gatewayPrivateIp: "10.0.1.10",
+  gatewayBaseUrl: "https://10.0.1.10/",
+  gatewayHostname: "ekm-gw.example.com",
+  clientId: "5b0e1f2a3c4d4e5f8a9b0c1d2e3f4a5b",
+  clientSecret: "idcscs-5f1c7a9e-secret",
+  identityDomainUrl: "https://idcs-0123456789abcdef.identity.oraclecloud.com",
+  issuer: "https://identity.oraclecloud.com/",
+  jwksUri: "https://idcs-0123456789abcdef.identity.oraclecloud.com/admin/v1/SigningCert/jwk",
+  tokenUrl: "https://idcs-0123456789abcdef.identity.oraclecloud.com/oauth2/v1/token",
+  scope: "https://10.0.1.10/oci_ekms",
+  audience: "https://10.0.1.10/",
+  dsmUrl: "https://amer.smartkey.io",
+  dsmAccountId: "5f1c7a9e-2b3d-4e5f-8a9b-0c1d2e3f4a5b",
+  vaultId: "ocid1.vault.oc1..x",
+  vaultUrl: "https://10.0.1.20/oci/ekm/v1/vaults/5f1c7a9e-2b3d-4e5f-8a9b-0c1d2e3f4a5b",
+  keyNames: ["oci-ekm-key"],
+  dsmKeyIds: ["9d0c5d0e-1111-4222-8333-444455556666"],
+  certificatePem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+};
+
+describe("ekmVerificationOptionsFromOutputs", () => {
+  it("maps the stack outputs to verification options, trusting the gateway certificate", () => {
+    expect(ekmVerificationOptionsFromOutputs(OUTPUTS)).toEqual({
+      domainUrl: OUTPUTS.identityDomainUrl,
+      clientId: OUTPUTS.clientId,
+      clientSecret: OUTPUTS.clientSecret,
+      scope: "https://10.0.1.10/oci_ekms",
+      issuers: ["https://identity.oraclecloud.com/"],
+      dsmUrl: "https://amer.smartkey.io",
+      gatewayBaseUrl: "https://10.0.1.10/",
+      vaultUrl: OUTPUTS.vaultUrl,
+      keyNames: ["oci-ekm-key"],
+      keyIds: OUTPUTS.dsmKeyIds,
+      caBundle: OUTPUTS.certificatePem,
+      tlsServerName: "ekm-gw.example.com",
+    });
+  });
+
+  it("says to use --show-secrets when the secret is masked, and names wrongly typed outputs", () => {
+    expect(() => ekmVerificationOptionsFromOutputs({ ...OUTPUTS, clientSecret: "[secret]", keyNames: "k" })).toThrow(
+      'stack outputs:\n  clientSecret: the outputs hold "[secret]": run pulumi stack output --json --show-secrets\n  keyNames: expected a list of strings, got "k"',
+    );
+    expect(() => ekmVerificationOptionsFromOutputs([])).toThrow("stack outputs: expected the JSON object");
+  });
+});
+
+describe("parseEkmVerifyArgs", () => {
+  const files: Record<string, string> = {
+    "outputs.json": JSON.stringify(OUTPUTS),
+    "ca.pem": "-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n",
+    "bad.pem": "hello",
+  };
+  const read = (path: string): string => {
+    if (!(path in files)) throw new Error(`ENOENT: no such file ${path}`);
+    return files[path];
+  };
+
+  it("reads explicit flags, repeatable ones as lists, both --flag value and --flag=value", () => {
+    const cmd = parseEkmVerifyArgs(
+      [
+        "--domain-url", "https://dev-1.okta.com/oauth2/default",
+        "--client-id=abc",
+        "--client-secret", "s3cr3t",
+        "--scope", "api://ekm/oci_ekms",
+        "--issuer", "https://dev-1.okta.com/oauth2/default",
+        "--issuer", "https://identity.oraclecloud.com/",
+        "--dsm-url", "https://eu.smartkey.io",
+        "--gateway-url", "https://10.0.1.10/",
+        "--vault-url", "https://10.0.1.20/oci/ekm/v1/vaults/a",
+        "--key-name", "k1", "--key-name", "k2",
+        "--ca-bundle", "ca.pem",
+        "--tls-server-name", "gw.example",
+        "--json",
+      ],
+      read,
+    );
+    expect(cmd).toEqual({
+      help: false,
+      json: true,
+      options: {
+        domainUrl: "https://dev-1.okta.com/oauth2/default",
+        clientId: "abc",
+        clientSecret: "s3cr3t",
+        scope: "api://ekm/oci_ekms",
+        issuers: ["https://dev-1.okta.com/oauth2/default", "https://identity.oraclecloud.com/"],
+        dsmUrl: "https://eu.smartkey.io",
+        gatewayBaseUrl: "https://10.0.1.10/",
+        vaultUrl: "https://10.0.1.20/oci/ekm/v1/vaults/a",
+        keyNames: ["k1", "k2"],
+        caBundle: files["ca.pem"],
+        tlsServerName: "gw.example",
+      },
+    });
+  });
+
+  it("lets flags override the outputs file and replace its lists", () => {
+    const cmd = parseEkmVerifyArgs(["--", "--outputs", "outputs.json", "--key-name", "other", "--key-id", "kid-2", "--vault-url", "https://gw/"], read);
+    expect(cmd.options).toMatchObject({ clientId: OUTPUTS.clientId, keyNames: ["other"], keyIds: ["kid-2"], vaultUrl: "https://gw/" });
+  });
+
+  it("takes the client secret from EKM_CLIENT_SECRET when neither a flag nor the outputs give it", () => {
+    expect(parseEkmVerifyArgs(["--client-id", "a"], read, { EKM_CLIENT_SECRET: "from-env" }).options.clientSecret).toBe("from-env");
+    expect(parseEkmVerifyArgs(["--outputs", "outputs.json"], read, { EKM_CLIENT_SECRET: "from-env" }).options.clientSecret).toBe(OUTPUTS.clientSecret);
+  });
+
+  it("refuses unknown flags, missing values, repeated single flags and unreadable files, naming the flag", () => {
+    expect(() => parseEkmVerifyArgs(["--domain"], read)).toThrow("unknown option --domain (see --help)");
+    expect(() => parseEkmVerifyArgs(["--scope"], read)).toThrow("--scope: a value is required");
+    expect(() => parseEkmVerifyArgs(["--scope", "--json"], read)).toThrow("--scope: a value is required");
+    expect(() => parseEkmVerifyArgs(["--dsm-url", "a", "--dsm-url", "b"], read)).toThrow("--dsm-url: given 2 times, expected once");
+    expect(() => parseEkmVerifyArgs(["--outputs", "nope.json"], read)).toThrow("--outputs nope.json: ENOENT: no such file nope.json");
+    expect(() => parseEkmVerifyArgs(["--ca-bundle", "bad.pem"], read)).toThrow("--ca-bundle bad.pem: no PEM certificate in the file");
+    expect(parseEkmVerifyArgs(["--help"], read).help).toBe(true);
+  });
+});
+
+describe("URL rules and discovery URLs", () => {
+  it("accepts https everywhere and http only on loopback hosts", () => {
+    expect(parseEkmVerifyUrl("x", "https://idcs-1.identity.oraclecloud.com").host).toBe("idcs-1.identity.oraclecloud.com");
+    for (const ok of ["http://127.0.0.1:8080/", "http://127.4.5.6/", "http://localhost:1/", "http://[::1]:3/"]) {
+      expect(parseEkmVerifyUrl("x", ok).protocol).toBe("http:");
+    }
+    expect(() => parseEkmVerifyUrl("dsmUrl", "http://10.0.0.1/")).toThrow('dsmUrl: "http://10.0.0.1/" uses http://; only https:// is accepted');
+    expect(() => parseEkmVerifyUrl("dsmUrl", "http://127.example.com/")).toThrow("uses http://");
+    expect(() => parseEkmVerifyUrl("dsmUrl", "amer.smartkey.io")).toThrow('dsmUrl: "amer.smartkey.io" is not a URL');
+  });
+
+  it("builds the discovery URL for Identity Domains, Okta authorization servers and Azure AD, or keeps a metadata URI", () => {
+    expect(oidcDiscoveryUrl("https://idcs-1.identity.oraclecloud.com/")).toBe("https://idcs-1.identity.oraclecloud.com/.well-known/openid-configuration");
+    expect(oidcDiscoveryUrl("https://dev-1.okta.com/oauth2/default")).toBe("https://dev-1.okta.com/oauth2/default/.well-known/openid-configuration");
+    expect(oidcDiscoveryUrl("https://login.microsoftonline.com/tid/v2.0")).toBe("https://login.microsoftonline.com/tid/v2.0/.well-known/openid-configuration");
+    expect(oidcDiscoveryUrl("https://dev-1.okta.com/oauth2/default/.well-known/oauth-authorization-server")).toBe(
+      "https://dev-1.okta.com/oauth2/default/.well-known/oauth-authorization-server",
+    );
+  });
+
+  it("resolves relative discovery URLs against the domain and keeps absolute ones", () => {
+    expect(resolveOidcUrl("https://idcs-1.identity.oraclecloud.com", "/admin/v1/SigningCert/jwk")).toBe(
+      "https://idcs-1.identity.oraclecloud.com/admin/v1/SigningCert/jwk",
+    );
+    expect(resolveOidcUrl("https://dev-1.okta.com/oauth2/default/", "https://dev-1.okta.com/oauth2/default/v1/keys")).toBe(
+      "https://dev-1.okta.com/oauth2/default/v1/keys",
+    );
+  });
+});
+
+describe("ekmDsmAccessFromEnv", () => {
+  it("skips DSM with the reason when no credential is set", () => {
+    expect(ekmDsmAccessFromEnv({}, "https://amer.smartkey.io")).toEqual({
+      unavailableReason: "no DSM credentials (set DSM_API_KEY, or DSM_USERNAME, DSM_PASSWORD and DSM_ACCT_ID; DSM_ENDPOINT defaults to the DSM URL)",
+      secrets: [],
+    });
+  });
+
+  it("builds a reader from an API key, listing it as a secret to keep out of the report", () => {
+    const access = ekmDsmAccessFromEnv({ DSM_API_KEY: "YXBwOnNlY3JldA==" }, "https://amer.smartkey.io");
+    expect(access.reader).toBeDefined();
+    expect(access.secrets).toEqual(["YXBwOnNlY3JldA=="]);
+  });
+
+  it("names what is missing in an incomplete user login, without values", () => {
+    expect(() => ekmDsmAccessFromEnv({ DSM_USERNAME: "me@example.com", DSM_PASSWORD: "pw-123456" }, "https://amer.smartkey.io")).toThrow(
+      "DSM user login incomplete: missing DSM_ACCT_ID (dsm:acctId)",
+    );
+  });
+});
