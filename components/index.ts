@@ -14,3 +14,4 @@ export * from "./dsm";
 export * from "./verify";
 export * from "./plan";
 export * from "./emulators";
+export * from "./sandbox";

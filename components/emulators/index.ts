@@ -3,3 +3,4 @@ export * from "./dsm";
 export * from "./identity-domain";
 export * from "./gateway";
 export * from "./tls";
+export * from "./private-endpoint";

@@ -1,0 +1,47 @@
+// The local main job: the whole topology on this machine (see run.ts).
+import { SANDBOX_BREAKS, type SandboxBreak, type SandboxResult } from "./run";
+
+export * from "./run";
+export { OciVaultClient, OciVaultCallError, type OciVaultView, type SandboxNetwork, type EkmCiphertext } from "./oci-vault";
+
+/** Command-line options of `npm run sandbox`. */
+export interface SandboxArgs {
+  keep: boolean;
+  break?: SandboxBreak;
+}
+
+/** Parses `--keep` and `--break <kind>`; an unknown argument is an error naming it. */
+export function parseSandboxArgs(argv: string[]): SandboxArgs | { error: string } {
+  const args: SandboxArgs = { keep: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--keep") args.keep = true;
+    else if (a === "--break" || a.startsWith("--break=")) {
+      const value = a === "--break" ? argv[++i] : a.slice("--break=".length);
+      if (!SANDBOX_BREAKS.includes(value as SandboxBreak)) {
+        return { error: `--break: "${value ?? ""}" is not one of ${SANDBOX_BREAKS.join(", ")}` };
+      }
+      args.break = value as SandboxBreak;
+    } else return { error: `unknown argument "${a}"` };
+  }
+  return args;
+}
+
+/** The closing summary: what was planned, created and served, and what verify found. */
+export function renderSandboxSummary(result: SandboxResult): string {
+  const s = result.summary;
+  const lines = [
+    `Summary: ${result.ok ? "every step passed" : `FAILED at "${result.failedStep?.name}"`}`,
+    `  resources planned      ${s.resourcesPlanned}`,
+    `  DSM objects created    ${s.dsmObjectsCreated}`,
+    `  requests served        Identity Domain ${s.requestsServed.identityDomain}, gateway ${s.requestsServed.gateway}, DSM ${s.requestsServed.dsm}`,
+    `  verify checks passed   ${s.checksPassed} of ${s.checksRun}`,
+  ];
+  if (result.failedStep) lines.push(`  failure                ${result.failedStep.detail}`);
+  for (const check of result.verification?.checks ?? []) {
+    if (check.status !== "failed") continue;
+    lines.push(`  ✗ ${check.name}${check.subject ? ` (${check.subject})` : ""}: expected ${check.expected}, found ${check.found}`);
+    if (check.fix) lines.push(`      fix: ${check.fix}`);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,505 @@
+// The sandbox: the real stack program, run in-process under mocks whose answers come from emulated
+// services, then exercised the way OCI Vault uses it (seed 000 section 11) and checked by `verify`.
+import { randomBytes } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import type { MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
+import { DsmGroupProvider, DsmJwtAppProvider, DsmSecurityObjectProvider } from "../dsm";
+import { DsmClient } from "../dsm/client";
+import { DsmEmulator } from "../emulators/dsm";
+import { ApiGatewayEmulator, type GatewayDeploymentSpec } from "../emulators/gateway";
+import { IdentityDomainEmulator } from "../emulators/identity-domain";
+import { PrivateEndpointEmulator } from "../emulators/private-endpoint";
+import { createTestCertificateAuthority, generateRsaKeyPem, issueServerCertificate, selfSignedCertificatePem } from "../emulators/tls";
+import { planRevealSecrets, runStackInProcess, type PlanMockResult, type PlanResult } from "../plan/engine";
+import { dsmReaderFromClient } from "../verify/dsm-checks";
+import { runEkmVerification, type EkmVerificationReport } from "../verify/run";
+import { OciVaultClient, type EkmCiphertext, type SandboxNetwork } from "./oci-vault";
+
+/** One deliberate misconfiguration the sandbox can inject, each a way seed 000 says EKM breaks. */
+export type SandboxBreak = "audience" | "scope" | "issuer" | "signing-cert" | "key-name";
+
+export const SANDBOX_BREAKS: readonly SandboxBreak[] = ["audience", "scope", "issuer", "signing-cert", "key-name"];
+
+/** Progress of the sandbox, one event as each step starts and ends. */
+export type SandboxEvent =
+  | { kind: "start"; step: string }
+  | { kind: "end"; step: SandboxStepResult };
+
+export interface SandboxStepResult {
+  name: string;
+  status: "passed" | "failed" | "skipped";
+  ms: number;
+  /** What happened, in one line; never a secret or a token. */
+  detail: string;
+}
+
+export interface SandboxOptions {
+  /** The stack program to run (the project's `infra/` program). */
+  program: () => Promise<object | void> | object | void;
+  /** Stack config by full key, on top of what the sandbox sets (emulator URLs, account id). Default: none. */
+  config?: Record<string, unknown>;
+  /** Inject one misconfiguration. Default: none. */
+  break?: SandboxBreak;
+  /** Leave the servers running; the caller ends them with `stop()`. Default: false. */
+  keep?: boolean;
+  /** Progress callback. Default: none. */
+  onEvent?: (event: SandboxEvent) => void;
+}
+
+/** Where the running sandbox is, for `--keep` (the API key is the sandbox's own throw-away credential). */
+export interface SandboxEndpoints {
+  identityDomainUrl: string;
+  dsmUrl: string;
+  gatewayUrl: string;
+  /** The external vault URL as this machine reaches it (through the emulated private endpoint). */
+  localVaultUrl: string;
+  gatewayHostname: string;
+  /** PEM of the sandbox CA (Identity Domain and DSM listeners). */
+  caPem: string;
+  /** PEM of the gateway certificate (the private endpoint's CA bundle). */
+  gatewayCertificatePem: string;
+  dsmApiKey: string;
+  /** Stack outputs with secrets revealed, as `pulumi stack output --json --show-secrets` prints them. */
+  stackOutputs: Record<string, unknown>;
+}
+
+export interface SandboxSummary {
+  resourcesPlanned: number;
+  dsmObjectsCreated: number;
+  requestsServed: { identityDomain: number; gateway: number; dsm: number };
+  checksPassed: number;
+  checksRun: number;
+}
+
+export interface SandboxResult {
+  ok: boolean;
+  steps: SandboxStepResult[];
+  /** The first step that failed. */
+  failedStep?: SandboxStepResult;
+  verification?: EkmVerificationReport;
+  summary: SandboxSummary;
+  endpoints?: SandboxEndpoints;
+  /** Stops every server (a no-op unless `keep` was set). */
+  stop(): Promise<void>;
+}
+
+const T = {
+  privateKey: "tls:index/privateKey:PrivateKey",
+  selfSignedCert: "tls:index/selfSignedCert:SelfSignedCert",
+  domainsSetting: "oci:Identity/domainsSetting:DomainsSetting",
+  domainsApp: "oci:Identity/domainsApp:DomainsApp",
+  gateway: "oci:ApiGateway/gateway:Gateway",
+  deployment: "oci:ApiGateway/deployment:Deployment",
+  certificate: "oci:CertificatesManagement/certificate:Certificate",
+  privateEndpoint: "oci:Kms/ekmsPrivateEndpoint:EkmsPrivateEndpoint",
+  vault: "oci:Kms/vault:Vault",
+  keyReference: "oci:Kms/key:Key",
+  dsmGroup: "pulumi-nodejs:dynamic/dsm:Group",
+  dsmJwtApp: "pulumi-nodejs:dynamic/dsm:JwtApp",
+  dsmSecurityObject: "pulumi-nodejs:dynamic/dsm:SecurityObject",
+} as const;
+
+interface DynamicProviderLike {
+  check?(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ inputs?: Record<string, unknown>; failures?: { property: string; reason: string }[] }>;
+  create(inputs: Record<string, unknown>): Promise<{ id: string; outs?: Record<string, unknown> }>;
+  update?(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ outs?: Record<string, unknown> }>;
+}
+
+const DSM_PROVIDERS: Record<string, DynamicProviderLike> = {
+  [T.dsmGroup]: new DsmGroupProvider(),
+  [T.dsmJwtApp]: new DsmJwtAppProvider(),
+  [T.dsmSecurityObject]: new DsmSecurityObjectProvider(),
+};
+
+/** A resource as the sandbox's mocks saw it: inputs with secrets revealed, and the state it answered. */
+interface Registered {
+  type: string;
+  name: string;
+  id: string;
+  inputs: Record<string, unknown>;
+  state: Record<string, unknown>;
+}
+
+type Props = Record<string, unknown>;
+
+const str = (v: unknown): string => (typeof v === "string" ? v : v === undefined ? "" : JSON.stringify(v));
+const obj = (v: unknown): Props => (typeof v === "object" && v !== null ? (v as Props) : {});
+
+/**
+ * The misconfiguration of each `--break`, applied as a stack transformation so it reaches the
+ * resources exactly as a wrong value in a component would.
+ */
+function breakTransformation(kind: SandboxBreak): pulumi.ResourceTransformation | undefined {
+  const edit = (type: string, change: (props: Props) => Props | undefined): pulumi.ResourceTransformation => (args) => {
+    if (args.type !== type) return undefined;
+    const props = change(args.props as Props);
+    return props ? { props, opts: args.opts } : undefined;
+  };
+  switch (kind) {
+    case "audience":
+      // The DSM URL missing from the resource app's audiences.
+      return edit(T.domainsApp, (p) => (p.isOauthResource ? { ...p, secondaryAudiences: ["https://eu.smartkey.io"] } : undefined));
+    case "scope":
+      // A scope value one letter off, consistently on both apps: a token is issued, without oci_ekms.
+      return edit(T.domainsApp, (p) => {
+        if (p.isOauthResource) return { ...p, scopes: [{ value: "oci_ekm", requiresConsent: false }] };
+        if (p.allowedScopes === undefined) return undefined;
+        const scopes = pulumi
+          .output(p.allowedScopes as pulumi.Input<{ fqs: string }[]>)
+          .apply((list) => list.map((s) => ({ ...s, fqs: s.fqs.replace(/oci_ekms$/, "oci_ekm") })));
+        return { ...p, allowedScopes: scopes };
+      });
+    case "issuer":
+      return edit(T.dsmJwtApp, (p) => ({ ...p, validIssuers: ["https://idcs-wrong.identity.oraclecloud.com/"] }));
+    case "signing-cert":
+      return edit(T.domainsSetting, (p) => ({ ...p, signingCertPublicAccess: false }));
+    case "key-name":
+      // Applied after `up`: someone renames the key in the DSM console (seed 000, 10.2 warning).
+      return undefined;
+  }
+}
+
+class StepRunner {
+  readonly steps: SandboxStepResult[] = [];
+  constructor(private readonly onEvent?: (e: SandboxEvent) => void) {}
+
+  get failed(): SandboxStepResult | undefined {
+    return this.steps.find((s) => s.status === "failed");
+  }
+
+  skip(name: string, why: string): void {
+    const step: SandboxStepResult = { name, status: "skipped", ms: 0, detail: why };
+    this.steps.push(step);
+    this.onEvent?.({ kind: "end", step });
+  }
+
+  /**
+   * Runs a step unless an earlier one failed (or `always`); returns its value, or undefined when it
+   * threw or was skipped. A body may also fail with a value (`failed: true`), as `verify` does.
+   */
+  async run<V>(name: string, body: () => Promise<{ value: V; detail: string; failed?: boolean }>, always = false): Promise<V | undefined> {
+    const earlier = this.failed;
+    if (earlier && !always) {
+      this.skip(name, `after "${earlier.name}" failed`);
+      return undefined;
+    }
+    this.onEvent?.({ kind: "start", step: name });
+    const started = performance.now();
+    let step: SandboxStepResult;
+    let value: V | undefined;
+    try {
+      const out = await body();
+      value = out.value;
+      step = { name, status: out.failed ? "failed" : "passed", ms: performance.now() - started, detail: out.detail };
+    } catch (err) {
+      step = { name, status: "failed", ms: performance.now() - started, detail: err instanceof Error ? err.message : String(err) };
+    }
+    this.steps.push(step);
+    this.onEvent?.({ kind: "end", step });
+    return value;
+  }
+}
+
+const SANDBOX_ENV = ["DSM_ENDPOINT", "DSM_API_KEY", "DSM_CA_BUNDLE", "DSM_USERNAME", "DSM_PASSWORD", "DSM_ACCT_ID"] as const;
+
+/**
+ * Stands the topology up on this machine and uses it: emulated Identity Domain and DSM (HTTPS,
+ * sandbox CA), the real stack program under mocks answered by them (DSM objects created for real
+ * through the providers), an emulated gateway and private endpoint built from what the program
+ * registered, OCI Vault's calls through them, a key rotation, and `verify`.
+ */
+export async function runSandbox(options: SandboxOptions): Promise<SandboxResult> {
+  const runner = new StepRunner(options.onEvent);
+  const ca = createTestCertificateAuthority("oci-ekm sandbox CA");
+  const loopbackCert = () => issueServerCertificate(ca, { commonName: "127.0.0.1", ipAddresses: ["127.0.0.1"], dnsNames: ["localhost"] });
+  const identityTls = loopbackCert();
+  const dsmTls = loopbackCert();
+  const identity = new IdentityDomainEmulator({ tls: { cert: identityTls.certPem, key: identityTls.keyPem } });
+  let dsm: DsmEmulator | undefined;
+  let gateway: ApiGatewayEmulator | undefined;
+  let privateEndpoint: PrivateEndpointEmulator | undefined;
+  const savedEnv = Object.fromEntries(SANDBOX_ENV.map((k) => [k, process.env[k]]));
+  const stopAll = async (): Promise<void> => {
+    await Promise.all([identity.stop(), dsm?.stop(), gateway?.stop(), privateEndpoint?.stop()]);
+    for (const k of SANDBOX_ENV) {
+      if (savedEnv[k] === undefined) delete process.env[k];
+      else process.env[k] = savedEnv[k];
+    }
+  };
+
+  const registered: Registered[] = [];
+  const byType = (type: string) => registered.filter((r) => r.type === type);
+  const byId = (type: string, id: unknown) => registered.find((r) => r.type === type && r.id === id);
+  let plan: PlanResult | undefined;
+  let dsmApiKey = "";
+  let dsmObjectsCreated = 0;
+
+  try {
+    // 1. The services the topology talks to.
+    await runner.run("start the emulated Identity Domain and DSM", async () => {
+      await identity.start();
+      // DSM's public URL is its loopback URL here, so the token audience, the gateway backend and
+      // the JWT app all name the same DSM.
+      const dsmProbe = new DsmEmulator({ tls: { cert: dsmTls.certPem, key: dsmTls.keyPem }, trustedCa: ca.certPem });
+      await dsmProbe.start();
+      dsm = dsmProbe;
+      dsmApiKey = dsm.createApiKey({ role: "admin", name: "sandbox-automation" });
+      process.env.DSM_ENDPOINT = dsm.url;
+      process.env.DSM_API_KEY = dsmApiKey;
+      process.env.DSM_CA_BUNDLE = ca.certPem;
+      for (const k of ["DSM_USERNAME", "DSM_PASSWORD", "DSM_ACCT_ID"]) delete process.env[k];
+      return { value: undefined, detail: `Identity Domain ${identity.url}, DSM ${dsm.url} (account ${dsm.accountId})` };
+    });
+
+    // 2. `pulumi up` of the real program, every resource answered by the emulators.
+    plan = await runner.run("pulumi up (in-process, mocks answered by the emulators)", async () => {
+      const d = dsm!;
+      const answer = async (args: MockResourceArgs, defaults: PlanMockResult): Promise<PlanMockResult | undefined> => {
+        const inputs = planRevealSecrets(args.inputs) as Props;
+        let result: PlanMockResult | undefined;
+        switch (args.type) {
+          case T.privateKey: {
+            const key = generateRsaKeyPem(Number(inputs.rsaBits ?? 2048));
+            result = { id: defaults.id, state: { ...defaults.state, privateKeyPem: key.privateKeyPem, publicKeyPem: key.publicKeyPem } };
+            break;
+          }
+          case T.selfSignedCert: {
+            const subject = obj(inputs.subject);
+            const certPem = selfSignedCertificatePem(str(inputs.privateKeyPem), {
+              commonName: str(subject.commonName) || str((inputs.dnsNames as string[] | undefined)?.[0]),
+              dnsNames: inputs.dnsNames as string[] | undefined,
+              ipAddresses: inputs.ipAddresses as string[] | undefined,
+              validityHours: Number(inputs.validityPeriodHours ?? 24),
+            });
+            result = { id: defaults.id, state: { ...defaults.state, certPem } };
+            break;
+          }
+          case T.domainsSetting:
+            identity.setSigningCertPublicAccess(inputs.signingCertPublicAccess === true);
+            break;
+          case T.domainsApp: {
+            const creds = identity.registerApp(inputs as Parameters<IdentityDomainEmulator["registerApp"]>[0] & Props);
+            result = { id: defaults.id, state: { ...defaults.state, name: creds.clientId, clientSecret: creds.clientSecret } };
+            break;
+          }
+          case T.dsmGroup:
+          case T.dsmJwtApp:
+          case T.dsmSecurityObject: {
+            const provider = DSM_PROVIDERS[args.type];
+            const { __provider: _serialized, ...props } = inputs;
+            const checked = provider.check ? await provider.check({}, props) : { inputs: props };
+            if (checked.failures && checked.failures.length > 0) {
+              throw new Error(`${args.type} ${args.name}: ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+            }
+            const created = await provider.create(checked.inputs ?? props);
+            dsmObjectsCreated++;
+            result = { id: created.id, state: { ...props, ...created.outs } };
+            break;
+          }
+        }
+        registered.push({ type: args.type, name: args.name, id: result?.id ?? defaults.id ?? "", inputs, state: planRevealSecrets((result ?? defaults).state) as Props });
+        return result;
+      };
+      const transformation = options.break ? breakTransformation(options.break) : undefined;
+      const result = await runStackInProcess({
+        program: async () => {
+          if (transformation) pulumi.runtime.registerStackTransformation(transformation);
+          return options.program();
+        },
+        config: {
+          "oci-ekm:compartmentId": "ocid1.compartment.oc1..aaaaaaaasandboxsandboxsandboxsandboxsandboxsandbox",
+          "oci-ekm:identityDomainUrl": identity.url,
+          "oci-ekm:dsmUrl": d.url,
+          "oci-ekm:dsmAccountId": d.accountId,
+          "oci-ekm:gatewayHostname": "ekm-gateway.sandbox.internal",
+          ...options.config,
+        },
+        onNewResource: answer,
+      });
+      const created = `${result.resources.length} resources registered, ${dsmObjectsCreated} DSM objects created`;
+      return { value: result, detail: created };
+    });
+
+    if (options.break === "key-name" && plan) {
+      await runner.run("rename the DSM key in the DSM console (injected break)", async () => {
+        const name = str(byType(T.dsmSecurityObject)[0]?.state.name);
+        dsm!.modifySobject(name, { name: `${name}-renamed` });
+        return { value: undefined, detail: `"${name}" is now "${name}-renamed" in DSM; the key reference still says "${name}"` };
+      });
+    }
+
+    // 3. The gateway and the private endpoint, built from what the program registered.
+    const wiring = await runner.run("start the API gateway and the private endpoint from the registered deployment", async () => {
+      const deployment = byType(T.deployment)[0];
+      if (!deployment) throw new Error("the program registered no API Gateway deployment");
+      const gw = byId(T.gateway, deployment.inputs.gatewayId);
+      if (!gw) throw new Error(`the deployment's gatewayId ${str(deployment.inputs.gatewayId)} is no gateway of this stack`);
+      const cert = byId(T.certificate, gw.inputs.certificateId);
+      if (!cert) throw new Error(`the gateway's certificateId ${str(gw.inputs.certificateId)} is no certificate of this stack`);
+      const certConfig = obj(cert.inputs.certificateConfig);
+      gateway = new ApiGatewayEmulator({
+        deployment: { pathPrefix: str(deployment.inputs.pathPrefix), specification: deployment.inputs.specification as GatewayDeploymentSpec["specification"] },
+        tls: { certPem: str(certConfig.certificatePem), keyPem: str(certConfig.privateKeyPem) },
+        trustedCa: ca.certPem,
+      });
+      await gateway.start();
+      const gatewayIp = str(obj((gw.state.ipAddresses as unknown[] | undefined)?.[0]).ipAddress);
+      const pe = byType(T.privateEndpoint)[0];
+      if (!pe) throw new Error("the program registered no EKM private endpoint");
+      const network: SandboxNetwork = { [gatewayIp]: gateway.port };
+      const relayTo = network[str(pe.inputs.externalKeyManagerIp)];
+      if (relayTo === undefined) {
+        throw new Error(`the private endpoint relays to ${str(pe.inputs.externalKeyManagerIp)}, but the gateway's private IP is ${gatewayIp}`);
+      }
+      privateEndpoint = new PrivateEndpointEmulator({ host: "127.0.0.1", port: relayTo });
+      network[str(pe.state.privateEndpointIp)] = await privateEndpoint.start();
+      return {
+        value: { network, gatewayIp, pe, gatewayCertPem: str(certConfig.certificatePem) },
+        detail: `gateway ${gatewayIp} → 127.0.0.1:${gateway.port}, private endpoint ${str(pe.state.privateEndpointIp)} → 127.0.0.1:${network[str(pe.state.privateEndpointIp)]}`,
+      };
+    });
+
+    // 4. OCI Vault at work.
+    const vault = byType(T.vault)[0];
+    const keyName = str(obj(byType(T.keyReference)[0]?.inputs.externalKeyReference).externalKeyId);
+    let client: OciVaultClient | undefined;
+    await runner.run("OCI Vault: token from the Identity Domain (client credentials)", async () => {
+      if (!vault || !wiring) throw new Error("the program registered no external vault");
+      const meta = obj(vault.inputs.externalKeyManagerMetadata);
+      const oauth = obj(meta.oauthMetadata);
+      const clientApp = identity.getApp(str(oauth.clientAppId));
+      if (!clientApp) throw new Error(`the vault's clientAppId ${str(oauth.clientAppId)} is no app of the Identity Domain`);
+      if (str(meta.privateEndpointId) !== wiring.pe.id) throw new Error(`the vault's privateEndpointId ${str(meta.privateEndpointId)} is not the private endpoint ${wiring.pe.id}`);
+      client = new OciVaultClient(
+        {
+          vaultUrl: str(meta.externalVaultEndpointUrl),
+          idcsUrl: str(oauth.idcsAccountNameUrl),
+          clientId: str(oauth.clientAppId),
+          clientSecret: str(oauth.clientAppSecret),
+          scope: clientApp.allowedScopes[0] ?? "",
+          caBundle: str(wiring.pe.inputs.caBundle),
+          serverName: str(plan?.outputValues.gatewayHostname),
+        },
+        wiring.network,
+        ca.certPem,
+      );
+      await client.obtainToken();
+      return { value: undefined, detail: `token for client ${str(oauth.clientAppId).slice(0, 8)}… with scope ${clientApp.allowedScopes[0]}` };
+    });
+    await runner.run("OCI Vault: GetVaultMetadata through the private endpoint and the gateway", async () => {
+      const meta = await client!.vaultMetadata();
+      return { value: undefined, detail: `vault state ${str(meta.state)}, vendor ${str(meta.vendor)}` };
+    });
+    await runner.run(`OCI Vault: GetKeyMetadata of "${keyName}"`, async () => {
+      const meta = await client!.keyMetadata(keyName);
+      return { value: undefined, detail: `${str(obj(meta.keyShape).algorithm)}-${str(obj(meta.keyShape).length)}, current version ${str(meta.currentKeyVersionId)}` };
+    });
+    const sample = Buffer.from("the key material never leaves DSM", "utf8");
+    const before = await runner.run("OCI Vault: Encrypt a sample", async () => {
+      const c = await client!.encrypt(keyName, sample);
+      return { value: c, detail: `ciphertext under key version ${c.keyVersionId}` };
+    });
+    await runner.run("rotate the key (provider update: `rotate` changed)", async () => {
+      const so = byType(T.dsmSecurityObject).find((r) => r.state.name === keyName);
+      if (!so) throw new Error(`no DSM security object named "${keyName}" in this stack`);
+      const provider = DSM_PROVIDERS[T.dsmSecurityObject];
+      const news: Props = { ...so.inputs, rotate: `sandbox-${randomBytes(4).toString("hex")}` };
+      delete news.__provider;
+      const updated = await provider.update!(so.id, so.state, news);
+      const outs = { ...so.state, ...updated.outs };
+      const rotated = (outs.rotatedKids as string[] | undefined) ?? [];
+      so.state = outs;
+      return { value: undefined, detail: `new kid ${str(outs.kid)}, rotated kids [${rotated.join(", ")}]` };
+    });
+    const after = await runner.run("OCI Vault: Encrypt again (new key version)", async () => {
+      const c = await client!.encrypt(keyName, sample);
+      if (before && c.keyVersionId === before.keyVersionId) throw new Error(`still encrypting under ${c.keyVersionId} after the rotation`);
+      return { value: c, detail: `ciphertext under key version ${c.keyVersionId}` };
+    });
+    await runner.run("OCI Vault: Decrypt both ciphertexts", async () => {
+      const results: string[] = [];
+      for (const c of [before, after] as EkmCiphertext[]) {
+        const plain = await client!.decrypt(keyName, c);
+        if (!plain.equals(sample)) throw new Error(`decrypting the ciphertext of version ${c.keyVersionId} gave other bytes`);
+        results.push(c.keyVersionId);
+      }
+      return { value: undefined, detail: `both decrypt to the sample (versions ${results.join(", ")})` };
+    });
+
+    // 5. verify, on what the stack outputs, whatever happened above.
+    let verification: EkmVerificationReport | undefined;
+    if (plan && wiring && client) {
+      verification = await runner.run(
+        "verify (npm run verify against the sandbox)",
+        async () => {
+          const out = plan!.outputValues;
+          const dsmClient = new DsmClient({ endpoint: dsm!.url, apiKey: dsmApiKey, caBundle: ca.certPem });
+          const report = await runEkmVerification({
+            domainUrl: str(out.identityDomainUrl),
+            clientId: str(out.clientId),
+            clientSecret: str(out.clientSecret),
+            scope: str(out.scope),
+            dsmUrl: str(out.dsmUrl),
+            gatewayBaseUrl: str(out.gatewayBaseUrl),
+            vaultUrl: client!.localVaultUrl(),
+            keyNames: out.keyNames as string[],
+            keyIds: out.dsmKeyIds as string[] | undefined,
+            caBundle: ca.certPem + "\n" + wiring.gatewayCertPem,
+            tlsServerName: str(out.gatewayHostname),
+            dsm: dsmReaderFromClient(dsmClient),
+            secrets: [dsmApiKey],
+          });
+          const failed = report.checks.filter((c) => c.status === "failed");
+          const passed = report.checks.filter((c) => c.status === "passed").length;
+          if (failed.length > 0) {
+            const names = failed.map((c) => c.name + (c.subject ? ` (${c.subject})` : "")).join(", ");
+            return { value: report, detail: `${failed.length} check(s) failed: ${names}`, failed: true };
+          }
+          return { value: report, detail: `${passed} checks passed` };
+        },
+        true,
+      );
+    } else {
+      runner.skip("verify (npm run verify against the sandbox)", "the topology did not come up");
+    }
+
+    const checks = verification?.checks ?? [];
+    const result: SandboxResult = {
+      ok: runner.failed === undefined,
+      steps: runner.steps,
+      failedStep: runner.failed,
+      verification,
+      summary: {
+        resourcesPlanned: plan?.resources.length ?? 0,
+        dsmObjectsCreated,
+        requestsServed: {
+          identityDomain: identity.requests.length,
+          gateway: gateway?.requests.length ?? 0,
+          dsm: dsm?.requests.length ?? 0,
+        },
+        checksPassed: checks.filter((c) => c.status === "passed").length,
+        checksRun: checks.filter((c) => c.status !== "skipped").length,
+      },
+      endpoints:
+        plan && gateway && dsm && client && wiring
+          ? {
+              identityDomainUrl: identity.url,
+              dsmUrl: dsm.url,
+              gatewayUrl: `https://127.0.0.1:${gateway.port}/`,
+              localVaultUrl: client.localVaultUrl(),
+              gatewayHostname: str(plan.outputValues.gatewayHostname),
+              caPem: ca.certPem,
+              gatewayCertificatePem: wiring.gatewayCertPem,
+              dsmApiKey,
+              stackOutputs: plan.outputValues,
+            }
+          : undefined,
+      stop: options.keep ? stopAll : async () => undefined,
+    };
+    if (!options.keep) await stopAll();
+    return result;
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
