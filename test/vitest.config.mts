@@ -1,10 +1,67 @@
-import { defineConfig } from "vitest/config";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { defineConfig, type Plugin } from "vitest/config";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+// Pulumi's closure serializer cannot walk modules that vite transformed ("Could not find [[Scopes]]
+// property"; the test hangs). Dynamic providers are therefore loaded from their tsc output in dist/
+// (`npm test` builds first), natively by Node, wherever a test or a component imports them.
+const COMPILED_BY_TSC: Record<string, string> = {
+  [path.join(root, "components/dsm/provider.ts")]: path.join(root, "dist/dsm/provider.js"),
+};
+
+function stalenessWarning(): void {
+  const src = path.join(root, "components/dsm");
+  const out = path.join(root, "dist/dsm");
+  for (const file of readdirSync(src).filter((f) => f.endsWith(".ts"))) {
+    const compiled = path.join(out, file.replace(/\.ts$/, ".js"));
+    if (!existsSync(compiled) || statSync(compiled).mtimeMs < statSync(path.join(src, file)).mtimeMs) {
+      console.warn(`[vitest] dist/dsm/${file.replace(/\.ts$/, ".js")} is older than components/dsm/${file}: run \`npm run build\` first`);
+      return;
+    }
+  }
+}
+
+function compiledDynamicProviders(): Plugin {
+  let warned = false;
+  return {
+    name: "oci-ekm:compiled-dynamic-providers",
+    enforce: "pre",
+    resolveId(source, importer) {
+      if (!importer || !(source.startsWith(".") || path.isAbsolute(source))) return null;
+      const base = path.resolve(path.dirname(importer), source);
+      for (const candidate of [base, `${base}.ts`, base.replace(/\.js$/, ".ts")]) {
+        const compiled = COMPILED_BY_TSC[candidate];
+        if (compiled === undefined) continue;
+        if (!existsSync(compiled)) {
+          throw new Error(`${path.relative(root, compiled)} is missing: run \`npm run build\` before vitest (the DSM providers are tested compiled)`);
+        }
+        if (!warned) {
+          warned = true;
+          stalenessWarning();
+        }
+        return { id: compiled, external: true };
+      }
+      return null;
+    },
+  };
+}
 
 export default defineConfig({
+  plugins: [compiledDynamicProviders()],
   test: {
-    root: new URL("..", import.meta.url).pathname,
+    root,
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    server: {
+      deps: {
+        // Load the compiled DSM modules with Node itself, so that the closure serializer sees real
+        // functions and require() calls (and the session cache is the process's one).
+        external: [/\/dist\/dsm\//],
+      },
+    },
   },
 });

@@ -1,1 +1,5 @@
-export {};
+// Fortanix DSM: the REST client, the dynamic providers and the resources (group, JWT app, AES-256 key).
+export * from "./client";
+export * from "./schemas";
+export * from "./provider";
+export * from "./resources";

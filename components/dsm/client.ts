@@ -1,0 +1,809 @@
+// The Fortanix DSM REST client (../shared/reference/dsm-api.md): one module over axios, shared by the
+// dynamic providers and the verify library.
+//
+// Serialization note: the dynamic providers reference this module, so the Pulumi closure serializer
+// may capture it by value. Nothing at module level may hold a credential, a token or a live object:
+// the per-process session cache lives on `globalThis` under a registered symbol and is only touched
+// from inside functions.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as https from "node:https";
+import { rootCertificates } from "node:tls";
+import axios from "axios";
+
+/** Where and how to authenticate to DSM. Holds secrets: never log it, never pass it to a resource. */
+export interface DsmCredentials {
+  /** DSM base URL, e.g. `https://amer.smartkey.io`. `http://` is accepted for loopback hosts only (emulators). */
+  endpoint: string;
+  /** API key of an (administrative) app: base64 of `<app_id>:<secret>`. Takes precedence over a user login. */
+  apiKey?: string;
+  /** User login (with `password` and `acctId`), used when no `apiKey` is given. */
+  username?: string;
+  /** Password of `username`. */
+  password?: string;
+  /** Account UUID selected after a user login (required even with a single account). */
+  acctId?: string;
+  /** Extra CA certificates trusted for `endpoint` (PEM text, or a path to a PEM file), for on-premises DSM. Default: system roots only. */
+  caBundle?: string;
+}
+
+/** Retry, timeout and budget settings of {@link DsmClient}. */
+export interface DsmClientOptions {
+  /** Per-request timeout, milliseconds. Default: 30 000. */
+  timeoutMs?: number;
+  /** Attempts per operation, first one included. Default: 6. */
+  maxAttempts?: number;
+  /** Total time an operation may spend retrying, milliseconds. Default: 60 000. */
+  maxElapsedMs?: number;
+  /** First backoff delay, doubled after each retry, milliseconds. Default: 500. */
+  baseDelayMs?: number;
+  /** Largest backoff delay (a `Retry-After` may ask for more, within `maxElapsedMs`), milliseconds. Default: 8 000. */
+  maxDelayMs?: number;
+}
+
+/** A group as DSM reads it back. */
+export interface DsmApiGroup {
+  group_id: string;
+  acct_id: string;
+  name: string;
+  description?: string;
+  created_at?: string;
+  creator?: Record<string, string>;
+}
+
+/** The signed-JWT credential of an app. */
+export interface DsmApiSignedJwt {
+  valid_issuers: string[];
+  signing_keys: { kind: "fetched"; url: string; cache_duration?: number } | { kind: "stored"; keys: Record<string, string> };
+}
+
+/** An app as DSM reads it back (`groups` is a permission map when read with `group_permissions=true`). */
+export interface DsmApiApp {
+  app_id: string;
+  acct_id: string;
+  name: string;
+  description?: string;
+  app_type?: string;
+  role?: string;
+  default_group?: string;
+  groups: Record<string, string[]> | string[];
+  enabled: boolean;
+  auth_type?: string;
+  credential?: { signedjwt?: DsmApiSignedJwt } & Record<string, unknown>;
+  created_at?: string;
+  creator?: Record<string, string>;
+}
+
+/** Rotation policy of a security object. */
+export interface DsmApiRotationPolicy {
+  interval_days?: number;
+  interval_months?: number;
+  effective_at?: string;
+  deactivate_rotated_key?: boolean;
+}
+
+/** A security object as DSM reads it back (never the key material). */
+export interface DsmApiSobject {
+  kid: string;
+  name: string;
+  description?: string;
+  group_id: string;
+  acct_id: string;
+  obj_type: string;
+  key_size?: number;
+  key_ops: string[];
+  enabled: boolean;
+  state?: string;
+  created_at?: string;
+  creator?: Record<string, string>;
+  kcv?: string;
+  links?: { replacement?: string; replaced?: string };
+  deactivation_date?: string;
+  custom_metadata?: Record<string, string>;
+  rotation_policy?: DsmApiRotationPolicy;
+}
+
+/** `POST /sys/v1/groups` / `PATCH /sys/v1/groups/{id}` body. */
+export interface DsmGroupRequest {
+  name?: string;
+  description?: string;
+}
+
+/** `POST /sys/v1/apps` / `PATCH /sys/v1/apps/{id}` body. */
+export interface DsmAppRequest {
+  name?: string;
+  description?: string;
+  app_type?: string;
+  role?: "crypto" | "admin";
+  default_group?: string;
+  add_groups?: Record<string, string[]>;
+  mod_groups?: Record<string, string[]>;
+  del_groups?: string[];
+  credential?: { signedjwt: DsmApiSignedJwt };
+  enabled?: boolean;
+}
+
+/** `POST /crypto/v1/keys` / `PATCH /crypto/v1/keys/{kid}` / rekey body. */
+export interface DsmSobjectRequest {
+  name?: string;
+  group_id?: string;
+  obj_type?: string;
+  key_size?: number;
+  key_ops?: string[];
+  description?: string;
+  enabled?: boolean;
+  custom_metadata?: Record<string, string>;
+  rotation_policy?: DsmApiRotationPolicy | null;
+}
+
+/** What went wrong, in categories a caller can branch on. */
+export type DsmErrorKind = "http" | "network" | "tls" | "auth" | "config";
+
+/**
+ * A failed DSM operation. The message names the operation, the object, the HTTP status and DSM's own
+ * message; it never contains a credential or a session token (they are redacted if DSM echoes them).
+ */
+export class DsmApiError extends Error {
+  override readonly name = "DsmApiError";
+  constructor(
+    message: string,
+    /** Category of the failure. */
+    readonly kind: DsmErrorKind,
+    /** What was attempted, e.g. `create security object`. */
+    readonly operation: string,
+    /** The object, e.g. `"test-aes-key"`. */
+    readonly object: string,
+    /** HTTP status DSM answered, when it answered. */
+    readonly status?: number,
+    /** DSM's message (JSON `message` or plain text), redacted. */
+    readonly dsmMessage?: string,
+    /** Attempts made. */
+    readonly attempts = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** True when `err` is a DSM "not found" answer (HTTP 404). */
+export function isDsmNotFound(err: unknown): boolean {
+  return err instanceof Error && (err as Partial<DsmApiError>).status === 404 && (err as Partial<DsmApiError>).kind === "http";
+}
+
+/** True when `err` is a DSM answer with this HTTP status. */
+export function isDsmStatus(err: unknown, ...statuses: number[]): boolean {
+  const status = (err as Partial<DsmApiError> | undefined)?.status;
+  return err instanceof Error && status !== undefined && statuses.includes(status);
+}
+
+/**
+ * Reads DSM credentials the way the Fortanix Terraform provider does: `DSM_ENDPOINT`, then `DSM_API_KEY`
+ * or `DSM_USERNAME` + `DSM_PASSWORD` + `DSM_ACCT_ID`; plus `DSM_CA_BUNDLE` (PEM or path). Throws an
+ * error naming the missing variables (never their values).
+ */
+export function dsmCredentialsFromEnv(env: Record<string, string | undefined> = process.env): DsmCredentials {
+  return resolveDsmCredentials({}, env);
+}
+
+/** Settings from which credentials are assembled: explicit values first, then the environment. */
+export interface DsmCredentialSettings {
+  endpoint?: string;
+  apiKey?: string;
+  username?: string;
+  password?: string;
+  acctId?: string;
+  caBundle?: string;
+}
+
+/**
+ * Assembles credentials from explicit settings (e.g. stack config `dsm:*`) falling back to the
+ * environment variable of the same meaning. An API key wins over a user login. Throws an error
+ * naming what is missing.
+ */
+export function resolveDsmCredentials(
+  settings: DsmCredentialSettings,
+  env: Record<string, string | undefined> = process.env,
+): DsmCredentials {
+  const pick = (value: string | undefined, name: string): string | undefined => {
+    const v = value !== undefined && value.trim() !== "" ? value : env[name];
+    return v !== undefined && v.trim() !== "" ? v.trim() : undefined;
+  };
+  const endpoint = pick(settings.endpoint, "DSM_ENDPOINT");
+  const apiKey = pick(settings.apiKey, "DSM_API_KEY");
+  const username = pick(settings.username, "DSM_USERNAME");
+  const password = settings.password !== undefined && settings.password !== "" ? settings.password : env.DSM_PASSWORD || undefined;
+  const acctId = pick(settings.acctId, "DSM_ACCT_ID");
+  const caBundle = pick(settings.caBundle, "DSM_CA_BUNDLE");
+  if (endpoint === undefined) {
+    throw new DsmApiError(
+      "DSM endpoint not set: give the resource an `endpoint`, or set the stack config `dsm:endpoint` or the environment variable DSM_ENDPOINT (e.g. https://amer.smartkey.io)",
+      "config", "configure", "credentials",
+    );
+  }
+  const endpointError = dsmEndpointProblem(endpoint);
+  if (endpointError) throw new DsmApiError(`DSM endpoint ${endpointError}`, "config", "configure", "credentials");
+  const base: DsmCredentials = { endpoint: normalizeDsmEndpoint(endpoint), ...(caBundle !== undefined ? { caBundle } : {}) };
+  if (apiKey !== undefined) return { ...base, apiKey };
+  const missing = [
+    username === undefined ? "DSM_USERNAME (dsm:username)" : undefined,
+    password === undefined ? "DSM_PASSWORD (dsm:password)" : undefined,
+    acctId === undefined ? "DSM_ACCT_ID (dsm:acctId)" : undefined,
+  ].filter((m): m is string => m !== undefined);
+  if (username === undefined && password === undefined) {
+    throw new DsmApiError(
+      "DSM credentials not set: set DSM_API_KEY (stack config dsm:apiKey, secret) to an administrative app's API key, " +
+        "or DSM_USERNAME + DSM_PASSWORD + DSM_ACCT_ID (dsm:username, dsm:password, dsm:acctId) for a user login",
+      "config", "configure", "credentials",
+    );
+  }
+  if (missing.length > 0) {
+    throw new DsmApiError(`DSM user login incomplete: missing ${missing.join(", ")}`, "config", "configure", "credentials");
+  }
+  return { ...base, username, password, acctId };
+}
+
+/** Why `endpoint` is not a usable DSM URL, or undefined when it is. */
+export function dsmEndpointProblem(endpoint: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return `"${endpoint}" is not a URL (expected e.g. https://amer.smartkey.io)`;
+  }
+  if (url.username || url.password) return "must not carry a user or password in the URL";
+  if (url.protocol === "https:") return undefined;
+  if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return undefined;
+  return `"${endpoint}" must be an https:// URL (http:// is accepted for loopback emulators only)`;
+}
+
+/** The endpoint without a trailing slash, so that equal URLs compare equal. */
+export function normalizeDsmEndpoint(endpoint: string): string {
+  return endpoint.trim().replace(/\/+$/, "");
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || hostname === "::1" || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+// ---- per-process state (sessions, TLS agents), kept out of module scope ---------------------------
+
+interface DsmSession {
+  token?: string;
+  expiresAt: number;
+  pending?: Promise<string>;
+}
+
+interface DsmProcessState {
+  sessions: Map<string, DsmSession>;
+  agents: Map<string, https.Agent>;
+}
+
+function dsmProcessState(): DsmProcessState {
+  const key = Symbol.for("oci-ekm-fortanix.dsm.process-state");
+  const holder = globalThis as unknown as Record<symbol, DsmProcessState | undefined>;
+  let state = holder[key];
+  if (!state) {
+    state = { sessions: new Map(), agents: new Map() };
+    holder[key] = state;
+  }
+  return state;
+}
+
+/** Forgets every cached DSM session of this process (the next call authenticates again). For tests and long-lived tools. */
+export function resetDsmSessions(): void {
+  dsmProcessState().sessions.clear();
+}
+
+function sessionKey(credentials: DsmCredentials): string {
+  const identity = credentials.apiKey !== undefined
+    ? `apikey\n${credentials.apiKey}`
+    : `user\n${credentials.username}\n${credentials.password}\n${credentials.acctId}`;
+  return `${credentials.endpoint}\n${createHash("sha256").update(identity).digest("hex")}`;
+}
+
+function readCaBundle(caBundle: string): string {
+  if (caBundle.includes("-----BEGIN")) return caBundle;
+  try {
+    return readFileSync(caBundle, "utf8");
+  } catch (err) {
+    throw new DsmApiError(
+      `DSM CA bundle: cannot read "${caBundle}" (${(err as NodeJS.ErrnoException).code ?? "error"}); DSM_CA_BUNDLE / dsm:caBundle must be PEM text or the path of a PEM file`,
+      "config", "configure", "CA bundle",
+    );
+  }
+}
+
+function agentFor(caBundle: string | undefined): https.Agent | undefined {
+  if (caBundle === undefined) return undefined;
+  const pem = readCaBundle(caBundle);
+  const key = createHash("sha256").update(pem).digest("hex");
+  const agents = dsmProcessState().agents;
+  let agent = agents.get(key);
+  if (!agent) {
+    // Added to the system roots (not replacing them): a proxy or a SaaS endpoint keeps working.
+    agent = new https.Agent({ keepAlive: true, ca: [...rootCertificates, pem] });
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
+// ---- the client -----------------------------------------------------------------------------------
+
+interface DsmCall {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  path: string;
+  query?: Record<string, string>;
+  body?: unknown;
+  operation: string;
+  object: string;
+  /**
+   * For non-idempotent POSTs (create, rekey): called before a retry when the failed attempt may have
+   * been carried out (network error, timeout, 5xx). A value found there is the result of that attempt,
+   * and no second POST is sent.
+   */
+  recover?: () => Promise<unknown>;
+  /** Session calls authenticate themselves. */
+  auth?: { header: string };
+}
+
+interface DsmRawResponse {
+  status: number;
+  headers: Record<string, unknown>;
+  text: string;
+}
+
+const TLS_ERROR_CODES = [
+  "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "CERT_HAS_EXPIRED", "CERT_NOT_YET_VALID", "ERR_TLS_CERT_ALTNAME_INVALID", "CERT_UNTRUSTED",
+  "EPROTO", "ERR_SSL_WRONG_VERSION_NUMBER",
+];
+
+/**
+ * Client of the DSM management API. Authenticates once per process per endpoint and credential
+ * (`POST /sys/v1/session/auth`, then `select_account` for a user login), renews the session once on
+ * a 401 or shortly before it expires, retries 429 (honouring `Retry-After`), 502/503/504 and network
+ * errors with exponential backoff and jitter within a bounded number of attempts and total time, and
+ * never retries another 4xx. TLS is always verified (`caBundle` adds trusted CAs).
+ *
+ * `get*` methods throw a {@link DsmApiError} with status 404 when the object is absent
+ * ({@link isDsmNotFound}); `find*ByName` resolve to `undefined` instead.
+ */
+export class DsmClient {
+  /** The DSM base URL this client talks to (no trailing slash). */
+  readonly endpoint: string;
+  // Not `#private`: the closure serializer cannot re-create classes with private names. Non-enumerable
+  // instead, so that logging or JSON-serializing a client never shows the credential.
+  private declare readonly credentials: DsmCredentials;
+  private declare readonly options: Required<DsmClientOptions>;
+
+  constructor(credentials: DsmCredentials, options: DsmClientOptions = {}) {
+    const problem = dsmEndpointProblem(credentials.endpoint);
+    if (problem) throw new DsmApiError(`DSM endpoint ${problem}`, "config", "configure", "credentials");
+    if (credentials.apiKey === undefined && (credentials.username === undefined || credentials.password === undefined || credentials.acctId === undefined)) {
+      throw new DsmApiError(
+        "DSM credentials incomplete: give apiKey, or username + password + acctId",
+        "config", "configure", "credentials",
+      );
+    }
+    this.endpoint = normalizeDsmEndpoint(credentials.endpoint);
+    Object.defineProperty(this, "credentials", { value: { ...credentials, endpoint: this.endpoint }, enumerable: false });
+    Object.defineProperty(this, "options", {
+      value: {
+        timeoutMs: options.timeoutMs ?? 30_000,
+        maxAttempts: Math.max(1, options.maxAttempts ?? 6),
+        maxElapsedMs: options.maxElapsedMs ?? 60_000,
+        baseDelayMs: options.baseDelayMs ?? 500,
+        maxDelayMs: options.maxDelayMs ?? 8_000,
+      },
+      enumerable: false,
+    });
+  }
+
+  /** A client from {@link dsmCredentialsFromEnv}. */
+  static fromEnv(options: DsmClientOptions = {}, env: Record<string, string | undefined> = process.env): DsmClient {
+    return new DsmClient(dsmCredentialsFromEnv(env), options);
+  }
+
+  // ---- groups ------------------------------------------------------------------------------------
+
+  /** `GET /sys/v1/groups`. */
+  listGroups(): Promise<DsmApiGroup[]> {
+    return this.call<DsmApiGroup[]>({ method: "GET", path: "/sys/v1/groups", operation: "list groups", object: "in the account" });
+  }
+
+  /** `GET /sys/v1/groups/{id}` (404 → {@link isDsmNotFound}). */
+  getGroup(groupId: string): Promise<DsmApiGroup> {
+    return this.call<DsmApiGroup>({ method: "GET", path: `/sys/v1/groups/${enc(groupId)}`, operation: "read group", object: groupId });
+  }
+
+  /** The group with exactly this name, or undefined. */
+  async findGroupByName(name: string): Promise<DsmApiGroup | undefined> {
+    return (await this.listGroups()).find((g) => g.name === name);
+  }
+
+  /** `POST /sys/v1/groups`. A response lost in transit is recovered by looking the name up before retrying. */
+  createGroup(body: DsmGroupRequest & { name: string }): Promise<DsmApiGroup> {
+    return this.call<DsmApiGroup>({
+      method: "POST", path: "/sys/v1/groups", body, operation: "create group", object: quote(body.name),
+      recover: () => this.findGroupByName(body.name),
+    });
+  }
+
+  /** `PATCH /sys/v1/groups/{id}`. */
+  patchGroup(groupId: string, body: DsmGroupRequest): Promise<DsmApiGroup> {
+    return this.call<DsmApiGroup>({ method: "PATCH", path: `/sys/v1/groups/${enc(groupId)}`, body, operation: "update group", object: groupId });
+  }
+
+  /** `DELETE /sys/v1/groups/{id}` (DSM refuses a group that still holds security objects). */
+  async deleteGroup(groupId: string): Promise<void> {
+    await this.call({ method: "DELETE", path: `/sys/v1/groups/${enc(groupId)}`, operation: "delete group", object: groupId });
+  }
+
+  // ---- apps --------------------------------------------------------------------------------------
+
+  /** `GET /sys/v1/apps` (every page; `groups` as uuid lists). */
+  async listApps(filter: { groupId?: string } = {}): Promise<DsmApiApp[]> {
+    const pageSize = 100;
+    const apps: DsmApiApp[] = [];
+    for (let offset = 0; ; offset += pageSize) {
+      const page = await this.call<DsmApiApp[]>({
+        method: "GET", path: "/sys/v1/apps",
+        query: { ...(filter.groupId !== undefined ? { group_id: filter.groupId } : {}), limit: String(pageSize), offset: String(offset) },
+        operation: "list apps", object: filter.groupId !== undefined ? `in group ${filter.groupId}` : "in the account",
+      });
+      apps.push(...page);
+      if (page.length < pageSize) return apps;
+    }
+  }
+
+  /** `GET /sys/v1/apps/{id}?group_permissions=true` (`groups` as group → permissions). */
+  getApp(appId: string): Promise<DsmApiApp> {
+    return this.call<DsmApiApp>({
+      method: "GET", path: `/sys/v1/apps/${enc(appId)}`, query: { group_permissions: "true" }, operation: "read app", object: appId,
+    });
+  }
+
+  /** The app with exactly this name (read with its group permissions), or undefined. */
+  async findAppByName(name: string): Promise<DsmApiApp | undefined> {
+    const found = (await this.listApps()).find((a) => a.name === name);
+    return found ? this.getApp(found.app_id) : undefined;
+  }
+
+  /** `POST /sys/v1/apps`. A response lost in transit is recovered by looking the name up before retrying. */
+  createApp(body: DsmAppRequest & { name: string }): Promise<DsmApiApp> {
+    return this.call<DsmApiApp>({
+      method: "POST", path: "/sys/v1/apps", body, operation: "create app", object: quote(body.name),
+      recover: () => this.findAppByName(body.name),
+    });
+  }
+
+  /** `PATCH /sys/v1/apps/{id}?group_permissions=true`. */
+  patchApp(appId: string, body: DsmAppRequest): Promise<DsmApiApp> {
+    return this.call<DsmApiApp>({
+      method: "PATCH", path: `/sys/v1/apps/${enc(appId)}`, query: { group_permissions: "true" }, body, operation: "update app", object: appId,
+    });
+  }
+
+  /** `DELETE /sys/v1/apps/{id}`. */
+  async deleteApp(appId: string): Promise<void> {
+    await this.call({ method: "DELETE", path: `/sys/v1/apps/${enc(appId)}`, operation: "delete app", object: appId });
+  }
+
+  // ---- security objects --------------------------------------------------------------------------
+
+  /** `GET /crypto/v1/keys` filtered by group and/or name. */
+  listSobjects(filter: { groupId?: string; name?: string } = {}): Promise<DsmApiSobject[]> {
+    const query: Record<string, string> = {};
+    if (filter.groupId !== undefined) query.group_id = filter.groupId;
+    if (filter.name !== undefined) query.name = filter.name;
+    return this.call<DsmApiSobject[]>({
+      method: "GET", path: "/crypto/v1/keys", query, operation: "list security objects",
+      object: filter.groupId !== undefined ? `in group ${filter.groupId}` : "in the account",
+    });
+  }
+
+  /** `GET /crypto/v1/keys/{kid}` (404 → {@link isDsmNotFound}). */
+  getSobject(kid: string): Promise<DsmApiSobject> {
+    return this.call<DsmApiSobject>({ method: "GET", path: `/crypto/v1/keys/${enc(kid)}`, operation: "read security object", object: kid });
+  }
+
+  /** `POST /crypto/v1/keys/info {"name"}`: the security object with this name, or undefined. */
+  async findSobjectByName(name: string): Promise<DsmApiSobject | undefined> {
+    try {
+      return await this.call<DsmApiSobject>({
+        method: "POST", path: "/crypto/v1/keys/info", body: { name }, operation: "look up security object", object: quote(name),
+      });
+    } catch (err) {
+      if (isDsmNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** `POST /crypto/v1/keys`. A response lost in transit is recovered by looking the name up before retrying. */
+  createSobject(body: DsmSobjectRequest & { name: string }): Promise<DsmApiSobject> {
+    return this.call<DsmApiSobject>({
+      method: "POST", path: "/crypto/v1/keys", body, operation: "create security object", object: quote(body.name),
+      recover: () => this.findSobjectByName(body.name),
+    });
+  }
+
+  /** `PATCH /crypto/v1/keys/{kid}`. */
+  patchSobject(kid: string, body: DsmSobjectRequest): Promise<DsmApiSobject> {
+    return this.call<DsmApiSobject>({ method: "PATCH", path: `/crypto/v1/keys/${enc(kid)}`, body, operation: "update security object", object: kid });
+  }
+
+  /** `DELETE /crypto/v1/keys/{kid}`: destroys the key material. */
+  async deleteSobject(kid: string): Promise<void> {
+    await this.call({ method: "DELETE", path: `/crypto/v1/keys/${enc(kid)}`, operation: "destroy security object", object: kid });
+  }
+
+  /**
+   * `POST /crypto/v1/keys/rekey {"name", …changes}`: a new key (new kid) under the same name; the old one is
+   * renamed and kept. Give `currentKid` so that a rekey whose response was lost is recognised (the name
+   * then points at another kid) instead of rotating twice.
+   */
+  rekeySobject(name: string, changes: Omit<DsmSobjectRequest, "name"> = {}, currentKid?: string): Promise<DsmApiSobject> {
+    return this.call<DsmApiSobject>({
+      method: "POST", path: "/crypto/v1/keys/rekey", body: { name, ...changes }, operation: "rotate security object", object: quote(name),
+      ...(currentKid !== undefined
+        ? {
+            recover: async () => {
+              const now = await this.findSobjectByName(name);
+              return now !== undefined && now.kid !== currentKid ? now : undefined;
+            },
+          }
+        : {}),
+    });
+  }
+
+  /** `POST /crypto/v1/keys/{kid}/revoke {"code"}`: moves the key to Deactivated, keeping its material. */
+  async revokeSobject(kid: string, code = "Unspecified"): Promise<void> {
+    await this.call({ method: "POST", path: `/crypto/v1/keys/${enc(kid)}/revoke`, body: { code }, operation: "revoke security object", object: kid });
+  }
+
+  // ---- sessions ----------------------------------------------------------------------------------
+
+  /** Opens (or reuses) this process's session for this endpoint and credential. */
+  async authenticate(): Promise<void> {
+    await this.sessionToken();
+  }
+
+  /** `POST /sys/v1/session/terminate` for this credential's session, if one is open. */
+  async terminateSession(): Promise<void> {
+    const sessions = dsmProcessState().sessions;
+    const key = sessionKey(this.credentials);
+    const token = sessions.get(key)?.token;
+    sessions.delete(key);
+    if (token === undefined) return;
+    await this.send({
+      method: "POST", path: "/sys/v1/session/terminate", operation: "end session", object: this.endpoint, auth: { header: `Bearer ${token}` },
+    });
+  }
+
+  private async sessionToken(): Promise<string> {
+    const sessions = dsmProcessState().sessions;
+    const key = sessionKey(this.credentials);
+    const existing = sessions.get(key);
+    if (existing?.token !== undefined && existing.expiresAt > Date.now()) return existing.token;
+    if (existing?.pending) return existing.pending;
+    const session: DsmSession = { expiresAt: 0 };
+    session.pending = this.openSession().then(
+      ({ token, expiresInSeconds }) => {
+        session.token = token;
+        // Renew a little before DSM expires it, so a long `pulumi up` does not hit 401 mid-way.
+        session.expiresAt = Date.now() + Math.max(1, expiresInSeconds - Math.min(60, expiresInSeconds / 10)) * 1000;
+        delete session.pending;
+        return token;
+      },
+      (err: unknown) => {
+        if (sessions.get(key) === session) sessions.delete(key);
+        throw err;
+      },
+    );
+    sessions.set(key, session);
+    return session.pending;
+  }
+
+  private invalidateSession(token: string): void {
+    const sessions = dsmProcessState().sessions;
+    const key = sessionKey(this.credentials);
+    if (sessions.get(key)?.token === token) sessions.delete(key);
+  }
+
+  private async openSession(): Promise<{ token: string; expiresInSeconds: number }> {
+    const c = this.credentials;
+    const basic = c.apiKey !== undefined ? c.apiKey : Buffer.from(`${c.username}:${c.password}`).toString("base64");
+    const who = c.apiKey !== undefined ? "with the API key (DSM_API_KEY / dsm:apiKey)" : "as the user (DSM_USERNAME / dsm:username)";
+    let text: string;
+    try {
+      text = await this.send({
+        method: "POST", path: "/sys/v1/session/auth", operation: "authenticate", object: `${who} at ${this.endpoint}`,
+        auth: { header: `Basic ${basic}` },
+      });
+    } catch (err) {
+      if (err instanceof DsmApiError && (err.status === 401 || err.status === 403)) {
+        throw new DsmApiError(
+          `${err.message}. Check the DSM credentials: DSM_API_KEY (or stack config dsm:apiKey) must be the API key of an enabled administrative app, ` +
+            "or DSM_USERNAME / DSM_PASSWORD / DSM_ACCT_ID a valid user login",
+          "auth", err.operation, err.object, err.status, err.dsmMessage, err.attempts,
+        );
+      }
+      throw err;
+    }
+    const body = parseJson(text) as { access_token?: unknown; expires_in?: unknown } | undefined;
+    if (!body || typeof body.access_token !== "string" || body.access_token === "") {
+      throw new DsmApiError(`DSM authenticate at ${this.endpoint}: the answer carries no access_token`, "auth", "authenticate", this.endpoint);
+    }
+    const token = body.access_token;
+    if (c.apiKey === undefined) {
+      await this.send({
+        method: "POST", path: "/sys/v1/session/select_account", body: { acct_id: c.acctId }, operation: "select account",
+        object: String(c.acctId), auth: { header: `Bearer ${token}` },
+      }, [token]);
+    }
+    return { token, expiresInSeconds: typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : 600 };
+  }
+
+  // ---- transport ---------------------------------------------------------------------------------
+
+  private async call<T = unknown>(spec: DsmCall): Promise<T> {
+    let renewed = false;
+    for (;;) {
+      const token = await this.sessionToken();
+      try {
+        const text = await this.send({ ...spec, auth: { header: `Bearer ${token}` } }, [token]);
+        return (text === "" ? undefined : parseJson(text)) as T;
+      } catch (err) {
+        // One renewal per call: a second 401 right after a fresh session is a real refusal.
+        if (err instanceof DsmApiError && err.status === 401 && !renewed) {
+          renewed = true;
+          this.invalidateSession(token);
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  /** One operation with retries; resolves with the response text of a 2xx. */
+  private async send(spec: DsmCall, extraSecrets: string[] = []): Promise<string> {
+    const o = this.options;
+    const started = Date.now();
+    let lastFailure: DsmApiError | undefined;
+    for (let attempt = 1; ; attempt += 1) {
+      if (attempt > 1 && spec.recover) {
+        const status = lastFailure?.status;
+        if (status !== 429) {
+          const recovered = await spec.recover();
+          if (recovered !== undefined) return JSON.stringify(recovered);
+        }
+      }
+      const result = await this.attempt(spec, extraSecrets, attempt);
+      if (!(result instanceof DsmApiError)) return result.text;
+      lastFailure = result;
+      const retryable = result.kind === "network" || (result.status !== undefined && [429, 502, 503, 504].includes(result.status));
+      if (!retryable) throw result;
+      if (attempt >= o.maxAttempts) throw this.exhausted(result, attempt, "attempts");
+      const backoff = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (attempt - 1));
+      // "Equal jitter": never less than half the backoff, so retries stay spread out but bounded.
+      let delay = backoff / 2 + Math.random() * (backoff / 2);
+      const retryAfter = dsmRetryAfterMs(result.retryAfter);
+      if (retryAfter !== undefined) delay = Math.max(delay, retryAfter);
+      if (Date.now() - started + delay > o.maxElapsedMs) throw this.exhausted(result, attempt, "time");
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
+  private exhausted(last: DsmApiError, attempts: number, why: "attempts" | "time"): DsmApiError {
+    const budget = why === "attempts"
+      ? `gave up after ${attempts} attempts`
+      : `gave up after ${attempts} attempt${attempts === 1 ? "" : "s"}: the next retry would exceed the ${Math.round(this.options.maxElapsedMs / 1000)} s retry budget`;
+    return new DsmApiError(`${last.message}; ${budget}`, last.kind, last.operation, last.object, last.status, last.dsmMessage, attempts);
+  }
+
+  private async attempt(spec: DsmCall, extraSecrets: string[], attempt: number): Promise<DsmRawResponse | (DsmApiError & { retryAfter?: unknown })> {
+    const where = `${spec.method} ${spec.path}`;
+    const redact = (s: string): string => this.redact(s, extraSecrets);
+    let response: DsmRawResponse;
+    try {
+      const r = await axios.request<string>({
+        baseURL: this.endpoint,
+        url: spec.path,
+        method: spec.method,
+        params: spec.query,
+        headers: {
+          Authorization: spec.auth?.header ?? "",
+          Accept: "application/json",
+          "User-Agent": "oci-ekm-fortanix",
+          ...(spec.body !== undefined ? { "Content-Type": "application/json" } : {}),
+        },
+        data: spec.body !== undefined ? JSON.stringify(spec.body) : undefined,
+        timeout: this.options.timeoutMs,
+        responseType: "text",
+        transformResponse: [(data: unknown) => data],
+        validateStatus: () => true,
+        maxRedirects: 0,
+        httpsAgent: agentFor(this.credentials.caBundle),
+      });
+      response = { status: r.status, headers: r.headers as Record<string, unknown>, text: typeof r.data === "string" ? r.data : String(r.data ?? "") };
+    } catch (err) {
+      if (err instanceof DsmApiError) throw err;
+      const e = err as { code?: string; message?: string; cause?: { code?: string } };
+      const code = e.code ?? e.cause?.code ?? "error";
+      const detail = redact(String(e.message ?? code));
+      if (TLS_ERROR_CODES.includes(code) || /certificate|self[- ]signed|SSL|TLS/i.test(detail)) {
+        return new DsmApiError(
+          `DSM ${spec.operation} ${spec.object} failed: TLS verification of ${this.endpoint} failed (${code}: ${detail}). ` +
+            "For an on-premises DSM with a private CA, set DSM_CA_BUNDLE (or stack config dsm:caBundle) to the CA certificate (PEM) (" + where + ")",
+          "tls", spec.operation, spec.object, undefined, undefined, attempt,
+        );
+      }
+      const what = code === "ECONNABORTED" || code === "ETIMEDOUT" ? `no answer within ${this.options.timeoutMs} ms` : `network error ${code} (${detail})`;
+      return new DsmApiError(
+        `DSM ${spec.operation} ${spec.object} failed: ${what} contacting ${this.endpoint} (${where})`,
+        "network", spec.operation, spec.object, undefined, undefined, attempt,
+      );
+    }
+    if (response.status >= 200 && response.status < 300) return response;
+    const message = redact(dsmMessageOf(response.text));
+    const error: DsmApiError & { retryAfter?: unknown } = new DsmApiError(
+      `DSM ${spec.operation} ${spec.object} failed: HTTP ${response.status}${message ? ` "${message}"` : ""} (${where})`,
+      "http", spec.operation, spec.object, response.status, message, attempt,
+    );
+    Object.defineProperty(error, "retryAfter", { value: response.headers["retry-after"], enumerable: false });
+    return error;
+  }
+
+  private redact(text: string, extraSecrets: string[]): string {
+    const c = this.credentials;
+    const secrets = [c.apiKey, c.password, ...extraSecrets].filter((s): s is string => s !== undefined && s.length >= 4);
+    if (c.apiKey !== undefined) {
+      const decoded = Buffer.from(c.apiKey, "base64").toString("utf8");
+      const secret = decoded.includes(":") ? decoded.slice(decoded.indexOf(":") + 1) : "";
+      if (secret.length >= 4) secrets.push(secret);
+    }
+    let out = text;
+    for (const s of secrets) out = out.split(s).join("[redacted]");
+    return out;
+  }
+}
+
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+function quote(name: string): string {
+  return JSON.stringify(name);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new DsmApiError(`DSM answered with something that is not JSON: ${text.slice(0, 200)}`, "http", "parse response", "body");
+  }
+}
+
+/** DSM's error message from a JSON `{"message"}` body or a plain-text body, shortened. */
+export function dsmMessageOf(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed === "") return "";
+  try {
+    const parsed = JSON.parse(trimmed) as unknown;
+    if (typeof parsed === "string") return parsed.slice(0, 500);
+    if (parsed && typeof parsed === "object" && typeof (parsed as { message?: unknown }).message === "string") {
+      return ((parsed as { message: string }).message).slice(0, 500);
+    }
+  } catch {
+    // plain text
+  }
+  return trimmed.slice(0, 500);
+}
+
+/** `Retry-After` (seconds or HTTP date) in milliseconds, or undefined. */
+export function dsmRetryAfterMs(header: unknown, now: number = Date.now()): number | undefined {
+  if (typeof header !== "string" || header.trim() === "") return undefined;
+  const v = header.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
+  const date = Date.parse(v);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

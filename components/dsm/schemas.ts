@@ -1,0 +1,240 @@
+// Input validation and defaults of the DSM resources: the one place where defaults are applied.
+//
+// Serialization note: the providers call these functions, so the closure serializer captures this
+// module by value. Schemas are therefore built inside functions (a zod schema object is not
+// serializable); module-level values are plain strings and arrays.
+import { z } from "zod";
+import { dsmEndpointProblem, normalizeDsmEndpoint } from "./client";
+
+/** The value Pulumi passes for an input that is not known yet (during preview). */
+export const DSM_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Default `validIssuers` of a JWT app: the issuer of OCI Identity Domain tokens. */
+export const DSM_DEFAULT_VALID_ISSUERS: readonly string[] = ["https://identity.oraclecloud.com/"];
+/** Default group permissions of a JWT app: what OCI Vault's EKM calls need. */
+export const DSM_DEFAULT_APP_PERMISSIONS: readonly string[] = ["ENCRYPT", "DECRYPT"];
+/** Default `jwksCacheSeconds` of a JWT app. */
+export const DSM_DEFAULT_JWKS_CACHE_SECONDS = 3600;
+/** Default `keyOps` of a security object. */
+export const DSM_DEFAULT_KEY_OPS: readonly string[] = ["ENCRYPT", "DECRYPT", "APPMANAGEABLE"];
+/** The only key size OCI External Key Management accepts for a DSM key. */
+export const DSM_KEY_SIZE = 256;
+/** Value of `custom_metadata["managed-by"]` on security objects this library creates. */
+export const DSM_MANAGED_BY = "oci-ekm-fortanix";
+
+/** Group permissions DSM knows (an app's rights on a group). */
+export const DSM_GROUP_PERMISSIONS: readonly string[] = [
+  "SIGN", "VERIFY", "ENCRYPT", "DECRYPT", "WRAPKEY", "UNWRAPKEY", "DERIVEKEY", "MACGENERATE", "MACVERIFY", "EXPORT", "MANAGE",
+  "AGREEKEY", "MASKDECRYPT", "AUDIT", "TRANSFORM",
+];
+/** Security object operations DSM knows (`key_ops`). */
+export const DSM_KEY_OPERATIONS: readonly string[] = [
+  "SIGN", "VERIFY", "ENCRYPT", "DECRYPT", "WRAPKEY", "UNWRAPKEY", "DERIVEKEY", "TRANSFORM", "MACGENERATE", "MACVERIFY", "EXPORT",
+  "APPMANAGEABLE", "HIGHVOLUME", "AGREEKEY", "ENCAPSULATE", "DECAPSULATE", "MASKDECRYPT", "AUDIT",
+];
+
+/** Validated inputs of a DSM group (defaults applied). */
+export type DsmGroupInputs = {
+  name: string;
+  description?: string;
+  endpoint?: string;
+  adopt: boolean;
+};
+
+/** Validated inputs of a DSM JWT app (defaults applied). */
+export type DsmJwtAppInputs = {
+  name: string;
+  groupId: string;
+  validIssuers: string[];
+  jwksUrl: string;
+  jwksCacheSeconds: number;
+  permissions: string[];
+  description?: string;
+  endpoint?: string;
+  adopt: boolean;
+};
+
+/** Validated inputs of a DSM security object (defaults applied). */
+export type DsmSecurityObjectInputs = {
+  name: string;
+  groupId: string;
+  keySize: number;
+  keyOps: string[];
+  description?: string;
+  enabled: boolean;
+  rotationPolicyDays?: number;
+  rotate?: string;
+  allowDestroy: boolean;
+  adopt: boolean;
+  endpoint?: string;
+};
+
+/** One invalid input, as Pulumi's `check` reports it. */
+export interface DsmInputFailure {
+  property: string;
+  reason: string;
+}
+
+/** Which resource a set of inputs belongs to. */
+export type DsmResourceKind = "group" | "jwtApp" | "securityObject";
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function fieldSchemas() {
+  const name = (what: string) =>
+    z.string({ error: (i) => `must be the ${what} name (a string), got ${show(i.input)}` })
+      .refine((s) => s.trim() !== "", { error: `must not be empty (the ${what} name)` })
+      .refine((s) => s === s.trim(), { error: (i) => `must not start or end with spaces, got ${show(i.input)}` });
+  const optionalText = z.string({ error: (i) => `must be a string, got ${show(i.input)}` }).optional();
+  const flag = (dflt: boolean) => z.boolean({ error: (i) => `must be true or false, got ${show(i.input)}` }).default(dflt);
+  const endpoint = z
+    .string({ error: (i) => `must be the DSM URL (e.g. https://amer.smartkey.io), got ${show(i.input)}` })
+    .superRefine((s, ctx) => {
+      const problem = dsmEndpointProblem(s);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .transform(normalizeDsmEndpoint)
+    .optional();
+  const groupId = z
+    .string({ error: (i) => `must be the DSM group id (a UUID, e.g. a DsmGroup's groupId output), got ${show(i.input)}` })
+    .refine((s) => UUID_PATTERN.test(s), { error: (i) => `must be the DSM group id (a UUID), got ${show(i.input)}` });
+  const names = (list: readonly string[], what: string) =>
+    z
+      .array(
+        z.string().refine((s) => list.includes(s), { error: (i) => `${show(i.input)} is not a DSM ${what}; known: ${list.join(", ")}` }),
+        { error: (i) => `must be a list of DSM ${what}s, got ${show(i.input)}` },
+      )
+      .min(1, { error: `must name at least one DSM ${what}` })
+      .refine((a) => new Set(a).size === a.length, { error: (i) => `must not repeat a ${what}, got ${show(i.input)}` });
+  return { name, optionalText, flag, endpoint, groupId, names };
+}
+
+/** Zod schema of {@link DsmGroupInputs}. */
+export function dsmGroupInputsSchema() {
+  const f = fieldSchemas();
+  return z.object({ name: f.name("group"), description: f.optionalText, endpoint: f.endpoint, adopt: f.flag(false) });
+}
+
+/** Zod schema of {@link DsmJwtAppInputs}. */
+export function dsmJwtAppInputsSchema() {
+  const f = fieldSchemas();
+  return z.object({
+    name: f.name("app (the OCI client app's client ID)"),
+    groupId: f.groupId,
+    validIssuers: z
+      .array(z.string().refine((s) => s.trim() !== "", { error: "an issuer must not be empty" }), {
+        error: (i) => `must be a list of token issuers (e.g. ["https://identity.oraclecloud.com/"]), got ${show(i.input)}`,
+      })
+      .min(1, { error: "must name at least one token issuer (default https://identity.oraclecloud.com/)" })
+      .default([...DSM_DEFAULT_VALID_ISSUERS]),
+    jwksUrl: z
+      .string({ error: (i) => `must be the Identity Domain JWKS URL (…/admin/v1/SigningCert/jwk), got ${show(i.input)}` })
+      .superRefine((s, ctx) => {
+        const problem = dsmEndpointProblem(s);
+        if (problem) ctx.addIssue({ code: "custom", message: `must be the Identity Domain JWKS URL: ${problem.replace(/^"[^"]*" /, "")}` });
+      }),
+    jwksCacheSeconds: z
+      .number({ error: (i) => `must be a number of seconds, got ${show(i.input)}` })
+      .int({ error: (i) => `must be a whole number of seconds, got ${show(i.input)}` })
+      .positive({ error: (i) => `must be positive, got ${show(i.input)}` })
+      .default(DSM_DEFAULT_JWKS_CACHE_SECONDS),
+    permissions: f.names(DSM_GROUP_PERMISSIONS, "group permission").default([...DSM_DEFAULT_APP_PERMISSIONS]),
+    description: f.optionalText,
+    endpoint: f.endpoint,
+    adopt: f.flag(false),
+  });
+}
+
+/** Zod schema of {@link DsmSecurityObjectInputs}. */
+export function dsmSecurityObjectInputsSchema() {
+  const f = fieldSchemas();
+  return z.object({
+    name: f.name("security object (the key reference's external key ID)"),
+    groupId: f.groupId,
+    keySize: z
+      .number({ error: (i) => `must be 256, got ${show(i.input)}` })
+      .refine((n) => n === DSM_KEY_SIZE, { error: (i) => `must be 256 (OCI External Key Management uses AES-256 keys), got ${show(i.input)}` })
+      .default(DSM_KEY_SIZE),
+    keyOps: f.names(DSM_KEY_OPERATIONS, "key operation").default([...DSM_DEFAULT_KEY_OPS]),
+    description: f.optionalText,
+    enabled: f.flag(true),
+    rotationPolicyDays: z
+      .number({ error: (i) => `must be a number of days, got ${show(i.input)}` })
+      .int({ error: (i) => `must be a whole number of days, got ${show(i.input)}` })
+      .positive({ error: (i) => `must be positive, got ${show(i.input)}` })
+      .optional(),
+    rotate: z.string({ error: (i) => `must be a string (change it to rotate the key), got ${show(i.input)}` }).optional(),
+    allowDestroy: f.flag(false),
+    adopt: f.flag(false),
+    endpoint: f.endpoint,
+  });
+}
+
+function schemaOf(kind: DsmResourceKind) {
+  return kind === "group" ? dsmGroupInputsSchema() : kind === "jwtApp" ? dsmJwtAppInputsSchema() : dsmSecurityObjectInputsSchema();
+}
+
+/** True when `value` is, or contains, Pulumi's unknown-value sentinel. */
+export function containsDsmUnknown(value: unknown): boolean {
+  if (value === DSM_UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(containsDsmUnknown);
+  if (value !== null && typeof value === "object") return Object.values(value).some(containsDsmUnknown);
+  return false;
+}
+
+/**
+ * Validates raw inputs of one resource kind. Fields that are (or contain) unknown values during a
+ * preview are passed through unvalidated; every other field is validated and defaulted. Returns the
+ * normalized inputs and one failure per bad field (`property` = the input name).
+ */
+export function checkDsmInputs(kind: DsmResourceKind, raw: Record<string, unknown>): { inputs: Record<string, unknown>; failures: DsmInputFailure[] } {
+  const given: Record<string, unknown> = {};
+  const unknowns: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (k === "__provider" || v === undefined || v === null) continue;
+    if (containsDsmUnknown(v)) unknowns[k] = v;
+    else given[k] = v;
+  }
+  const full = schemaOf(kind);
+  const mask = Object.fromEntries(Object.keys(unknowns).filter((k) => k in full.shape).map((k) => [k, true]));
+  const schema = Object.keys(mask).length > 0 ? (full.omit(mask as never) as unknown as typeof full) : full;
+  const result = schema.safeParse(given);
+  if (result.success) return { inputs: { ...(result.data as Record<string, unknown>), ...unknowns }, failures: [] };
+  const failures: DsmInputFailure[] = [];
+  const seen = new Set<string>();
+  for (const issue of result.error.issues) {
+    const property = String(issue.path[0] ?? "");
+    const at = issue.path.length > 1 ? `[${issue.path.slice(1).join("][")}]` : "";
+    const key = `${property}${at}:${issue.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const missing = issue.code === "invalid_type" && issue.path.length === 1 && given[property] === undefined;
+    const message = missing ? "is required" : issue.message;
+    failures.push({ property, reason: `${property}${at} ${message}` });
+  }
+  return { inputs: { ...given, ...unknowns }, failures };
+}
+
+/** Validated, defaulted inputs, or an error listing every bad field (for callers outside `check`). */
+export function parseDsmInputs<K extends DsmResourceKind>(
+  kind: K,
+  raw: Record<string, unknown>,
+): K extends "group" ? DsmGroupInputs : K extends "jwtApp" ? DsmJwtAppInputs : DsmSecurityObjectInputs {
+  const { inputs, failures } = checkDsmInputs(kind, raw);
+  if (failures.length > 0) {
+    throw new Error(`invalid DSM ${dsmKindLabel(kind)} inputs:\n${failures.map((f) => `  - ${f.reason}`).join("\n")}`);
+  }
+  const unknown = Object.keys(inputs).filter((k) => containsDsmUnknown(inputs[k]));
+  if (unknown.length > 0) throw new Error(`DSM ${dsmKindLabel(kind)} inputs not known yet: ${unknown.join(", ")}`);
+  return inputs as never;
+}
+
+/** The user's word for a resource kind. */
+export function dsmKindLabel(kind: DsmResourceKind): string {
+  return kind === "group" ? "group" : kind === "jwtApp" ? "JWT app" : "security object";
+}

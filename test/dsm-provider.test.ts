@@ -1,0 +1,615 @@
+// The DSM dynamic providers, method by method, against the DSM emulator over loopback HTTP: the exact
+// DSM requests (paths, JSON bodies) and outcomes. The providers are the tsc-compiled ones (see
+// test/vitest.config.mts), exactly what Pulumi serializes.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { resetDsmSessions } from "../components/dsm/client";
+import {
+  DsmGroupProvider,
+  DsmJwtAppProvider,
+  type DsmProviderOptions,
+  DsmSecurityObjectProvider,
+} from "../components/dsm/provider";
+import { DSM_UNKNOWN } from "../components/dsm/schemas";
+import { DsmEmulator } from "../components/emulators/dsm";
+
+const FAST: DsmProviderOptions = { client: { baseDelayMs: 5, maxDelayMs: 20 } };
+const JWKS_URL = "https://idcs-0123456789abcdef.identity.oraclecloud.com/admin/v1/SigningCert/jwk";
+const CLIENT_ID = "0123456789abcdef0123456789abcdef";
+
+type Props = Record<string, unknown>;
+type Configurable = { configure(req: { config: { get(k: string): string | undefined; require(k: string): string } }): Promise<void> };
+
+const dsm = new DsmEmulator();
+let apiKey = "";
+
+function config(values: Record<string, string>) {
+  return {
+    config: {
+      get: (k: string) => values[k],
+      require: (k: string) => {
+        if (values[k] === undefined) throw new Error(`missing ${k}`);
+        return values[k];
+      },
+    },
+  };
+}
+
+async function configured<T extends Configurable>(provider: T, key = apiKey): Promise<T> {
+  await provider.configure(config({ "dsm:endpoint": dsm.url, "dsm:apiKey": key }));
+  return provider;
+}
+
+/** The DSM requests after authentication: method, path (+ query), body. */
+function calls(): [string, string, unknown?][] {
+  return dsm.requests
+    .filter((r) => !r.path.startsWith("/sys/v1/session/"))
+    .map((r) => {
+      const q = new URLSearchParams(r.query).toString();
+      const path = q ? `${r.path}?${q}` : r.path;
+      return r.body === undefined ? [r.method, path] : [r.method, path, r.body];
+    });
+}
+
+async function failure(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error("expected a failure");
+}
+
+let groups: DsmGroupProvider;
+let apps: DsmJwtAppProvider;
+let keys: DsmSecurityObjectProvider;
+
+beforeAll(async () => {
+  await dsm.start();
+  apiKey = dsm.createApiKey({ role: "admin" });
+});
+afterAll(() => dsm.stop());
+beforeEach(async () => {
+  resetDsmSessions();
+  groups = await configured(new DsmGroupProvider(FAST));
+  apps = await configured(new DsmJwtAppProvider(FAST));
+  keys = await configured(new DsmSecurityObjectProvider(FAST));
+  dsm.clearFaults();
+  dsm.clearRequests();
+  dsm.resetCounters();
+});
+afterEach(() => vi.restoreAllMocks());
+
+let counter = 0;
+function unique(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${counter}`;
+}
+
+async function newGroup(): Promise<string> {
+  const { id } = await groups.create({ name: unique("grp") });
+  return id;
+}
+
+async function newKey(groupId: string, extra: Props = {}): Promise<{ id: string; outs: Props }> {
+  const checked = await keys.check({}, { name: unique("key"), groupId, ...extra });
+  const { id, outs } = await keys.create(checked.inputs as Props);
+  dsm.clearRequests();
+  return { id, outs: outs as Props };
+}
+
+describe("check", () => {
+  it("applies the defaults of each kind", async () => {
+    expect(await groups.check({}, { name: "oci-ekm", __provider: "x" })).toEqual({ inputs: { name: "oci-ekm", adopt: false }, failures: [] });
+    expect((await apps.check({}, { name: CLIENT_ID, groupId: "6f1c0e52-4a39-4e7e-9d0c-3b2a1f0e9d8c", jwksUrl: JWKS_URL })).inputs).toEqual({
+      name: CLIENT_ID,
+      groupId: "6f1c0e52-4a39-4e7e-9d0c-3b2a1f0e9d8c",
+      jwksUrl: JWKS_URL,
+      validIssuers: ["https://identity.oraclecloud.com/"],
+      jwksCacheSeconds: 3600,
+      permissions: ["ENCRYPT", "DECRYPT"],
+      adopt: false,
+    });
+    expect((await keys.check({}, { name: "k", groupId: "6f1c0e52-4a39-4e7e-9d0c-3b2a1f0e9d8c", endpoint: "https://amer.smartkey.io/" })).inputs).toEqual({
+      name: "k",
+      groupId: "6f1c0e52-4a39-4e7e-9d0c-3b2a1f0e9d8c",
+      keySize: 256,
+      keyOps: ["ENCRYPT", "DECRYPT", "APPMANAGEABLE"],
+      enabled: true,
+      allowDestroy: false,
+      adopt: false,
+      endpoint: "https://amer.smartkey.io",
+    });
+  });
+
+  it("reports one clear failure per bad field", async () => {
+    const result = await keys.check({}, {
+      name: " spaced ", groupId: "not-a-uuid", keySize: 128, keyOps: ["ENCRYPT", "ENCRYPTT"], rotationPolicyDays: 0, allowDestroy: "yes",
+      endpoint: "http://dsm.example.com",
+    });
+    expect(result.failures).toEqual([
+      { property: "name", reason: 'name must not start or end with spaces, got " spaced "' },
+      { property: "groupId", reason: 'groupId must be the DSM group id (a UUID), got "not-a-uuid"' },
+      { property: "keySize", reason: "keySize must be 256 (OCI External Key Management uses AES-256 keys), got 128" },
+      { property: "keyOps", reason: `keyOps[1] "ENCRYPTT" is not a DSM key operation; known: SIGN, VERIFY, ENCRYPT, DECRYPT, WRAPKEY, UNWRAPKEY, DERIVEKEY, TRANSFORM, MACGENERATE, MACVERIFY, EXPORT, APPMANAGEABLE, HIGHVOLUME, AGREEKEY, ENCAPSULATE, DECAPSULATE, MASKDECRYPT, AUDIT` },
+      { property: "rotationPolicyDays", reason: "rotationPolicyDays must be positive, got 0" },
+      { property: "allowDestroy", reason: 'allowDestroy must be true or false, got "yes"' },
+      { property: "endpoint", reason: 'endpoint "http://dsm.example.com" must be an https:// URL (http:// is accepted for loopback emulators only)' },
+    ]);
+    expect((await apps.check({}, { groupId: "6f1c0e52-4a39-4e7e-9d0c-3b2a1f0e9d8c", jwksUrl: "ftp://x", permissions: [] })).failures).toEqual([
+      { property: "name", reason: "name is required" },
+      { property: "jwksUrl", reason: "jwksUrl must be the Identity Domain JWKS URL: must be an https:// URL (http:// is accepted for loopback emulators only)" },
+      { property: "permissions", reason: "permissions must name at least one DSM group permission" },
+    ]);
+  });
+
+  it("tolerates unknown values during preview", async () => {
+    const result = await apps.check({}, { name: DSM_UNKNOWN, groupId: DSM_UNKNOWN, jwksUrl: DSM_UNKNOWN, validIssuers: [DSM_UNKNOWN] });
+    expect(result).toEqual({
+      inputs: {
+        name: DSM_UNKNOWN, groupId: DSM_UNKNOWN, jwksUrl: DSM_UNKNOWN, validIssuers: [DSM_UNKNOWN],
+        jwksCacheSeconds: 3600, permissions: ["ENCRYPT", "DECRYPT"], adopt: false,
+      },
+      failures: [],
+    });
+    const diff = await keys.diff("k", { name: "k", groupId: "6f1c0e52-4a39-4e7e-9d0c-3b2a1f0e9d8c", keySize: 256, keyOps: ["ENCRYPT"], enabled: true }, {
+      name: "k", groupId: DSM_UNKNOWN, keySize: 256, keyOps: ["ENCRYPT"], enabled: true,
+    });
+    expect(diff).toEqual({ changes: true, replaces: [] });
+  });
+});
+
+describe("groups", () => {
+  it("create, read, update and delete", async () => {
+    const inputs = (await groups.check({}, { name: "oci-ekm-crud", description: "OCI EKM keys" })).inputs as Props;
+    const created = await groups.create(inputs);
+    const g = dsm.group("oci-ekm-crud")!;
+    expect(created).toEqual({
+      id: g.group_id,
+      outs: {
+        name: "oci-ekm-crud", description: "OCI EKM keys", endpoint: dsm.url, adopt: false, groupId: g.group_id, acctId: dsm.accountId,
+        createdAt: g.created_at,
+      },
+    });
+    expect(calls()).toEqual([
+      ["GET", "/sys/v1/groups"],
+      ["POST", "/sys/v1/groups", { name: "oci-ekm-crud", description: "OCI EKM keys" }],
+    ]);
+
+    dsm.clearRequests();
+    const read = await groups.read(created.id, created.outs as Props);
+    expect(read).toEqual({ id: g.group_id, props: created.outs, inputs: { name: "oci-ekm-crud", description: "OCI EKM keys", endpoint: dsm.url, adopt: false } });
+    expect(calls()).toEqual([["GET", `/sys/v1/groups/${g.group_id}`]]);
+
+    const news = { ...inputs, name: "oci-ekm-renamed", description: "OCI EKM keys" };
+    expect(await groups.diff(created.id, created.outs as Props, news)).toEqual({ changes: true, replaces: [] });
+    expect(await groups.diff(created.id, created.outs as Props, { ...news, endpoint: "https://eu.smartkey.io" })).toEqual({ changes: true, replaces: ["endpoint"] });
+    expect(await groups.diff(created.id, created.outs as Props, inputs)).toEqual({ changes: false, replaces: [] });
+    dsm.clearRequests();
+    const updated = await groups.update(created.id, created.outs as Props, news);
+    expect(calls()).toEqual([["PATCH", `/sys/v1/groups/${g.group_id}`, { name: "oci-ekm-renamed" }]]);
+    expect((updated.outs as Props).name).toBe("oci-ekm-renamed");
+
+    dsm.clearRequests();
+    await groups.delete(created.id, updated.outs as Props);
+    expect(calls()).toEqual([
+      ["GET", `/crypto/v1/keys?group_id=${g.group_id}`],
+      ["DELETE", `/sys/v1/groups/${g.group_id}`],
+    ]);
+    expect(dsm.group(g.group_id)).toBeUndefined();
+  });
+
+  it("refuses an existing name unless adopt is true, then reconciles it", async () => {
+    const existing = dsm.seedGroup({ name: "console-group", description: "made by hand" });
+    const err = await failure(groups.create({ name: "console-group", description: "OCI EKM", adopt: false }));
+    expect(err.message).toBe(
+      `DSM group "console-group" already exists at ${dsm.url} (id ${existing.group_id}) and this resource did not create it. ` +
+        "To manage the existing group with Pulumi, set `adopt: true` on the resource: its properties are then reconciled to the inputs. " +
+        "Otherwise choose another name.",
+    );
+    expect(calls()).toEqual([["GET", "/sys/v1/groups"]]);
+    dsm.clearRequests();
+    const adopted = await groups.create({ name: "console-group", description: "OCI EKM", adopt: true });
+    expect(adopted.id).toBe(existing.group_id);
+    expect(calls()).toEqual([
+      ["GET", "/sys/v1/groups"],
+      ["PATCH", `/sys/v1/groups/${existing.group_id}`, { description: "OCI EKM" }],
+    ]);
+    expect(dsm.groups().filter((g) => g.name === "console-group")).toHaveLength(1);
+  });
+
+  it("refresh reports drift, and a group deleted outside as gone", async () => {
+    const created = await groups.create({ name: "drifting-group", description: "d1", adopt: false });
+    dsm.modifyGroup(created.id, { description: "changed in the console" });
+    const read = await groups.read(created.id, created.outs as Props);
+    expect((read.props as Props).description).toBe("changed in the console");
+    expect((read.inputs as Props).description).toBe("changed in the console");
+    dsm.deleteGroup(created.id);
+    expect(await groups.read(created.id, created.outs as Props)).toEqual({});
+  });
+
+  it("leaves a group that still holds kept keys, and tells the user", async () => {
+    const groupId = await newGroup();
+    const key = await newKey(groupId);
+    await keys.delete(key.id, key.outs);
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const read = await groups.read(groupId, { endpoint: dsm.url, name: dsm.group(groupId)!.name });
+    dsm.clearRequests();
+    await groups.delete(groupId, read.props as Props);
+    expect(calls()).toEqual([["GET", `/crypto/v1/keys?group_id=${groupId}`]]);
+    expect(dsm.group(groupId)).toBeDefined();
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0][0])).toContain(
+      `DSM group "${dsm.group(groupId)!.name}" (${groupId}) was left in DSM at ${dsm.url}: it still holds 1 security object ("${key.id}") whose key material was kept`,
+    );
+  });
+});
+
+describe("JWT apps", () => {
+  it("create sends the signed-JWT app body; read, update and delete", async () => {
+    const groupId = await newGroup();
+    const inputs = (await apps.check({}, { name: CLIENT_ID, groupId, jwksUrl: JWKS_URL, description: "OCI Vault EKM" })).inputs as Props;
+    dsm.clearRequests();
+    const created = await apps.create(inputs);
+    expect(calls()).toEqual([
+      ["GET", "/sys/v1/apps?limit=100&offset=0"],
+      [
+        "POST", "/sys/v1/apps",
+        {
+          name: CLIENT_ID,
+          description: "OCI Vault EKM",
+          app_type: "default",
+          default_group: groupId,
+          add_groups: { [groupId]: ["ENCRYPT", "DECRYPT"] },
+          credential: {
+            signedjwt: {
+              valid_issuers: ["https://identity.oraclecloud.com/"],
+              signing_keys: { kind: "fetched", url: JWKS_URL, cache_duration: 3600 },
+            },
+          },
+        },
+      ],
+    ]);
+    const app = dsm.app(CLIENT_ID)!;
+    expect(created).toEqual({
+      id: app.app_id,
+      outs: {
+        ...inputs, endpoint: dsm.url, appId: app.app_id, acctId: dsm.accountId, authType: "SignedJwt", enabled: true,
+      },
+    });
+
+    dsm.clearRequests();
+    const read = await apps.read(created.id, created.outs as Props);
+    expect(calls()).toEqual([["GET", `/sys/v1/apps/${app.app_id}?group_permissions=true`]]);
+    expect(read.props).toEqual(created.outs);
+
+    // Permissions only: mod_groups.
+    const more = { ...inputs, permissions: ["ENCRYPT", "DECRYPT", "WRAPKEY"] };
+    expect(await apps.diff(created.id, created.outs as Props, more)).toEqual({ changes: true, replaces: [] });
+    dsm.clearRequests();
+    const u1 = await apps.update(created.id, created.outs as Props, more);
+    expect(calls()).toEqual([
+      ["PATCH", `/sys/v1/apps/${app.app_id}?group_permissions=true`, { mod_groups: { [groupId]: ["ENCRYPT", "DECRYPT", "WRAPKEY"] } }],
+    ]);
+
+    // Another group: add_groups, del_groups, default_group.
+    const otherGroup = await newGroup();
+    const moved = { ...more, groupId: otherGroup };
+    dsm.clearRequests();
+    const u2 = await apps.update(created.id, u1.outs as Props, moved);
+    expect(calls()).toEqual([
+      [
+        "PATCH", `/sys/v1/apps/${app.app_id}?group_permissions=true`,
+        { add_groups: { [otherGroup]: ["ENCRYPT", "DECRYPT", "WRAPKEY"] }, del_groups: [groupId], default_group: otherGroup },
+      ],
+    ]);
+    expect(dsm.app(app.app_id)!.groups).toEqual({ [otherGroup]: ["ENCRYPT", "DECRYPT", "WRAPKEY"] });
+
+    // Another JWKS URL: the credential.
+    const newJwks = "https://idcs-fedcba9876543210.identity.oraclecloud.com/admin/v1/SigningCert/jwk";
+    dsm.clearRequests();
+    const u3 = await apps.update(created.id, u2.outs as Props, { ...moved, jwksUrl: newJwks, jwksCacheSeconds: 600 });
+    expect(calls()).toEqual([
+      [
+        "PATCH", `/sys/v1/apps/${app.app_id}?group_permissions=true`,
+        { credential: { signedjwt: { valid_issuers: ["https://identity.oraclecloud.com/"], signing_keys: { kind: "fetched", url: newJwks, cache_duration: 600 } } } },
+      ],
+    ]);
+    expect((u3.outs as Props).jwksUrl).toBe(newJwks);
+
+    // Nothing changed: no request.
+    dsm.clearRequests();
+    await apps.update(created.id, u3.outs as Props, { ...moved, jwksUrl: newJwks, jwksCacheSeconds: 600 });
+    expect(calls()).toEqual([]);
+
+    await apps.delete(created.id, u3.outs as Props);
+    expect(calls()).toEqual([["DELETE", `/sys/v1/apps/${app.app_id}`]]);
+    expect(dsm.app(app.app_id)).toBeUndefined();
+  });
+
+  it("refresh reports drift; an app deleted outside is gone", async () => {
+    const groupId = await newGroup();
+    const created = await apps.create((await apps.check({}, { name: unique("client"), groupId, jwksUrl: JWKS_URL })).inputs as Props);
+    dsm.modifyApp(created.id, { groups: { [groupId]: ["ENCRYPT"] }, enabled: false });
+    const read = await apps.read(created.id, created.outs as Props);
+    expect((read.props as Props).permissions).toEqual(["ENCRYPT"]);
+    expect((read.props as Props).enabled).toBe(false);
+    expect((read.inputs as Props).permissions).toEqual(["ENCRYPT"]);
+    const diff = await apps.diff(created.id, read.props as Props, created.outs as Props);
+    expect(diff).toEqual({ changes: true, replaces: [] });
+    dsm.deleteApp(created.id);
+    expect(await apps.read(created.id, created.outs as Props)).toEqual({});
+  });
+
+  it("adopts an existing app by name when adopt is true", async () => {
+    const groupId = await newGroup();
+    const name = unique("console-client");
+    dsm.seedApp({
+      name, app_type: "default", default_group: groupId, add_groups: { [groupId]: ["ENCRYPT"] },
+      credential: { signedjwt: { valid_issuers: ["https://identity.oraclecloud.com/"], signing_keys: { kind: "fetched", url: JWKS_URL, cache_duration: 3600 } } },
+    });
+    const inputs = (await apps.check({}, { name, groupId, jwksUrl: JWKS_URL })).inputs as Props;
+    dsm.clearRequests();
+    expect((await failure(apps.create(inputs))).message).toContain("set `adopt: true` on the resource");
+    dsm.clearRequests();
+    const adopted = await apps.create({ ...inputs, adopt: true });
+    expect(calls()).toEqual([
+      ["GET", "/sys/v1/apps?limit=100&offset=0"],
+      ["GET", `/sys/v1/apps/${adopted.id}?group_permissions=true`],
+      ["PATCH", `/sys/v1/apps/${adopted.id}?group_permissions=true`, { mod_groups: { [groupId]: ["ENCRYPT", "DECRYPT"] } }],
+    ]);
+    expect(dsm.apps().filter((a) => a.name === name)).toHaveLength(1);
+  });
+
+  it("a create whose response was lost creates no duplicate", async () => {
+    const groupId = await newGroup();
+    const name = unique("lost-client");
+    dsm.clearRequests();
+    dsm.injectFault({ method: "POST", path: "/sys/v1/apps", kind: "commit-then-drop" });
+    const created = await apps.create((await apps.check({}, { name, groupId, jwksUrl: JWKS_URL })).inputs as Props);
+    expect(dsm.apps().filter((a) => a.name === name)).toHaveLength(1);
+    expect(created.id).toBe(dsm.app(name)!.app_id);
+    expect(calls().map(([m, p]) => `${m} ${p}`)).toEqual([
+      "GET /sys/v1/apps?limit=100&offset=0",
+      "POST /sys/v1/apps",
+      "GET /sys/v1/apps?limit=100&offset=0",
+      `GET /sys/v1/apps/${created.id}?group_permissions=true`,
+    ]);
+  });
+});
+
+describe("security objects", () => {
+  it("create sends the AES-256 body; read; update patches only what changed; delete disables and keeps the material", async () => {
+    const groupId = await newGroup();
+    const inputs = (await keys.check({}, { name: "oci-ekm-key-crud", groupId, description: "OCI EKM key", rotationPolicyDays: 90 })).inputs as Props;
+    dsm.clearRequests();
+    const created = await keys.create(inputs);
+    expect(calls()).toEqual([
+      ["POST", "/crypto/v1/keys/info", { name: "oci-ekm-key-crud" }],
+      [
+        "POST", "/crypto/v1/keys",
+        {
+          name: "oci-ekm-key-crud", group_id: groupId, obj_type: "AES", key_size: 256, key_ops: ["ENCRYPT", "DECRYPT", "APPMANAGEABLE"],
+          description: "OCI EKM key", enabled: true, custom_metadata: { "managed-by": "oci-ekm-fortanix" }, rotation_policy: { interval_days: 90 },
+        },
+      ],
+    ]);
+    const s = dsm.sobject("oci-ekm-key-crud")!;
+    expect(created).toEqual({
+      id: "oci-ekm-key-crud",
+      outs: {
+        name: "oci-ekm-key-crud", groupId, keySize: 256, keyOps: ["ENCRYPT", "DECRYPT", "APPMANAGEABLE"], description: "OCI EKM key",
+        enabled: true, rotationPolicyDays: 90, allowDestroy: false, adopt: false, endpoint: dsm.url, kid: s.kid, acctId: dsm.accountId,
+        objType: "AES", state: "Active", kcv: s.kcv, rotatedKids: [], createdAt: s.created_at,
+      },
+    });
+
+    dsm.clearRequests();
+    const read = await keys.read(created.id, created.outs as Props);
+    expect(calls()).toEqual([["GET", `/crypto/v1/keys/${s.kid}`]]);
+    expect(read.props).toEqual(created.outs);
+
+    const news = { ...inputs, enabled: false, keyOps: ["ENCRYPT", "DECRYPT"] };
+    expect(await keys.diff(created.id, created.outs as Props, inputs)).toEqual({ changes: false, replaces: [] });
+    expect(await keys.diff(created.id, created.outs as Props, news)).toEqual({ changes: true, replaces: [] });
+    dsm.clearRequests();
+    const updated = await keys.update(created.id, created.outs as Props, news);
+    expect(calls()).toEqual([["PATCH", `/crypto/v1/keys/${s.kid}`, { enabled: false, key_ops: ["ENCRYPT", "DECRYPT"] }]]);
+    expect((updated.outs as Props).enabled).toBe(false);
+
+    const material = dsm.keyMaterial(s.kid)!;
+    dsm.clearRequests();
+    await keys.delete(created.id, { ...(updated.outs as Props), enabled: true });
+    expect(calls()).toEqual([["PATCH", `/crypto/v1/keys/${s.kid}`, { enabled: false }]]);
+    expect(dsm.sobject(s.kid)).toMatchObject({ name: "oci-ekm-key-crud", enabled: false });
+    expect(dsm.keyMaterial(s.kid)!.equals(material)).toBe(true);
+  });
+
+  it("refuses a rename, a group change and a size change, saying why", async () => {
+    const groupId = await newGroup();
+    const { id, outs } = await newKey(groupId);
+    const rename = await failure(keys.diff(id, outs, { ...outs, name: "renamed-key" }));
+    expect(rename.message).toBe(
+      `DSM security object "${id}" cannot be renamed to "renamed-key": OCI key references find the key by its name (the external key ID), ` +
+        "and a new key could not decrypt what the old one encrypted. To use another key, add a new DsmSecurityObject (and key reference) next to this one. " +
+        'If it was renamed outside Pulumi, rename it back to "renamed-key" in DSM and run `pulumi refresh`.',
+    );
+    const other = await newGroup();
+    expect((await failure(keys.diff(id, outs, { ...outs, groupId: other }))).message).toContain(
+      `DSM security object "${id}" cannot move from group ${groupId} to ${other}: that would replace the key. OCI key references find the key by its name`,
+    );
+    expect((await failure(keys.diff(id, outs, { ...outs, keySize: 128 }))).message).toContain(
+      `DSM security object "${id}" cannot change key size from 256 to 128: that would replace the key.`,
+    );
+    dsm.clearRequests();
+    expect((await failure(keys.update(id, outs, { ...outs, name: "renamed-key" }))).message).toContain("cannot be renamed");
+    expect(calls()).toEqual([]);
+    expect(dsm.sobject(id)!.name).toBe(id);
+  });
+
+  it("refuses an existing name unless adopt is true, then reconciles it", async () => {
+    const groupId = await newGroup();
+    const existing = dsm.seedSobject({ name: "console-key", group_id: groupId, obj_type: "AES", key_size: 256, key_ops: ["ENCRYPT", "DECRYPT", "EXPORT"] });
+    const inputs = (await keys.check({}, { name: "console-key", groupId, description: "adopted" })).inputs as Props;
+    dsm.clearRequests();
+    const err = await failure(keys.create(inputs));
+    expect(err.message).toBe(
+      `DSM security object "console-key" already exists at ${dsm.url} (id ${existing.kid}) and this resource did not create it. ` +
+        "To manage the existing security object with Pulumi, set `adopt: true` on the resource: its properties are then reconciled to the inputs. " +
+        "Otherwise choose another name.",
+    );
+    expect(calls()).toEqual([["POST", "/crypto/v1/keys/info", { name: "console-key" }]]);
+    dsm.clearRequests();
+    const adopted = await keys.create({ ...inputs, adopt: true });
+    expect(calls()).toEqual([
+      ["POST", "/crypto/v1/keys/info", { name: "console-key" }],
+      ["PATCH", `/crypto/v1/keys/${existing.kid}`, { description: "adopted", key_ops: ["ENCRYPT", "DECRYPT", "APPMANAGEABLE"] }],
+    ]);
+    expect((adopted.outs as Props).kid).toBe(existing.kid);
+    expect(dsm.sobjects().filter((s) => s.name === "console-key")).toHaveLength(1);
+
+    const otherGroup = await newGroup();
+    expect((await failure(keys.create({ ...inputs, groupId: otherGroup, adopt: true }))).message).toBe(
+      `DSM security object "console-key" (kid ${existing.kid}) cannot be adopted: it is in group ${groupId}, not ${otherGroup}. ` +
+        "Moving or replacing a key would strand what it encrypted; adopt it with matching groupId (AES-256 only), or choose another name.",
+    );
+  });
+
+  it("refresh reports drift; a key deleted outside is gone", async () => {
+    const groupId = await newGroup();
+    const { id, outs } = await newKey(groupId, { description: "before" });
+    dsm.modifySobject(id, { enabled: false, description: "edited in the console", key_ops: ["ENCRYPT", "DECRYPT"] });
+    const read = await keys.read(id, outs);
+    expect(read.props).toMatchObject({ enabled: false, description: "edited in the console", keyOps: ["ENCRYPT", "DECRYPT"], name: id });
+    expect(read.inputs).toMatchObject({ enabled: false, description: "edited in the console", keyOps: ["ENCRYPT", "DECRYPT"] });
+    expect(await keys.diff(id, read.props as Props, (await keys.check({}, { name: id, groupId, description: "before" })).inputs as Props)).toEqual({
+      changes: true, replaces: [],
+    });
+    dsm.deleteSobject(id);
+    expect(await keys.read(id, outs)).toEqual({});
+  });
+
+  it("rotates when `rotate` changes: rekey by name, old kid recorded, name unchanged", async () => {
+    const groupId = await newGroup();
+    const { id, outs } = await newKey(groupId, { rotate: "v1" });
+    const oldKid = outs.kid as string;
+    const news = { ...(await keys.check({}, { name: id, groupId, rotate: "v2" })).inputs as Props };
+    expect(await keys.diff(id, outs, news)).toEqual({ changes: true, replaces: [] });
+    const updated = await keys.update(id, outs, news);
+    expect(calls()).toEqual([["POST", "/crypto/v1/keys/rekey", { name: id }]]);
+    const current = dsm.sobject(id)!;
+    expect(current.kid).not.toBe(oldKid);
+    expect(updated.outs).toMatchObject({ name: id, kid: current.kid, rotatedKids: [oldKid], rotate: "v2", state: "Active" });
+    expect(dsm.sobject(oldKid)!.name).toMatch(new RegExp(`^${id} \\(rotated at \\d{8}T\\d{6}Z\\)$`));
+    expect(dsm.keyMaterial(oldKid)).toBeDefined();
+
+    // Rotated again outside Pulumi: refresh follows the replacement link.
+    const outside = dsm.rekeySobject(id);
+    const read = await keys.read(id, updated.outs as Props);
+    expect(read.props).toMatchObject({ name: id, kid: outside.kid, rotatedKids: [oldKid, current.kid] });
+  });
+
+  it("allowDestroy destroys the key and its rotated-away versions; the group can then be deleted", async () => {
+    const groupId = await newGroup();
+    const { id, outs } = await newKey(groupId, { allowDestroy: true, rotate: "a" });
+    const rotated = await keys.update(id, outs, { ...(await keys.check({}, { name: id, groupId, allowDestroy: true, rotate: "b" })).inputs as Props });
+    const o = rotated.outs as Props;
+    dsm.clearRequests();
+    await keys.delete(id, o);
+    expect(calls()).toEqual([
+      ["DELETE", `/crypto/v1/keys/${String(o.kid)}`],
+      ["DELETE", `/crypto/v1/keys/${String(outs.kid)}`],
+    ]);
+    expect(dsm.keyMaterial(o.kid as string)).toBeUndefined();
+    expect(dsm.keyMaterial(outs.kid as string)).toBeUndefined();
+    dsm.clearRequests();
+    await groups.delete(groupId, { endpoint: dsm.url, name: dsm.group(groupId)!.name });
+    expect(calls()).toEqual([
+      ["GET", `/crypto/v1/keys?group_id=${groupId}`],
+      ["DELETE", `/sys/v1/groups/${groupId}`],
+    ]);
+    expect(dsm.group(groupId)).toBeUndefined();
+  });
+});
+
+describe("resilience and credentials", () => {
+  it("429 and 503 are retried, then the create succeeds without a duplicate", async () => {
+    const groupId = await newGroup();
+    const name = unique("retried-key");
+    dsm.clearRequests();
+    dsm.injectFault({ method: "POST", path: "/crypto/v1/keys", kind: "status", status: 429, retryAfterSeconds: 1 });
+    dsm.injectFault({ method: "POST", path: "/crypto/v1/keys", kind: "status", status: 503 });
+    const created = await keys.create((await keys.check({}, { name, groupId })).inputs as Props);
+    expect(calls().map(([m, p]) => `${m} ${p}`)).toEqual([
+      "POST /crypto/v1/keys/info",
+      "POST /crypto/v1/keys",
+      "POST /crypto/v1/keys",
+      "POST /crypto/v1/keys/info",
+      "POST /crypto/v1/keys",
+    ]);
+    expect(dsm.requests.filter((r) => r.path === "/crypto/v1/keys").map((r) => r.status)).toEqual([429, 503, 201]);
+    expect(dsm.sobjects().filter((s) => s.name === name)).toHaveLength(1);
+    expect(created.id).toBe(name);
+  });
+
+  it("retries exhausted give a clear error", async () => {
+    const provider = await configured(new DsmGroupProvider({ client: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 3 } }));
+    dsm.injectFault({ method: "GET", path: "/sys/v1/groups", kind: "status", status: 503, times: 10 });
+    const err = await failure(provider.create({ name: "never-created" }));
+    expect(err.message).toBe(
+      'DSM list groups in the account failed: HTTP 503 "service unavailable (injected fault, HTTP 503)" (GET /sys/v1/groups); gave up after 3 attempts',
+    );
+    expect(dsm.group("never-created")).toBeUndefined();
+  });
+
+  it("a security object create whose response was lost creates no duplicate", async () => {
+    const groupId = await newGroup();
+    const name = unique("dropped-key");
+    dsm.clearRequests();
+    dsm.injectFault({ method: "POST", path: "/crypto/v1/keys", kind: "commit-then-drop" });
+    const created = await keys.create((await keys.check({}, { name, groupId })).inputs as Props);
+    expect(dsm.sobjects().filter((s) => s.name === name)).toHaveLength(1);
+    expect(created.outs).toMatchObject({ kid: dsm.sobject(name)!.kid, name });
+    expect(calls().map(([m, p]) => `${m} ${p}`)).toEqual(["POST /crypto/v1/keys/info", "POST /crypto/v1/keys", "POST /crypto/v1/keys/info"]);
+  });
+
+  it("authenticates once per process for a whole group → app → key lifecycle", async () => {
+    const g = await groups.create({ name: unique("one-session") });
+    const a = await apps.create((await apps.check({}, { name: unique("one-session-client"), groupId: g.id, jwksUrl: JWKS_URL })).inputs as Props);
+    const k = await keys.create((await keys.check({}, { name: unique("one-session-key"), groupId: g.id })).inputs as Props);
+    await keys.read(k.id, k.outs as Props);
+    await apps.read(a.id, a.outs as Props);
+    await keys.delete(k.id, k.outs as Props);
+    await apps.delete(a.id, a.outs as Props);
+    expect(dsm.counters.sessionAuthentications).toBe(1);
+    expect(dsm.counters.basicAuthCalls).toBe(0);
+    expect(dsm.requests.filter((r) => r.path === "/sys/v1/session/auth")).toHaveLength(1);
+    const state = JSON.stringify([g, a, k, await keys.read(k.id, k.outs as Props)]);
+    expect(state).not.toContain(apiKey);
+    expect(state).not.toContain(Buffer.from(apiKey, "base64").toString().split(":")[1]);
+  });
+
+  it("bad credentials give a clear error naming neither key nor secret", async () => {
+    const bad = Buffer.from("00000000-1111-4222-8333-444444444444:wrong-secret-value").toString("base64");
+    const provider = await configured(new DsmGroupProvider(FAST), bad);
+    const err = await failure(provider.create({ name: "unauthorised" }));
+    expect(err.message).toContain(`DSM authenticate with the API key (DSM_API_KEY / dsm:apiKey) at ${dsm.url} failed: HTTP 401`);
+    expect(err.message).not.toContain(bad);
+    expect(err.message).not.toContain("wrong-secret-value");
+    expect(dsm.group("unauthorised")).toBeUndefined();
+  });
+
+  it("reads credentials from the environment when configure gave none", async () => {
+    const saved = { endpoint: process.env.DSM_ENDPOINT, key: process.env.DSM_API_KEY };
+    process.env.DSM_ENDPOINT = dsm.url;
+    process.env.DSM_API_KEY = apiKey;
+    try {
+      const created = await new DsmGroupProvider(FAST).create({ name: unique("env-group") });
+      expect(dsm.group(created.id)).toBeDefined();
+    } finally {
+      if (saved.endpoint === undefined) delete process.env.DSM_ENDPOINT;
+      else process.env.DSM_ENDPOINT = saved.endpoint;
+      if (saved.key === undefined) delete process.env.DSM_API_KEY;
+      else process.env.DSM_API_KEY = saved.key;
+    }
+  });
+});
