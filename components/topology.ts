@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { EkmCertificate } from "./certificate";
+import { DsmGroup, DsmJwtApp, DsmSecurityObject } from "./dsm";
 import { EkmVault } from "./ekm";
 import { EkmGateway, GatewayJsonWebKeyArgs, GatewayTokenValidationArgs } from "./gateway";
 import { EkmIdentity } from "./identity";
@@ -23,6 +24,15 @@ export interface EkmDsmArgs {
   groupName?: string;
   /** The keys. Default one key, `oci-ekm-key`. */
   keys?: EkmDsmKeyArgs[];
+  /**
+   * Create the DSM group, JWT app and security objects. With false they must already exist in DSM
+   * (made by hand, seed 000 section 9) and only their names are used. Default: true.
+   */
+  manageObjects?: boolean;
+  /** Take over DSM objects that already exist under these names instead of failing. Default: false. */
+  adopt?: boolean;
+  /** DSM REST API base URL the provider calls. Default: `dsmUrl`. */
+  apiEndpoint?: string;
 }
 
 export interface EkmTopologyNetworkArgs {
@@ -133,8 +143,11 @@ export interface EkmDsmSeamInputs {
   jwksUri: pulumi.Output<string>;
   /** The issuer DSM accepts. */
   issuer: pulumi.Output<string>;
-  /** Resources DSM's JWKS fetch needs first (the public signing certificate setting). */
-  identityReady: pulumi.Resource[];
+  /** Create the DSM objects (false: they exist already). */
+  manageObjects: boolean;
+  adopt: boolean;
+  /** DSM REST API base URL. */
+  apiEndpoint: string;
 }
 
 /** What the DSM side gives back. */
@@ -148,7 +161,27 @@ export interface EkmDsmSeamOutputs {
 }
 
 function provisionDsm(inputs: EkmDsmSeamInputs): EkmDsmSeamOutputs {
-  return { keyNames: inputs.keys.map((k) => pulumi.output(k.name)) };
+  if (!inputs.manageObjects) return { keyNames: inputs.keys.map((k) => pulumi.output(k.name)) };
+  const opts = { parent: inputs.parent };
+  const common = { endpoint: inputs.apiEndpoint, adopt: inputs.adopt };
+  const group = new DsmGroup(`${inputs.name}-dsm-group`, { name: inputs.groupName, ...common }, opts);
+  // DSM fetches the JWKS only when it checks a token, so creating the app need not wait for the
+  // domain setting that makes the signing certificate public (reference graph: client app → JWT app).
+  const app = new DsmJwtApp(
+    `${inputs.name}-dsm-app`,
+    { name: inputs.clientId, groupId: group.groupId, jwksUrl: inputs.jwksUri, validIssuers: [inputs.issuer], ...common },
+    opts,
+  );
+  const keys = inputs.keys.map(
+    (k) =>
+      new DsmSecurityObject(
+        `${inputs.name}-dsm-key-${k.name}`,
+        { name: k.name, groupId: group.groupId, description: k.description, rotationPolicyDays: k.rotationPolicyDays, ...common },
+        opts,
+      ),
+  );
+  // The key references take the names from the security objects, so each waits for its key.
+  return { keyNames: keys.map((k) => k.name), groupId: group.groupId, appId: app.appId, keyIds: keys.map((k) => k.kid) };
 }
 
 // --------------------------------------- end of DSM seam ---------------------------------------
@@ -330,7 +363,9 @@ export class EkmTopology extends pulumi.ComponentResource {
       clientId: this.identity.clientId,
       jwksUri: this.identity.jwksUri,
       issuer: this.identity.issuer,
-      identityReady: this.identity.domainSetting ? [this.identity.domainSetting] : [],
+      manageObjects: args.dsm.manageObjects ?? true,
+      adopt: args.dsm.adopt ?? false,
+      apiEndpoint: args.dsm.apiEndpoint ?? dsmUrl,
     });
 
     this.ekm = new EkmVault(

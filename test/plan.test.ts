@@ -239,13 +239,13 @@ describe("readPlanStackConfig", () => {
 
 describe("npm run plan", () => {
   const run = promisify(execFile);
-  const tsx = path.join(root, "node_modules", ".bin", "tsx");
+  const tsNode = path.join(root, "node_modules", ".bin", "ts-node");
 
   it("plans the shipped dev stack and writes the JSON and Mermaid files", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "plan-out-"));
     const json = path.join(dir, "plan.json");
     const mmd = path.join(dir, "plan.mmd");
-    const { stdout } = await run(tsx, ["scripts/plan.ts", "--stack", "dev", "--json", json, "--mermaid", mmd], { cwd: root });
+    const { stdout } = await run(tsNode, ["scripts/plan.ts", "--stack", "dev", "--json", json, "--mermaid", mmd], { cwd: root });
     expect(stdout).toContain("+ oci:ApiGateway/deployment:Deployment  oci-ekm-gateway-deployment");
     expect(stdout).toMatch(/Resources: 23 registered \(16 to create, 7 components\) in \d+ ms/);
     expect(stdout).toContain("Longest dependency chain: 9 resources: oci-ekm-network-vcn → oci-ekm-network-nat →");
@@ -255,10 +255,10 @@ describe("npm run plan", () => {
   });
 
   it("fails clearly on an unknown stack or argument", async () => {
-    await expect(run(tsx, ["scripts/plan.ts", "--stack", "nosuch"], { cwd: root })).rejects.toMatchObject({
+    await expect(run(tsNode, ["scripts/plan.ts", "--stack", "nosuch"], { cwd: root })).rejects.toMatchObject({
       stderr: expect.stringMatching(/cannot read stack settings .*Pulumi\.nosuch\.yaml/),
     });
-    await expect(run(tsx, ["scripts/plan.ts", "--jsn", "x"], { cwd: root })).rejects.toMatchObject({
+    await expect(run(tsNode, ["scripts/plan.ts", "--jsn", "x"], { cwd: root })).rejects.toMatchObject({
       stderr: expect.stringMatching(/unknown argument --jsn; usage: npm run plan -- \[--stack NAME\]/),
     });
   });

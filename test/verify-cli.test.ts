@@ -10,7 +10,7 @@ import { IdentityDomainEmulator } from "../components/emulators/identity-domain"
 import type { EkmVerificationReport } from "../components/verify";
 
 const ROOT = join(__dirname, "..");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+const TS_NODE = join(ROOT, "node_modules", ".bin", "ts-node");
 const GATEWAY = "https://10.0.1.10/";
 const DSM_URL = "https://amer.smartkey.io";
 const KEY = "oci-ekm-key";
@@ -26,7 +26,7 @@ let apiKey = "";
 function runVerify(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
-      TSX,
+      TS_NODE,
       [join(ROOT, "scripts", "verify.ts"), ...args],
       { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, timeout: 60_000 },
       (err, stdout, stderr) => {
