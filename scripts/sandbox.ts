@@ -1,11 +1,12 @@
-// npm run sandbox -- [--keep] [--break audience|scope|issuer|signing-cert|key-name]
+// npm run sandbox -- [--keep] [--break …] [--gateway-token-validation …]
 // The whole topology of seed 000 on this machine: see components/sandbox.
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseSandboxArgs, renderSandboxSummary, runSandbox, type SandboxEvent } from "../components/sandbox";
 import { runEkmStack } from "../infra/stack";
 
-const USAGE = `Usage: npm run sandbox -- [--keep] [--break audience|scope|issuer|signing-cert|key-name]`;
+const USAGE =
+  "Usage: npm run sandbox -- [--keep] [--break audience|scope|issuer|signing-cert|key-name] [--gateway-token-validation remoteJwks|staticKeys]";
 
 function progress(): (event: SandboxEvent) => void {
   const tty = process.stdout.isTTY === true;
@@ -38,7 +39,13 @@ async function main(): Promise<number> {
     return 2;
   }
   if (parsed.break) process.stdout.write(`Injecting one misconfiguration: --break ${parsed.break}\n`);
-  const result = await runSandbox({ program: () => runEkmStack(), break: parsed.break, keep: parsed.keep, onEvent: progress() });
+  const result = await runSandbox({
+    program: () => runEkmStack(),
+    break: parsed.break,
+    keep: parsed.keep,
+    gatewayTokenValidation: parsed.gatewayTokenValidation,
+    onEvent: progress(),
+  });
   process.stdout.write("\n" + renderSandboxSummary(result) + "\n");
   if (parsed.keep && result.endpoints) {
     // The sandbox's throw-away credentials go to files (mode 600), not to the terminal.

@@ -8,9 +8,10 @@ export { OciVaultClient, OciVaultCallError, type OciVaultView, type SandboxNetwo
 export interface SandboxArgs {
   keep: boolean;
   break?: SandboxBreak;
+  gatewayTokenValidation?: "remoteJwks" | "staticKeys";
 }
 
-/** Parses `--keep` and `--break <kind>`; an unknown argument is an error naming it. */
+/** Parses `--keep`, `--break <kind>` and `--gateway-token-validation <source>`; an unknown argument is an error naming it. */
 export function parseSandboxArgs(argv: string[]): SandboxArgs | { error: string } {
   const args: SandboxArgs = { keep: false };
   for (let i = 0; i < argv.length; i++) {
@@ -22,6 +23,12 @@ export function parseSandboxArgs(argv: string[]): SandboxArgs | { error: string 
         return { error: `--break: "${value ?? ""}" is not one of ${SANDBOX_BREAKS.join(", ")}` };
       }
       args.break = value as SandboxBreak;
+    } else if (a === "--gateway-token-validation" || a.startsWith("--gateway-token-validation=")) {
+      const value = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
+      if (value !== "remoteJwks" && value !== "staticKeys") {
+        return { error: `--gateway-token-validation: "${value ?? ""}" is not one of remoteJwks, staticKeys` };
+      }
+      args.gatewayTokenValidation = value;
     } else return { error: `unknown argument "${a}"` };
   }
   return args;

@@ -12,6 +12,7 @@ import { PrivateEndpointEmulator } from "../emulators/private-endpoint";
 import { createTestCertificateAuthority, generateRsaKeyPem, issueServerCertificate, selfSignedCertificatePem } from "../emulators/tls";
 import { planRevealSecrets, runStackInProcess, type PlanMockResult, type PlanResult } from "../plan/engine";
 import { dsmReaderFromClient } from "../verify/dsm-checks";
+import { adaptJwksForApiGateway } from "../verify/jwks-adapter";
 import { runEkmVerification, type EkmVerificationReport } from "../verify/run";
 import { OciVaultClient, type EkmCiphertext, type SandboxNetwork } from "./oci-vault";
 
@@ -40,6 +41,11 @@ export interface SandboxOptions {
   config?: Record<string, unknown>;
   /** Inject one misconfiguration. Default: none. */
   break?: SandboxBreak;
+  /**
+   * Have the gateway validate tokens itself (seeds 001/002): `remoteJwks` from the Identity Domain,
+   * or `staticKeys` built from its JWKS with the JWKS adapter. Default: off, as in the stack config.
+   */
+  gatewayTokenValidation?: "remoteJwks" | "staticKeys";
   /** Leave the servers running; the caller ends them with `stop()`. Default: false. */
   keep?: boolean;
   /** Progress callback. Default: none. */
@@ -312,6 +318,10 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
           "oci-ekm:dsmUrl": d.url,
           "oci-ekm:dsmAccountId": d.accountId,
           "oci-ekm:gatewayHostname": "ekm-gateway.sandbox.internal",
+          ...(options.gatewayTokenValidation ? { "oci-ekm:gatewayTokenValidation": options.gatewayTokenValidation } : {}),
+          ...(options.gatewayTokenValidation === "staticKeys"
+            ? { "oci-ekm:gatewayStaticKeys": adaptJwksForApiGateway(identity.jwks).keys }
+            : {}),
           ...options.config,
         },
         onNewResource: answer,
@@ -359,7 +369,18 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       };
     });
 
-    // 4. OCI Vault at work.
+    // 4. OCI Vault at work. When the gateway itself refuses a call, its reason is in its log, not in
+    // the generic body it answers with: show it, so it is clear where the call stopped.
+    const atGateway = async <V>(call: () => Promise<V>): Promise<V> => {
+      const seen = gateway?.requests.length ?? 0;
+      try {
+        return await call();
+      } catch (err) {
+        const refusal = gateway?.requests.slice(seen).find((r) => r.rejected)?.rejected;
+        if (refusal && err instanceof Error) err.message += ` (refused at the gateway: ${refusal})`;
+        throw err;
+      }
+    };
     const vault = byType(T.vault)[0];
     const keyName = str(obj(byType(T.keyReference)[0]?.inputs.externalKeyReference).externalKeyId);
     let client: OciVaultClient | undefined;
@@ -387,16 +408,16 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       return { value: undefined, detail: `token for client ${str(oauth.clientAppId).slice(0, 8)}… with scope ${clientApp.allowedScopes[0]}` };
     });
     await runner.run("OCI Vault: GetVaultMetadata through the private endpoint and the gateway", async () => {
-      const meta = await client!.vaultMetadata();
+      const meta = await atGateway(() => client!.vaultMetadata());
       return { value: undefined, detail: `vault state ${str(meta.state)}, vendor ${str(meta.vendor)}` };
     });
     await runner.run(`OCI Vault: GetKeyMetadata of "${keyName}"`, async () => {
-      const meta = await client!.keyMetadata(keyName);
+      const meta = await atGateway(() => client!.keyMetadata(keyName));
       return { value: undefined, detail: `${str(obj(meta.keyShape).algorithm)}-${str(obj(meta.keyShape).length)}, current version ${str(meta.currentKeyVersionId)}` };
     });
     const sample = Buffer.from("the key material never leaves DSM", "utf8");
     const before = await runner.run("OCI Vault: Encrypt a sample", async () => {
-      const c = await client!.encrypt(keyName, sample);
+      const c = await atGateway(() => client!.encrypt(keyName, sample));
       return { value: c, detail: `ciphertext under key version ${c.keyVersionId}` };
     });
     await runner.run("rotate the key (provider update: `rotate` changed)", async () => {
@@ -412,14 +433,14 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       return { value: undefined, detail: `new kid ${str(outs.kid)}, rotated kids [${rotated.join(", ")}]` };
     });
     const after = await runner.run("OCI Vault: Encrypt again (new key version)", async () => {
-      const c = await client!.encrypt(keyName, sample);
+      const c = await atGateway(() => client!.encrypt(keyName, sample));
       if (before && c.keyVersionId === before.keyVersionId) throw new Error(`still encrypting under ${c.keyVersionId} after the rotation`);
       return { value: c, detail: `ciphertext under key version ${c.keyVersionId}` };
     });
     await runner.run("OCI Vault: Decrypt both ciphertexts", async () => {
       const results: string[] = [];
       for (const c of [before, after] as EkmCiphertext[]) {
-        const plain = await client!.decrypt(keyName, c);
+        const plain = await atGateway(() => client!.decrypt(keyName, c));
         if (!plain.equals(sample)) throw new Error(`decrypting the ciphertext of version ${c.keyVersionId} gave other bytes`);
         results.push(c.keyVersionId);
       }

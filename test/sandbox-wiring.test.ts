@@ -1,0 +1,40 @@
+// The sandbox runs the real components: change one wiring fact in them and it must fail, exactly
+// where OCI would.
+import { afterEach, describe, expect, it, vi } from "vitest";
+
+type Urls = typeof import("../components/urls");
+
+// The facts are `as const` literals; a test may set them to anything.
+async function sandboxWith(changes: { [K in keyof Urls]?: unknown }) {
+  vi.resetModules();
+  vi.doMock("../components/urls", async (importOriginal) => ({ ...(await importOriginal<Urls>()), ...changes }));
+  const { runSandbox } = await import("../components/sandbox/index.js");
+  const { runEkmStack } = await import("../infra/stack.js");
+  return runSandbox({ program: () => runEkmStack() });
+}
+
+describe("a wiring mistake in a component", () => {
+  afterEach(() => {
+    vi.doUnmock("../components/urls");
+  });
+
+  it("in the route path: the gateway strips /oci and DSM sees a management call it has no session for", async () => {
+    const r = await sandboxWith({ GATEWAY_ROUTE_PATH: "/oci/{path*}" });
+    expect(r.ok).toBe(false);
+    expect(r.failedStep?.name).toBe("OCI Vault: GetVaultMetadata through the private endpoint and the gateway");
+    expect(r.failedStep?.detail).toBe("GetVaultMetadata answered HTTP 401: invalid bearer token: no such session");
+  });
+
+  it("in the scope value: the resource app defines a scope the client app is not given, so no token", async () => {
+    const r = await sandboxWith({ OCI_EKMS_SCOPE: "oci_ekm" });
+    expect(r.ok).toBe(false);
+    expect(r.failedStep?.name).toBe("OCI Vault: token from the Identity Domain (client credentials)");
+    expect(r.failedStep?.detail).toContain("invalid_scope");
+  });
+
+  it("and with the facts as shipped, the same harness passes", async () => {
+    const r = await sandboxWith({});
+    expect(r.failedStep).toBeUndefined();
+    expect(r.ok).toBe(true);
+  });
+});
