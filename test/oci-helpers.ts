@@ -43,4 +43,7 @@ export const T = {
   privateEndpoint: "oci:Kms/ekmsPrivateEndpoint:EkmsPrivateEndpoint",
   vault: "oci:Kms/vault:Vault",
   key: "oci:Kms/key:Key",
+  dsmGroup: "pulumi-nodejs:dynamic/dsm:Group",
+  dsmJwtApp: "pulumi-nodejs:dynamic/dsm:JwtApp",
+  dsmSecurityObject: "pulumi-nodejs:dynamic/dsm:SecurityObject",
 } as const;

@@ -5,6 +5,7 @@ import {
   PlanResult,
   planClientId,
   planCustomDependencies,
+  planDsmUuid,
   planLongestChain,
   planToJson,
   runStackInProcess,
@@ -238,7 +239,13 @@ describe("stack outputs", () => {
       certificateId: "oci-ekm-certificate-oci_id",
       vcnId: "oci-ekm-network-vcn_id",
       subnetId: "oci-ekm-network-subnet_id",
+      dsmGroupId: planDsmUuid(T.dsmGroup, "oci-ekm-dsm-group"),
+      dsmAppId: planDsmUuid(T.dsmJwtApp, "oci-ekm-dsm-app"),
+      dsmKeyIds: [planDsmUuid(T.dsmSecurityObject, "oci-ekm-dsm-key-oci-ekm-key")],
     });
+    expect(plan.outputs.dsmGroupId).toBe(resource(plan, "oci-ekm-dsm-group").outputs.groupId);
+    expect(plan.outputs.dsmAppId).toBe(resource(plan, "oci-ekm-dsm-app").outputs.appId);
+    expect(plan.outputs.dsmKeyIds).toEqual([resource(plan, "oci-ekm-dsm-key-oci-ekm-key").outputs.kid]);
     expect(vault.cryptoEndpoint).toMatch(/^https:\/\/[0-9a-f]{12}-crypto\.kms\.us-ashburn-1\.oraclecloud\.com$/);
   });
 
@@ -288,7 +295,10 @@ describe("dependency graph", () => {
     clientApp: ["gateway", "resourceApp"],
     privateEndpoint: ["subnet", "gateway", "selfSigned"],
     vault: ["privateEndpoint", "clientApp"],
-    key: ["vault"],
+    dsmGroup: [],
+    dsmApp: ["clientApp", "dsmGroup"],
+    dsmKey: ["dsmGroup"],
+    key: ["vault", "dsmKey"],
   };
   const ROLE: Record<string, string> = {
     "oci-ekm-network-vcn": "vcn",
@@ -307,6 +317,9 @@ describe("dependency graph", () => {
     "oci-ekm-ekm-private-endpoint": "privateEndpoint",
     "oci-ekm-ekm-vault": "vault",
     "oci-ekm-ekm-key-oci-ekm-key": "key",
+    "oci-ekm-dsm-group": "dsmGroup",
+    "oci-ekm-dsm-app": "dsmApp",
+    "oci-ekm-dsm-key-oci-ekm-key": "dsmKey",
   };
 
   function longestPath(graph: Record<string, string[]>): number {
@@ -317,9 +330,11 @@ describe("dependency graph", () => {
 
   it("has exactly the reference's edges: nothing waits needlessly", () => {
     const nameOf = new Map(plan.resources.map((r) => [r.urn, r.name]));
+    // A resource without a role keeps its name, so that an unexpected one shows up in the diff.
+    const role = (urn: string) => ROLE[nameOf.get(urn)!] ?? nameOf.get(urn)!;
     const actual: Record<string, string[]> = {};
     for (const [urn, deps] of planCustomDependencies(plan.resources)) {
-      actual[ROLE[nameOf.get(urn)!]] = deps.map((d) => ROLE[nameOf.get(d)!]).sort();
+      actual[role(urn)] = deps.map(role).sort();
     }
     const expected = Object.fromEntries(Object.entries(REFERENCE).map(([k, v]) => [k, [...v].sort()]));
     expect(actual).toEqual(expected);
@@ -330,5 +345,16 @@ describe("dependency graph", () => {
     expect(longestPath(REFERENCE)).toBe(9);
     expect(chain.depth).toBe(longestPath(REFERENCE));
     expect(chain.chain.map((r) => ROLE[r.name])).toEqual(["vcn", "nat", "routes", "subnet", "gateway", "resourceApp", "clientApp", "vault", "key"]);
+  });
+
+  it("keeps the DSM objects off the critical path: the JWT app waits for the client app, a key only for the group", () => {
+    const deps = planCustomDependencies(plan.resources);
+    const urnOf = new Map(plan.resources.map((r) => [r.name, r.urn]));
+    // Resources in the longest chain ending at a resource, itself included.
+    const depth = (urn: string): number => 1 + Math.max(0, ...(deps.get(urn) ?? []).map(depth));
+    expect(depth(urnOf.get("oci-ekm-dsm-group")!)).toBe(1);
+    expect(depth(urnOf.get("oci-ekm-dsm-key-oci-ekm-key")!)).toBe(2);
+    expect(depth(urnOf.get("oci-ekm-dsm-app")!)).toBe(8);
+    expect(depth(urnOf.get("oci-ekm-ekm-key-oci-ekm-key")!)).toBe(9);
   });
 });

@@ -68,6 +68,15 @@ describe("gateway token validation with the domain's remote JWKS, several keys, 
       ["oci-ekm-ekm-key-payments-key", { externalKeyId: "payments-key" }, "payments-key", false],
       ["oci-ekm-ekm-key-archive-key", { externalKeyId: "archive-key" }, "archive-key", false],
     ]);
+    // One security object per key in the one group, each feeding its own key reference.
+    const group = resource(p, "oci-ekm-dsm-group");
+    const objects = ofType(p, T.dsmSecurityObject);
+    expect(objects.map((o) => [o.name, o.inputs.name, o.inputs.groupId, o.inputs.rotationPolicyDays, o.inputs.endpoint])).toEqual([
+      ["oci-ekm-dsm-key-payments-key", "payments-key", group.outputs.groupId, undefined, "https://eu.smartkey.io"],
+      ["oci-ekm-dsm-key-archive-key", "archive-key", group.outputs.groupId, 30, "https://eu.smartkey.io"],
+    ]);
+    for (const [i, key] of keys.entries()) expect(key.dependencies).toContain(objects[i].urn);
+    expect(p.outputs.dsmKeyIds).toEqual(objects.map((o) => o.outputs.kid));
     expect(p.outputs.keyNames).toEqual(["payments-key", "archive-key"]);
     expect(p.outputs.keyReferenceIds).toEqual(["oci-ekm-ekm-key-payments-key_id", "oci-ekm-ekm-key-archive-key_id"]);
     expect(p.outputs.vaultUrl).toBe(`https://10.0.1.77/oci/ekm/v1/vaults/${ACCOUNT_ID}`);
@@ -123,7 +132,7 @@ describe("gateway token validation with static keys, your own certificate, an ex
 });
 
 describe("an existing subnet, gateway and certificate", () => {
-  it("creates only the deployment, identity and EKM resources", async () => {
+  it("creates only the deployment, identity, DSM and EKM resources", async () => {
     const p = await plan(
       {
         existingSubnetId: "ocid1.subnet.oc1.iad.aaaaaaaaexistingsubnet",
@@ -133,7 +142,7 @@ describe("an existing subnet, gateway and certificate", () => {
       { gatewayPrivateIp: "10.0.1.99" },
     );
     expect(p.resources.filter((r) => r.custom).map((r) => r.type).sort()).toEqual(
-      [T.deployment, T.setting, T.app, T.app, T.privateEndpoint, T.vault, T.key].sort(),
+      [T.deployment, T.setting, T.app, T.app, T.dsmGroup, T.dsmJwtApp, T.dsmSecurityObject, T.privateEndpoint, T.vault, T.key].sort(),
     );
     expect(resource(p, "oci-ekm-gateway-deployment").inputs.gatewayId).toBe("ocid1.apigateway.oc1.iad.aaaaaaaaexistinggw");
     // The IP comes from reading the existing gateway.
@@ -146,7 +155,7 @@ describe("an existing subnet, gateway and certificate", () => {
     expect(p.outputs.subnetId).toBe("ocid1.subnet.oc1.iad.aaaaaaaaexistingsubnet");
     expect(p.outputs.gatewayId).toBe("ocid1.apigateway.oc1.iad.aaaaaaaaexistinggw");
     expect(p.outputs.certificatePem).toBe(CERT);
-    expect(planLongestChain(p.resources).depth).toBe(4); // resource app → client app → vault → key
+    expect(planLongestChain(p.resources).depth).toBe(4); // resource app → client app → vault → key (DSM: group → key object → key)
     expect("vcnId" in p.outputs).toBe(false);
     expect("certificateId" in p.outputs).toBe(false);
   });
@@ -170,6 +179,30 @@ describe("an existing route table (DRG to an on-premises DSM) and an existing OC
     expect(resource(p, "oci-ekm-ekm-private-endpoint").inputs.caBundle).toBe(CERT);
     const route = (resource(p, "oci-ekm-gateway-deployment").inputs.specification as { routes: { backend: { url: string } }[] }).routes[0];
     expect(route.backend.url).toBe("https://dsm.corp.example:8443/${request.path[path]}");
+  });
+});
+
+describe("DSM objects made by hand (dsm.manageObjects: false)", () => {
+  it("creates no DSM resource and names the keys by their configured names", async () => {
+    let t: EkmTopology | undefined;
+    const p = await runStackInProcess({
+      program: () => {
+        t = new EkmTopology("oci-ekm", {
+          compartmentId: COMPARTMENT,
+          gatewayHostname: "ekm-gateway.example.com",
+          identityDomainUrl: DOMAIN_URL,
+          dsm: { accountId: ACCOUNT_ID, manageObjects: false, keys: [{ name: "hand-made-key" }] },
+        });
+        return { keyNames: t.keyNames };
+      },
+    });
+    expect([t?.dsmGroupId, t?.dsmAppId, t?.dsmKeyIds]).toEqual([undefined, undefined, undefined]);
+    expect(p.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"))).toEqual([]);
+    const key = resource(p, "oci-ekm-ekm-key-hand-made-key");
+    expect(key.inputs.externalKeyReference).toEqual({ externalKeyId: "hand-made-key" });
+    expect(key.dependencies).toEqual([resource(p, "oci-ekm-ekm-vault").urn]);
+    expect(p.outputs).toEqual({ keyNames: ["hand-made-key"] });
+    expect(planLongestChain(p.resources).depth).toBe(9);
   });
 });
 

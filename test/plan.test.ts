@@ -14,6 +14,7 @@ import {
   PlanResult,
   planClientId,
   planCustomDependencies,
+  planDsmUuid,
   planLongestChain,
   planRevealSecrets,
   planToJson,
@@ -22,6 +23,7 @@ import {
   renderPlanTree,
   runStackInProcess,
 } from "../components/plan";
+import { DsmSecurityObject } from "../components/dsm";
 import { runEkmStack } from "../infra/stack";
 import { T, resource, stackConfig } from "./oci-helpers";
 
@@ -84,6 +86,75 @@ describe("runStackInProcess", () => {
     expect(resource(plan, "oci-ekm-ekm-private-endpoint").outputs.privateEndpointIp).toBe("10.0.1.20");
   });
 
+  it("answers the DSM resources as their providers' check and create would, with deterministic UUIDs", () => {
+    const defaults = (type: string) => seen.find((x) => x.args.type === type)!.defaults;
+    const groupId = planDsmUuid(T.dsmGroup, "oci-ekm-dsm-group");
+    expect(groupId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(planDsmUuid(T.dsmGroup, "oci-ekm-dsm-group")).toBe(groupId);
+    expect(defaults(T.dsmGroup)).toEqual({ id: groupId, state: { name: "oci-ekm", endpoint: "https://amer.smartkey.io", adopt: false, groupId } });
+    const appId = planDsmUuid(T.dsmJwtApp, "oci-ekm-dsm-app");
+    expect(defaults(T.dsmJwtApp)).toEqual({
+      id: appId,
+      state: {
+        name: planClientId("oci-ekm-identity-client-app"),
+        groupId,
+        validIssuers: ["https://identity.oraclecloud.com/"],
+        jwksUrl: "https://idcs-0123456789abcdef.identity.oraclecloud.com/admin/v1/SigningCert/jwk",
+        jwksCacheSeconds: 3600,
+        permissions: ["ENCRYPT", "DECRYPT"],
+        endpoint: "https://amer.smartkey.io",
+        adopt: false,
+        appId,
+        authType: "SignedJwt",
+        enabled: true,
+      },
+    });
+    const kid = planDsmUuid(T.dsmSecurityObject, "oci-ekm-dsm-key-oci-ekm-key");
+    expect(defaults(T.dsmSecurityObject)).toEqual({
+      id: "oci-ekm-key",
+      state: {
+        name: "oci-ekm-key",
+        groupId,
+        keySize: 256,
+        keyOps: ["ENCRYPT", "DECRYPT", "APPMANAGEABLE"],
+        enabled: true,
+        allowDestroy: false,
+        adopt: false,
+        endpoint: "https://amer.smartkey.io",
+        kid,
+        objType: "AES",
+        state: "Active",
+        rotatedKids: [],
+      },
+    });
+    expect(plan.outputs).toMatchObject({ dsmGroupId: groupId, dsmAppId: appId, dsmKeyIds: [kid] });
+  });
+
+  it("lists resources in the order the program constructs them", () => {
+    expect(plan.resources.filter((r) => r.custom).map((r) => r.name)).toEqual([
+      "oci-ekm-network-vcn",
+      "oci-ekm-network-nat",
+      "oci-ekm-network-routes",
+      "oci-ekm-network-https",
+      "oci-ekm-network-subnet",
+      "oci-ekm-certificate-key",
+      "oci-ekm-certificate-self-signed",
+      "oci-ekm-certificate-oci",
+      "oci-ekm-gateway-gateway",
+      "oci-ekm-gateway-deployment",
+      "oci-ekm-identity-signing-cert-access",
+      "oci-ekm-identity-resource-app",
+      "oci-ekm-identity-client-app",
+      "oci-ekm-dsm-group",
+      "oci-ekm-dsm-app",
+      "oci-ekm-dsm-key-oci-ekm-key",
+      "oci-ekm-ekm-private-endpoint",
+      "oci-ekm-ekm-vault",
+      "oci-ekm-ekm-key-oci-ekm-key",
+    ]);
+    expect(plan.resources[0].type).toBe("pulumi:pulumi:Stack");
+  });
+
   it("writes plain JSON with every resource, its inputs, outputs and dependencies as URNs", () => {
     const json = JSON.parse(JSON.stringify(planToJson(plan))) as { resources: Record<string, unknown>[]; outputs: Record<string, unknown>; longestDependencyChain: { depth: number } };
     expect(json.resources).toHaveLength(plan.resources.length);
@@ -94,7 +165,10 @@ describe("runStackInProcess", () => {
       if (r.parent !== null) expect(urns.has(r.parent)).toBe(true);
     }
     expect(json.resources.filter((r) => r.custom).map((r) => r.type).sort()).toEqual(
-      [T.vcn, T.nat, T.routeTable, T.securityList, T.subnet, T.tlsKey, T.tlsCert, T.certificate, T.gateway, T.deployment, T.setting, T.app, T.app, T.privateEndpoint, T.vault, T.key].sort(),
+      [
+        ...[T.vcn, T.nat, T.routeTable, T.securityList, T.subnet, T.tlsKey, T.tlsCert, T.certificate, T.gateway, T.deployment, T.setting, T.app, T.app],
+        ...[T.dsmGroup, T.dsmJwtApp, T.dsmSecurityObject, T.privateEndpoint, T.vault, T.key],
+      ].sort(),
     );
     expect(json.outputs.clientSecret).toBe(PLAN_SECRET);
     expect(json.longestDependencyChain.depth).toBe(9);
@@ -109,6 +183,23 @@ describe("runStackInProcess", () => {
     expect(tree).toContain("+ oci:Kms/vault:Vault  oci-ekm-ekm-vault  [protected]");
     expect(tree).toContain("externalKeyManagerMetadata.oauthMetadata.clientAppSecret=[secret]");
     expect(tree).toContain("certificateConfig.privateKeyPem=[secret]");
+    const groupId = planDsmUuid(T.dsmGroup, "oci-ekm-dsm-group");
+    expect(tree).toContain(
+      [
+        "        + pulumi-nodejs:dynamic/dsm:JwtApp  oci-ekm-dsm-app",
+        `              name=${planClientId("oci-ekm-identity-client-app")}`,
+        `              groupId=${groupId}`,
+        "              jwksUrl=https://idcs-0123456789abcdef.identity.oraclecloud.com/admin/v1/SigningCert/jwk",
+        '              validIssuers=["https://identity.oraclecloud.com/"]',
+        "              endpoint=https://amer.smartkey.io",
+        "        + pulumi-nodejs:dynamic/dsm:SecurityObject  oci-ekm-dsm-key-oci-ekm-key",
+        "              name=oci-ekm-key",
+        `              groupId=${groupId}`,
+        "              endpoint=https://amer.smartkey.io",
+        "        + oci-ekm:index:EkmVault  oci-ekm-ekm",
+      ].join("\n"),
+    );
+    expect(tree).not.toContain("__provider");
   });
 
   it("draws the dependency graph in Mermaid with components as subgraphs", () => {
@@ -161,6 +252,18 @@ describe("runStackInProcess", () => {
     expect(p.outputs).toEqual({ out: "d_id", hidden: PLAN_SECRET });
     expect(p.secretOutputNames).toEqual(["hidden"]);
     expect(p.outputValues.hidden).toBe("s3cret");
+  });
+
+  it("fails as pulumi preview would when a DSM provider's check refuses an input", async () => {
+    await expect(
+      runStackInProcess({
+        program: () => {
+          new DsmSecurityObject("weak", { name: "weak-key", groupId: "not-a-group", keySize: 128 });
+        },
+      }),
+    ).rejects.toThrow(
+      /^pulumi-nodejs:dynamic\/dsm:SecurityObject weak: groupId must be the DSM group id \(a UUID\), got .*not-a-group.*; keySize must be 256 \(OCI External Key Management uses AES-256 keys\), got 128$/,
+    );
   });
 
   it("reports a failing program", async () => {
@@ -247,10 +350,10 @@ describe("npm run plan", () => {
     const mmd = path.join(dir, "plan.mmd");
     const { stdout } = await run(tsNode, ["scripts/plan.ts", "--stack", "dev", "--json", json, "--mermaid", mmd], { cwd: root });
     expect(stdout).toContain("+ oci:ApiGateway/deployment:Deployment  oci-ekm-gateway-deployment");
-    expect(stdout).toMatch(/Resources: 23 registered \(16 to create, 7 components\) in \d+ ms/);
+    expect(stdout).toMatch(/Resources: 26 registered \(19 to create, 7 components\) in \d+ ms/);
     expect(stdout).toContain("Longest dependency chain: 9 resources: oci-ekm-network-vcn → oci-ekm-network-nat →");
     const doc = JSON.parse(readFileSync(json, "utf8")) as { resources: { type: string; custom: boolean }[] };
-    expect(doc.resources.filter((r) => r.custom)).toHaveLength(16);
+    expect(doc.resources.filter((r) => r.custom)).toHaveLength(19);
     expect(readFileSync(mmd, "utf8").startsWith("flowchart LR\n")).toBe(true);
   });
 

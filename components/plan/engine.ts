@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor, type MockCallArgs, type MockResourceArgs, type Mocks } from "@pulumi/pulumi/runtime/mocks";
 import * as pulumiSettings from "@pulumi/pulumi/runtime/settings";
 import * as pulumiState from "@pulumi/pulumi/runtime/state";
+import { checkDsmInputs, type DsmResourceKind } from "../dsm/schemas";
 
 /** Stands for a secret value in every plan output. */
 export const PLAN_SECRET = "[secret]";
@@ -86,7 +87,7 @@ export interface PlanRunOptions {
 }
 
 export interface PlanResult {
-  /** Every registered resource, in registration order, the stack first. */
+  /** Every registered resource, in the order the program constructed them, the stack first. */
   resources: PlanResource[];
   /** Stack outputs as plain JSON, secrets replaced by `[secret]`. */
   outputs: Record<string, unknown>;
@@ -107,6 +108,45 @@ export function planClientId(resourceName: string): string {
   return hex("client-id:" + resourceName, 32);
 }
 
+/**
+ * The deterministic UUID the plan gives a DSM object (a group's `groupId`, an app's `appId`, a
+ * security object's `kid`), from its resource type and name.
+ */
+export function planDsmUuid(resourceType: string, resourceName: string): string {
+  const h = hex("dsm-uuid:" + resourceType + "::" + resourceName, 32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The DSM dynamic resources, by type token. */
+const DSM_KINDS: Record<string, DsmResourceKind> = {
+  "pulumi-nodejs:dynamic/dsm:Group": "group",
+  "pulumi-nodejs:dynamic/dsm:JwtApp": "jwtApp",
+  "pulumi-nodejs:dynamic/dsm:SecurityObject": "securityObject",
+};
+
+/**
+ * What a DSM provider's `create` returns, without calling DSM: the inputs after the provider's own
+ * `check` (its defaults applied, its validation failing the plan as it fails `pulumi preview`), and
+ * the ids DSM would assign. The ids matter beyond display: an input whose value is undefined carries
+ * no dependency, so without a `groupId` the plan would lose the group → app and group → key edges.
+ */
+function dsmPlanMockResult(kind: DsmResourceKind, args: MockResourceArgs, inputs: Record<string, unknown>, id: string): PlanMockResult {
+  const { inputs: checked, failures } = checkDsmInputs(kind, planRevealSecrets(inputs) as Record<string, unknown>);
+  if (failures.length > 0) throw new Error(`${args.type} ${args.name}: ${failures.map((f) => f.reason).join("; ")}`);
+  // A secret input stays wrapped, so that the output is secret too.
+  for (const [k, v] of Object.entries(inputs)) if (hasSecret(v)) checked[k] = v;
+  const uuid = planDsmUuid(args.type, args.name);
+  switch (kind) {
+    case "group":
+      return { id: uuid, state: { ...checked, groupId: uuid } };
+    case "jwtApp":
+      return { id: uuid, state: { ...checked, appId: uuid, authType: "SignedJwt", enabled: true } };
+    case "securityObject":
+      // The provider's id of a security object is its name (what key references use); the kid changes on rotation.
+      return { id: String(checked.name ?? id), state: { ...checked, kid: uuid, objType: "AES", state: "Active", rotatedKids: [] } };
+  }
+}
+
 /** Unwraps Pulumi's secret markers (as mocks receive them) into plain values. */
 export function planRevealSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(planRevealSecrets);
@@ -122,13 +162,18 @@ function secretWrap(value: unknown): unknown {
   return { [SIG_KEY]: SECRET_SIG, value };
 }
 
-/** Default mock outputs: the inputs, plus what each provider computes, deterministically. */
+/**
+ * Default mock outputs: the inputs, plus what each provider computes, deterministically. Throws,
+ * naming the resource and the fields, when a DSM provider's check would refuse the inputs.
+ */
 export function defaultPlanMockResult(args: MockResourceArgs, d: PlanMockDefaults = PLAN_MOCK_DEFAULTS): PlanMockResult {
   const inputs = { ...(args.inputs as Record<string, unknown>) };
   // A dynamic provider's serialized code is an input, not something it outputs.
   delete inputs.__provider;
   const id = `${args.name}_id`;
   const tag = hex(args.type + "::" + args.name, 12);
+  const dsmKind = DSM_KINDS[args.type];
+  if (dsmKind !== undefined) return dsmPlanMockResult(dsmKind, args, inputs, id);
   switch (args.type) {
     case "oci:ApiGateway/gateway:Gateway":
       return { id, state: { ...inputs, ipAddresses: [{ ipAddress: d.gatewayPrivateIp, ipMode: "IPV4" }], state: "ACTIVE" } };
@@ -314,6 +359,20 @@ function sdkInternals(): { getStore(): PulumiStoreLike; waitForRPCs(): Promise<v
   return { getStore: state.getStore, waitForRPCs: settings.waitForRPCs };
 }
 
+/**
+ * `records` sorted by the order of `constructed` (`type::name`, repeated names matched in turn);
+ * resources the program did not construct (the stack) come first, in the order they were registered.
+ */
+function inConstructionOrder(records: PlanResource[], constructed: string[]): PlanResource[] {
+  const positions = new Map<string, number[]>();
+  constructed.forEach((key, i) => positions.set(key, [...(positions.get(key) ?? []), i]));
+  const rank = (r: PlanResource): number => positions.get(r.type + "::" + r.name)?.shift() ?? -1;
+  return records
+    .map((r, i) => ({ r, i, rank: rank(r) }))
+    .sort((a, b) => a.rank - b.rank || a.i - b.i)
+    .map((x) => x.r);
+}
+
 let running = false;
 
 /**
@@ -332,10 +391,19 @@ export async function runStackInProcess(opts: PlanRunOptions): Promise<PlanResul
     const internals = sdkInternals();
 
     let monitor: PlanMonitor | undefined;
+    // Inputs a provider's check refuses fail the plan once the program is done: failing the
+    // registration itself would reject every output promise of the resource, which nobody awaits.
+    const refusals: unknown[] = [];
     const mocks: Mocks = {
       newResource: async (args) => {
         const secretOutputs = monitor!.takeSecretOutputs(args.type, args.name);
-        const base = defaultPlanMockResult(args, defaults);
+        let base: PlanMockResult;
+        try {
+          base = defaultPlanMockResult(args, defaults);
+        } catch (e) {
+          refusals.push(e);
+          return { id: `${args.name}_id`, state: {} };
+        }
         const result = (await opts.onNewResource?.(args, base)) ?? base;
         // As the engine does: outputs listed in additionalSecretOutputs come back secret.
         const state: Record<string, unknown> = { ...result.state };
@@ -368,8 +436,17 @@ export async function runStackInProcess(opts: PlanRunOptions): Promise<PlanResul
     // A program error is caught inside the stack's init: thrown from there, the SDK would also
     // reject promises nobody awaits (unhandled rejections) besides the one returned here.
     let programError: unknown;
+    // The monitor sees registrations once their inputs are resolved, and that order depends on
+    // timing: the first dynamic resource of a kind waits for its provider's serialization, which
+    // is cached for later runs. The order the program constructs resources in does not, so the
+    // plan lists them in that order (a stack transformation sees each construction; it changes nothing).
+    const constructed: string[] = [];
     await pulumi.runtime.runInPulumiStack(async () => {
       try {
+        pulumi.runtime.registerStackTransformation((t) => {
+          constructed.push(t.type + "::" + t.name);
+          return undefined;
+        });
         return (await opts.program()) ?? {};
       } catch (e) {
         programError = e ?? new Error("the program failed");
@@ -378,11 +455,13 @@ export async function runStackInProcess(opts: PlanRunOptions): Promise<PlanResul
     });
     await internals.waitForRPCs();
     if (programError !== undefined) throw programError;
+    if (refusals.length === 1) throw refusals[0];
+    if (refusals.length > 1) throw new Error(refusals.map((e) => (e instanceof Error ? e.message : String(e))).join("\n"));
     if (monitor.errors.length > 0) throw monitor.errors[0];
 
     const raw = monitor.stackOutputsRaw;
     return {
-      resources: monitor.records,
+      resources: inConstructionOrder(monitor.records, constructed),
       outputs: planJsonValue(raw) as Record<string, unknown>,
       secretOutputNames: Object.keys(raw).filter((k) => hasSecret(raw[k])),
       outputValues: planJsonValue(raw, true) as Record<string, unknown>,

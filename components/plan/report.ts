@@ -95,6 +95,9 @@ const KEY_INPUTS: Record<string, string[]> = {
     "externalKeyManagerMetadata.oauthMetadata.clientAppSecret",
   ],
   "oci:Kms/key:Key": ["displayName", "keyShape", "protectionMode", "externalKeyReference.externalKeyId"],
+  "pulumi-nodejs:dynamic/dsm:Group": ["name", "endpoint"],
+  "pulumi-nodejs:dynamic/dsm:JwtApp": ["name", "groupId", "jwksUrl", "validIssuers", "endpoint"],
+  "pulumi-nodejs:dynamic/dsm:SecurityObject": ["name", "groupId", "description", "rotationPolicyDays", "endpoint"],
 };
 
 function at(value: unknown, path: string): unknown {
