@@ -15,3 +15,4 @@ export * from "./verify";
 export * from "./plan";
 export * from "./emulators";
 export * from "./sandbox";
+export * from "./bench";

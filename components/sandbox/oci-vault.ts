@@ -2,9 +2,10 @@
 // Domain with the vault's client credentials, then call the external vault URL through the private
 // endpoint, trusting only the private endpoint's CA bundle.
 import { randomUUID } from "node:crypto";
-import { ekmHttpRequest } from "../verify/http";
-import { requestClientCredentialsToken } from "../verify/oidc";
+import https from "node:https";
+import { checkServerIdentity } from "node:tls";
 import { resolveOidcUrl } from "../verify/http";
+import { requestClientCredentialsToken } from "../verify/oidc";
 
 /** Where the emulated VCN's private IPs listen on this machine (`ip` → loopback port). */
 export type SandboxNetwork = Record<string, number>;
@@ -57,12 +58,26 @@ export interface EkmCiphertext {
 /** The OCI Vault side of the sandbox. */
 export class OciVaultClient {
   private token?: string;
+  // OCI Vault trusts the private endpoint's CA bundle and nothing else (no system roots), checks the
+  // gateway's name, and keeps its connections to the key manager open between calls.
+  private readonly agent: https.Agent;
 
   constructor(
     private readonly view: OciVaultView,
     private readonly network: SandboxNetwork,
     private readonly identityCa: string,
-  ) {}
+  ) {
+    this.agent = new https.Agent({
+      ca: view.caBundle,
+      keepAlive: true,
+      checkServerIdentity: (_host, cert) => checkServerIdentity(view.serverName, cert),
+    });
+  }
+
+  /** Closes the kept-alive connections. */
+  close(): void {
+    this.agent.destroy();
+  }
 
   /** The vault URL as this machine reaches it: the private IP replaced by its loopback port. */
   localVaultUrl(): string {
@@ -88,22 +103,42 @@ export class OciVaultClient {
     this.token = token.accessToken;
   }
 
-  private async call(what: string, method: "GET" | "POST", path: string, body?: unknown): Promise<Record<string, unknown>> {
+  private call(what: string, method: "GET" | "POST", path: string, body?: unknown): Promise<Record<string, unknown>> {
     if (!this.token) throw new Error("no token: obtainToken() first");
-    const res = await ekmHttpRequest("external vault URL", method, this.localVaultUrl() + path, {
-      headers: {
-        authorization: `Bearer ${this.token}`,
-        "opc-request-id": randomUUID(),
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      caBundle: this.view.caBundle,
-      tlsServerName: this.view.serverName,
-      // OCI gives the key manager 1 s to answer; the sandbox allows more for slow CI machines.
-      timeoutMs: 10_000,
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const url = new URL(this.localVaultUrl() + path);
+    return new Promise((resolve, reject) => {
+      const req = https.request(
+        url,
+        {
+          method,
+          agent: this.agent,
+          headers: {
+            authorization: `Bearer ${this.token}`,
+            "opc-request-id": randomUUID(),
+            ...(payload ? { "content-type": "application/json", "content-length": String(payload.length) } : {}),
+          },
+          // OCI gives the key manager 1 s to answer; the sandbox allows more for slow CI machines.
+          timeout: 10_000,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            const text = Buffer.concat(chunks).toString("utf8");
+            if (res.statusCode !== 200) return reject(new OciVaultCallError(res.statusCode ?? 0, text, what));
+            try {
+              resolve(JSON.parse(text) as Record<string, unknown>);
+            } catch {
+              reject(new Error(`${what} answered 200 with a body that is not JSON`));
+            }
+          });
+        },
+      );
+      req.on("timeout", () => req.destroy(new Error(`${what} timed out`)));
+      req.on("error", (err) => reject(new Error(`${what}: ${url.origin} failed: ${err.message}`)));
+      req.end(payload);
     });
-    if (res.status !== 200) throw new OciVaultCallError(res.status, res.body, what);
-    return JSON.parse(res.body) as Record<string, unknown>;
   }
 
   vaultMetadata(): Promise<Record<string, unknown>> {

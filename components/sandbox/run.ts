@@ -225,7 +225,9 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
   let gateway: ApiGatewayEmulator | undefined;
   let privateEndpoint: PrivateEndpointEmulator | undefined;
   const savedEnv = Object.fromEntries(SANDBOX_ENV.map((k) => [k, process.env[k]]));
+  let client: OciVaultClient | undefined;
   const stopAll = async (): Promise<void> => {
+    client?.close();
     await Promise.all([identity.stop(), dsm?.stop(), gateway?.stop(), privateEndpoint?.stop()]);
     for (const k of SANDBOX_ENV) {
       if (savedEnv[k] === undefined) delete process.env[k];
@@ -383,7 +385,6 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
     };
     const vault = byType(T.vault)[0];
     const keyName = str(obj(byType(T.keyReference)[0]?.inputs.externalKeyReference).externalKeyId);
-    let client: OciVaultClient | undefined;
     await runner.run("OCI Vault: token from the Identity Domain (client credentials)", async () => {
       if (!vault || !wiring) throw new Error("the program registered no external vault");
       const meta = obj(vault.inputs.externalKeyManagerMetadata);

@@ -1,0 +1,211 @@
+// `npm run bench` end to end: each measurement in a child process of its own (the Pulumi runtime is
+// global to a process, and a fresh process gives honest start-up time, peak memory and DSM sessions).
+// This file is also the child's entry point: `node [-r ts-node/register] runner.(ts|js) '<task JSON>'`.
+import { fork } from "node:child_process";
+import os from "node:os";
+import path from "node:path";
+import type { BenchDsmPhaseResult, BenchMachine, BenchPlanResult, BenchResults, BenchSandboxResult } from "./figures";
+import { benchDsmLifecycle, benchPlanInProcess, benchSandboxRoundTrips, type BenchProgram } from "./measure";
+
+/** Where a stack program comes from: a module (loaded in the child) and the function it exports. */
+export interface BenchProgramRef {
+  /** Absolute path of the module, with or without extension (e.g. `<repo>/infra/stack`). */
+  module: string;
+  /** Name of the exported program function (e.g. `runEkmStack`). */
+  export: string;
+}
+
+/** One measurement, as handed to a child process. */
+export type BenchTask =
+  | { kind: "plan"; program: BenchProgramRef; stackConfigFile: string; project: string; stack: string; keys: number }
+  | { kind: "dsm"; keys: number[] }
+  | { kind: "sandbox"; program: BenchProgramRef; maxRequests: number; maxSeconds: number };
+
+type BenchChildMessage = { ok: true; value: unknown } | { ok: false; error: string };
+
+export interface BenchOptions {
+  /** The stack program the plan and the sandbox run. */
+  program: BenchProgramRef;
+  /** The stack settings file of the offline plan (`Pulumi.dev.yaml`). */
+  stackConfigFile: string;
+  /** Project (config namespace). Default `oci-ekm`. */
+  project?: string;
+  /** Stack name of the offline plan. Default `dev`. */
+  stack?: string;
+  /** Key counts of the offline plan. Default [1, 10, 100]. */
+  planKeys?: number[];
+  /** Key counts of the DSM request count. Default [1, 10]. */
+  dsmKeys?: number[];
+  /** Sandbox calls to measure at most. Default 200. */
+  sandboxRequests?: number;
+  /** Seconds of sandbox calls at most. Default 20. */
+  sandboxSeconds?: number;
+  /** Kill a child that takes longer, milliseconds. Default 60000. */
+  childTimeoutMs?: number;
+  /** Copy the children's stderr (provider warnings) to this process's stderr. Default false. */
+  verbose?: boolean;
+  /** Progress, one line per measurement. Default: none. */
+  onProgress?: (line: string) => void;
+}
+
+/** The defaults of {@link BenchOptions}, in one place. */
+export const BENCH_DEFAULTS = {
+  project: "oci-ekm",
+  stack: "dev",
+  planKeys: [1, 10, 100] as number[],
+  dsmKeys: [1, 10] as number[],
+  sandboxRequests: 200,
+  sandboxSeconds: 20,
+  childTimeoutMs: 60_000,
+} as const;
+
+const RUNNER_FILE = __filename;
+// From components/bench/ (ts-node) or dist/bench/ (compiled) alike.
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+/** Runs one task in a fresh Node process; resolves with its value and the wall time from spawn to answer. */
+export function runBenchTask<V>(
+  task: BenchTask,
+  opts: { timeoutMs?: number; verbose?: boolean } = {},
+): Promise<{ value: V; wallMs: number; stderr: string }> {
+  const started = performance.now();
+  const execArgv = RUNNER_FILE.endsWith(".ts") ? ["-r", "ts-node/register"] : [];
+  const child = fork(RUNNER_FILE, [JSON.stringify(task)], { cwd: REPO_ROOT, execArgv, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  let stderr = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    if (opts.verbose) process.stderr.write(d);
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString("utf8");
+    if (opts.verbose) process.stderr.write(d);
+  });
+  return new Promise((resolve, reject) => {
+    let answer: BenchChildMessage | undefined;
+    let wallMs = 0;
+    const timeoutMs = opts.timeoutMs ?? BENCH_DEFAULTS.childTimeoutMs;
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`bench ${task.kind}: no answer within ${timeoutMs / 1000} s (process killed)\n${tail(stderr)}`));
+    }, timeoutMs);
+    child.on("message", (m: BenchChildMessage) => {
+      answer = m;
+      wallMs = performance.now() - started;
+    });
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      if (answer?.ok) resolve({ value: answer.value as V, wallMs, stderr });
+      else if (answer) reject(new Error(`bench ${task.kind}: ${answer.error}`));
+      else reject(new Error(`bench ${task.kind}: the process ended (${signal ?? `code ${code}`}) without an answer\n${tail(stderr)}`));
+    });
+  });
+}
+
+function tail(text: string, lines = 20): string {
+  return text.trimEnd().split("\n").slice(-lines).join("\n");
+}
+
+/** Warnings the providers print (e.g. "kept in DSM"), counted rather than shown. */
+function warningCount(stderr: string): number {
+  return stderr.split("\n").filter((l) => l.startsWith("warning:")).length;
+}
+
+/** Every measurement, one child process after another (never two at once: the numbers would mix). */
+export async function runBench(opts: BenchOptions): Promise<BenchResults> {
+  const o = {
+    program: opts.program,
+    stackConfigFile: opts.stackConfigFile,
+    project: opts.project ?? BENCH_DEFAULTS.project,
+    stack: opts.stack ?? BENCH_DEFAULTS.stack,
+    planKeys: opts.planKeys ?? BENCH_DEFAULTS.planKeys,
+    dsmKeys: opts.dsmKeys ?? BENCH_DEFAULTS.dsmKeys,
+    sandboxRequests: opts.sandboxRequests ?? BENCH_DEFAULTS.sandboxRequests,
+    sandboxSeconds: opts.sandboxSeconds ?? BENCH_DEFAULTS.sandboxSeconds,
+    childTimeoutMs: opts.childTimeoutMs ?? BENCH_DEFAULTS.childTimeoutMs,
+    verbose: opts.verbose ?? false,
+  };
+  const progress = opts.onProgress ?? (() => undefined);
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const cpus = os.cpus();
+  const machine: BenchMachine = {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpuModel: cpus[0]?.model.trim() ?? "unknown",
+    cpus: cpus.length,
+    totalMemoryMiB: Math.round(os.totalmem() / 1024 / 1024),
+    loadAverage1m: os.loadavg()[0],
+  };
+  const child = { timeoutMs: o.childTimeoutMs, verbose: o.verbose };
+
+  const plan: BenchPlanResult[] = [];
+  for (const keys of o.planKeys) {
+    const r = await runBenchTask<Omit<BenchPlanResult, "wallMs">>({ kind: "plan", program: o.program, stackConfigFile: o.stackConfigFile, project: o.project, stack: o.stack, keys }, child);
+    plan.push({ ...r.value, wallMs: r.wallMs });
+    progress(`plan, ${keys} key(s): ${r.value.resources} resources, ${(r.wallMs / 1000).toFixed(1)} s`);
+  }
+
+  const dsmRun = await runBenchTask<BenchDsmPhaseResult[]>({ kind: "dsm", keys: [...o.dsmKeys] }, child);
+  const warnings = warningCount(dsmRun.stderr);
+  progress(`DSM up/refresh/destroy for ${o.dsmKeys.join(" and ")} key(s): ${(dsmRun.wallMs / 1000).toFixed(1)} s` +
+    (warnings > 0 && !o.verbose ? ` (${warnings} provider warnings about kept keys not shown; --verbose shows them)` : ""));
+
+  const sandboxRun = await runBenchTask<BenchSandboxResult>({ kind: "sandbox", program: o.program, maxRequests: o.sandboxRequests, maxSeconds: o.sandboxSeconds }, child);
+  progress(`sandbox: ${sandboxRun.value.requests} calls, ${sandboxRun.value.requestsPerSecond.toFixed(1)} req/s`);
+
+  return { startedAt, machine, plan, dsm: dsmRun.value, sandbox: sandboxRun.value, totalMs: performance.now() - started };
+}
+
+// ---- the child ------------------------------------------------------------------------------------
+
+function loadBenchProgram(ref: BenchProgramRef): BenchProgram {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(ref.module) as Record<string, unknown>;
+  const fn = mod[ref.export];
+  if (typeof fn !== "function") throw new Error(`${ref.module} exports no function ${ref.export}`);
+  return () => (fn as BenchProgram)();
+}
+
+async function runTaskHere(task: BenchTask): Promise<unknown> {
+  switch (task.kind) {
+    case "plan":
+      return benchPlanInProcess({
+        program: loadBenchProgram(task.program),
+        stackConfigFile: task.stackConfigFile,
+        project: task.project,
+        stack: task.stack,
+        keys: task.keys,
+      });
+    case "dsm": {
+      const out: BenchDsmPhaseResult[] = [];
+      for (const keys of task.keys) {
+        out.push(...(await benchDsmLifecycle({ keys })));
+        // Only destroy differs with allowDestroy; up and refresh are the same calls.
+        out.push(...(await benchDsmLifecycle({ keys, allowDestroy: true })).filter((r) => r.phase === "destroy"));
+      }
+      return out;
+    }
+    case "sandbox":
+      return benchSandboxRoundTrips({ program: loadBenchProgram(task.program), maxRequests: task.maxRequests, maxSeconds: task.maxSeconds });
+  }
+}
+
+function childMain(): void {
+  const send = (m: BenchChildMessage) => process.send!(m, () => process.exit(m.ok ? 0 : 1));
+  let task: BenchTask;
+  try {
+    task = JSON.parse(process.argv[2] ?? "") as BenchTask;
+  } catch {
+    send({ ok: false, error: "the bench runner needs a task (JSON) as its argument" });
+    return;
+  }
+  runTaskHere(task).then(
+    (value) => send({ ok: true, value }),
+    (err: unknown) => send({ ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
+  );
+}
+
+if (require.main === module && typeof process.send === "function") childMain();

@@ -1,0 +1,27 @@
+// npm run bench [-- --out FILE] [--verbose]
+// Measures the offline plan (1, 10, 100 keys), DSM requests per up/refresh/destroy and sandbox
+// round trips on this machine; prints the tables and writes the JSON results (see components/bench).
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseBenchArgs, renderBenchReport, runBench } from "../components/bench";
+import { EKM_PROJECT } from "../infra/config";
+
+async function main(): Promise<void> {
+  const args = parseBenchArgs(process.argv.slice(2));
+  const root = path.resolve(__dirname, "..");
+  const results = await runBench({
+    program: { module: path.join(root, "infra", "stack"), export: "runEkmStack" },
+    stackConfigFile: path.join(root, "Pulumi.dev.yaml"),
+    project: EKM_PROJECT,
+    verbose: args.verbose,
+    onProgress: (line) => console.log(`  ${line}`),
+  });
+  console.log("\n" + renderBenchReport(results));
+  writeFileSync(args.out, JSON.stringify(results, null, 2) + "\n");
+  console.log(`JSON results written to ${args.out}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exitCode = 1;
+});

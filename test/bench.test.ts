@@ -1,0 +1,170 @@
+// The benchmark's pure parts: percentiles, plan figures, key lists, request kinds, tables, arguments.
+// Nothing here is timed: the benchmark prints numbers, tests check the arithmetic and the layout.
+import { describe, expect, it } from "vitest";
+import {
+  benchCountRequests,
+  benchDsmTable,
+  benchLatency,
+  benchPercentile,
+  benchPlanFigures,
+  benchRequestKind,
+  benchStackKeys,
+  parseBenchArgs,
+  renderBenchTable,
+  type BenchDsmPhaseResult,
+} from "../components/bench/figures";
+import type { PlanResource } from "../components/plan";
+
+function res(name: string, custom: boolean, dependencies: string[] = [], parent?: string): PlanResource {
+  return {
+    urn: `urn:pulumi:dev::oci-ekm::t::${name}`,
+    type: custom ? "demo:index:Thing" : "demo:index:Component",
+    name,
+    parent: parent === undefined ? undefined : `urn:pulumi:dev::oci-ekm::t::${parent}`,
+    custom,
+    inputs: {},
+    outputs: {},
+    dependencies: dependencies.map((d) => `urn:pulumi:dev::oci-ekm::t::${d}`),
+    protect: false,
+    additionalSecretOutputs: [],
+  };
+}
+
+describe("benchPercentile (nearest rank)", () => {
+  const values = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
+
+  it("takes the value at rank ceil(p/100 · n) of the sorted values", () => {
+    expect(benchPercentile(values, 50)).toBe(5);
+    expect(benchPercentile(values, 95)).toBe(10);
+    expect(benchPercentile(values, 90)).toBe(9);
+    expect(benchPercentile(values, 0)).toBe(1);
+    expect(benchPercentile(values, 100)).toBe(10);
+    expect(benchPercentile([42], 95)).toBe(42);
+  });
+
+  it("does not reorder its input", () => {
+    const input = [3, 1, 2];
+    benchPercentile(input, 50);
+    expect(input).toEqual([3, 1, 2]);
+  });
+
+  it("refuses an empty series and a p outside 0–100", () => {
+    expect(() => benchPercentile([], 50)).toThrow("benchPercentile: no values");
+    expect(() => benchPercentile([1], 101)).toThrow("p must be between 0 and 100, got 101");
+  });
+
+  it("benchLatency gives count, mean, p50, p95 and max", () => {
+    const series = Array.from({ length: 20 }, (_, i) => i + 1);
+    expect(benchLatency(series)).toEqual({ count: 20, meanMs: 10.5, p50Ms: 10, p95Ms: 19, maxMs: 20 });
+  });
+});
+
+describe("benchPlanFigures", () => {
+  it("counts registrations and custom resources, and measures the longest chain through components", () => {
+    // vcn → subnet → gateway; the key depends on the vault component, which stands for its vault.
+    const resources = [
+      res("stack", false),
+      res("net", false, [], "stack"),
+      res("vcn", true, [], "net"),
+      res("subnet", true, ["vcn"], "net"),
+      res("gateway", true, ["subnet"], "stack"),
+      res("ekm", false, [], "stack"),
+      res("vault", true, ["gateway"], "ekm"),
+      res("key", true, ["ekm"], "stack"),
+      res("lonely", true, [], "stack"),
+    ];
+    expect(benchPlanFigures(3, resources)).toEqual({
+      keys: 3,
+      resources: 9,
+      customResources: 6,
+      chainDepth: 5,
+      chain: ["vcn", "subnet", "gateway", "vault", "key"],
+    });
+  });
+});
+
+describe("benchStackKeys", () => {
+  it("keeps the first key of the stack config and appends -2, -3, … to the others", () => {
+    const dev = JSON.stringify([{ name: "oci-ekm-key", description: "AES-256 key", rotationPolicyDays: 90 }]);
+    expect(benchStackKeys(1, dev)).toEqual([{ name: "oci-ekm-key", description: "AES-256 key", rotationPolicyDays: 90 }]);
+    expect(benchStackKeys(3, dev).map((k) => k.name)).toEqual(["oci-ekm-key", "oci-ekm-key-2", "oci-ekm-key-3"]);
+    expect(benchStackKeys(100, dev)[99]).toEqual({ name: "oci-ekm-key-100", description: "AES-256 key", rotationPolicyDays: 90 });
+  });
+
+  it("uses the stack's default key when the config sets none", () => {
+    expect(benchStackKeys(2)).toEqual([{ name: "oci-ekm-key" }, { name: "oci-ekm-key-2" }]);
+  });
+
+  it("refuses a count that is not a positive integer, and a keys config that is not a list of {name}", () => {
+    expect(() => benchStackKeys(0)).toThrow("key count must be a positive integer, got 0");
+    expect(() => benchStackKeys(1, '{"name":"x"}')).toThrow('the stack\'s keys config must be a list of {name, …}, got {"name":"x"}');
+  });
+});
+
+describe("DSM request kinds", () => {
+  it("names a request by method and path, ids replaced by {id}", () => {
+    expect(benchRequestKind("patch", "/crypto/v1/keys/3F2504E0-4F89-41D3-9A0C-0305E82C3301")).toBe("PATCH /crypto/v1/keys/{id}");
+    expect(benchRequestKind("GET", "/sys/v1/groups")).toBe("GET /sys/v1/groups");
+  });
+
+  it("counts authentication apart from the other requests", () => {
+    const id = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    const counted = benchCountRequests([
+      { method: "POST", path: "/sys/v1/session/auth" },
+      { method: "GET", path: "/sys/v1/groups" },
+      { method: "POST", path: "/sys/v1/groups" },
+      { method: "POST", path: "/crypto/v1/keys/info" },
+      { method: "POST", path: "/crypto/v1/keys/info" },
+      { method: "GET", path: `/sys/v1/groups/${id}` },
+    ]);
+    expect(counted).toEqual({
+      requests: 5,
+      authentications: 1,
+      byKind: {
+        "GET /sys/v1/groups": 1,
+        "GET /sys/v1/groups/{id}": 1,
+        "POST /crypto/v1/keys/info": 2,
+        "POST /sys/v1/groups": 1,
+        "POST /sys/v1/session/auth": 1,
+      },
+    });
+  });
+});
+
+describe("renderBenchTable", () => {
+  it("renders a padded Markdown table, first column left-aligned and numbers right-aligned", () => {
+    const text = renderBenchTable({ headers: ["keys", "wall s"], rows: [["1", "4.4"], ["100", "12.5"]] });
+    expect(text).toBe(["| keys | wall s |", "|:-----|-------:|", "| 1    |    4.4 |", "| 100  |   12.5 |"].join("\n"));
+  });
+
+  it("refuses a row with the wrong number of cells", () => {
+    expect(() => renderBenchTable({ headers: ["a", "b"], rows: [["1"]] })).toThrow("table row 0 has 1 cells for 2 columns");
+  });
+
+  it("lists DSM requests by kind without the authentication, which has its own column", () => {
+    const row: BenchDsmPhaseResult = {
+      phase: "destroy",
+      keys: 1,
+      allowDestroy: false,
+      requests: 3,
+      authentications: 1,
+      byKind: { "DELETE /sys/v1/apps/{id}": 1, "GET /crypto/v1/keys": 1, "PATCH /crypto/v1/keys/{id}": 1, "POST /sys/v1/session/auth": 1 },
+    };
+    expect(benchDsmTable([row]).rows).toEqual([
+      ["destroy (keys kept)", "1", "3", "1", "1× DELETE /sys/v1/apps/{id}, 1× GET /crypto/v1/keys, 1× PATCH /crypto/v1/keys/{id}"],
+    ]);
+  });
+});
+
+describe("parseBenchArgs", () => {
+  it("defaults to bench-results.json and takes --out FILE, --out=FILE and --verbose", () => {
+    expect(parseBenchArgs([])).toEqual({ out: "bench-results.json", verbose: false });
+    expect(parseBenchArgs(["--out", "x.json", "--verbose"])).toEqual({ out: "x.json", verbose: true });
+    expect(parseBenchArgs(["--out=y.json"])).toEqual({ out: "y.json", verbose: false });
+  });
+
+  it("names a bad argument", () => {
+    expect(() => parseBenchArgs(["--keys", "5"])).toThrow('unknown argument "--keys"; usage: npm run bench -- [--out FILE] [--verbose]');
+    expect(() => parseBenchArgs(["--out"])).toThrow("--out needs a file name");
+  });
+});
