@@ -51,7 +51,7 @@ export class EkmCertificate extends pulumi.ComponentResource {
     if (!Number.isInteger(validityDays) || validityDays < 1) {
       throw new Error(`EkmCertificate ${name}: validityDays must be a whole number of days, at least 1 (given ${validityDays})`);
     }
-    super("oci-ekm:index:EkmCertificate", name, {}, opts);
+    super("oci-ekm-fortanix:index:EkmCertificate", name, {}, opts);
     const prefix = args.displayNamePrefix ?? name;
 
     if (args.existingCertificateId !== undefined) {

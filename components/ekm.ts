@@ -77,7 +77,7 @@ export class EkmVault extends pulumi.ComponentResource {
       seen.add(k.name);
     }
     if (problems.length > 0) throw new Error(`EkmVault ${name}: ${problems.join("; ")}`);
-    super("oci-ekm:index:EkmVault", name, {}, opts);
+    super("oci-ekm-fortanix:index:EkmVault", name, {}, opts);
     const prefix = args.displayNamePrefix ?? name;
     const protect = args.protect ?? true;
 

@@ -167,7 +167,7 @@ export class EkmGateway extends pulumi.ComponentResource {
     }
     if (args.tokenValidation) problems.push(...gatewayTokenValidationProblems(args.tokenValidation));
     if (problems.length > 0) throw new Error(`EkmGateway ${name}: ${problems.join("; ")}`);
-    super("oci-ekm:index:EkmGateway", name, {}, opts);
+    super("oci-ekm-fortanix:index:EkmGateway", name, {}, opts);
     const prefix = args.displayNamePrefix ?? name;
 
     if (args.existingGatewayId !== undefined) {

@@ -75,7 +75,7 @@ export class EkmIdentity extends pulumi.ComponentResource {
       }
     }
     if (problems.length > 0) throw new Error(`EkmIdentity ${name}: ${problems.join("; ")}`);
-    super("oci-ekm:index:EkmIdentity", name, {}, opts);
+    super("oci-ekm-fortanix:index:EkmIdentity", name, {}, opts);
     const prefix = args.displayNamePrefix ?? name;
     const forceDelete = args.forceDelete ?? true;
 

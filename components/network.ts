@@ -50,7 +50,7 @@ export class EkmNetwork extends pulumi.ComponentResource {
   public readonly subnet?: oci.core.Subnet;
 
   constructor(name: string, args: EkmNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("oci-ekm:index:EkmNetwork", name, {}, opts);
+    super("oci-ekm-fortanix:index:EkmNetwork", name, {}, opts);
     const vcnCidr = args.vcnCidr ?? "10.0.0.0/16";
     const subnetCidr = args.subnetCidr ?? "10.0.1.0/24";
     const dsmEgressCidr = args.dsmEgressCidr ?? "0.0.0.0/0";

@@ -221,12 +221,6 @@ export function ekmTopologyProblems(args: EkmTopologyArgs): string[] {
  * external vault → key references, with the DSM objects in between.
  */
 export class EkmTopology extends pulumi.ComponentResource {
-  public readonly network?: EkmNetwork;
-  public readonly certificate?: EkmCertificate;
-  public readonly gateway: EkmGateway;
-  public readonly identity: EkmIdentity;
-  public readonly ekm: EkmVault;
-
   public readonly vcnId: pulumi.Output<string | undefined>;
   public readonly subnetId: pulumi.Output<string>;
   public readonly certificateId: pulumi.Output<string | undefined>;
@@ -267,7 +261,7 @@ export class EkmTopology extends pulumi.ComponentResource {
   constructor(name: string, args: EkmTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems = ekmTopologyProblems(args);
     if (problems.length > 0) throw new Error(`EkmTopology ${name}: ${problems.join("; ")}`);
-    super("oci-ekm:index:EkmTopology", name, {}, opts);
+    super("oci-ekm-fortanix:index:EkmTopology", name, {}, opts);
 
     const prefix = args.namePrefix ?? name;
     const dsmUrl = normalizeDsmUrl(args.dsmUrl ?? DEFAULT_DSM_URL);
@@ -277,7 +271,7 @@ export class EkmTopology extends pulumi.ComponentResource {
     const gw = args.gateway ?? {};
     const child = { parent: this };
 
-    this.network = new EkmNetwork(
+    const network = new EkmNetwork(
       `${name}-network`,
       {
         compartmentId: args.compartmentId,
@@ -293,8 +287,11 @@ export class EkmTopology extends pulumi.ComponentResource {
     );
 
     // An existing gateway already serves its certificate: only its PEM is needed, as the CA bundle.
+    // The children are locals, not fields: Pulumi's analyzer (for other languages) accepts only
+    // outputs and @pulumi/* resources as a component's public members.
+    let certificate: EkmCertificate | undefined;
     if (gw.existingGatewayId === undefined) {
-      this.certificate = new EkmCertificate(
+      certificate = new EkmCertificate(
         `${name}-certificate`,
         {
           compartmentId: args.compartmentId,
@@ -308,8 +305,8 @@ export class EkmTopology extends pulumi.ComponentResource {
         },
         child,
       );
-      this.certificateId = this.certificate.certificateId;
-      this.certificatePem = this.certificate.certificatePem;
+      this.certificateId = certificate.certificateId;
+      this.certificatePem = certificate.certificatePem;
     } else {
       this.certificateId = pulumi.output(cert.existingCertificateId);
       this.certificatePem = pulumi.output(cert.certificatePem!);
@@ -324,12 +321,12 @@ export class EkmTopology extends pulumi.ComponentResource {
       issuers: [issuer ?? DEFAULT_IDENTITY_ISSUER],
       allowedScopes: gw.tokenValidation.allowedScopes,
     };
-    this.gateway = new EkmGateway(
+    const gateway = new EkmGateway(
       `${name}-gateway`,
       {
         compartmentId: args.compartmentId,
-        subnetId: this.network.subnetId,
-        certificateId: this.certificate?.certificateId,
+        subnetId: network.subnetId,
+        certificateId: certificate?.certificateId,
         dsmUrl,
         existingGatewayId: gw.existingGatewayId,
         networkSecurityGroupIds: gw.networkSecurityGroupIds,
@@ -339,11 +336,11 @@ export class EkmTopology extends pulumi.ComponentResource {
       child,
     );
 
-    this.identity = new EkmIdentity(
+    const identity = new EkmIdentity(
       `${name}-identity`,
       {
         identityDomainUrl: args.identityDomainUrl,
-        gatewayPrivateIp: this.gateway.privateIp,
+        gatewayPrivateIp: gateway.privateIp,
         dsmUrl,
         issuer,
         manageSigningCertAccess: args.identity?.manageSigningCertAccess,
@@ -360,25 +357,25 @@ export class EkmTopology extends pulumi.ComponentResource {
       accountId: args.dsm.accountId,
       groupName: args.dsm.groupName ?? "oci-ekm",
       keys,
-      clientId: this.identity.clientId,
-      jwksUri: this.identity.jwksUri,
-      issuer: this.identity.issuer,
+      clientId: identity.clientId,
+      jwksUri: identity.jwksUri,
+      issuer: identity.issuer,
       manageObjects: args.dsm.manageObjects ?? true,
       adopt: args.dsm.adopt ?? false,
       apiEndpoint: args.dsm.apiEndpoint ?? dsmUrl,
     });
 
-    this.ekm = new EkmVault(
+    const ekm = new EkmVault(
       `${name}-ekm`,
       {
         compartmentId: args.compartmentId,
-        subnetId: this.network.subnetId,
-        gatewayPrivateIp: this.gateway.privateIp,
+        subnetId: network.subnetId,
+        gatewayPrivateIp: gateway.privateIp,
         caBundle: this.certificatePem,
         dsmAccountId: args.dsm.accountId,
         identityDomainUrl: args.identityDomainUrl,
-        clientId: this.identity.clientId,
-        clientSecret: this.identity.clientSecret,
+        clientId: identity.clientId,
+        clientSecret: identity.clientSecret,
         vaultUrlHost: args.vaultUrlHost,
         keys: keys.map((k, i) => ({ name: k.name, externalKeyId: dsm.keyNames[i] })),
         protect: args.protect,
@@ -387,32 +384,32 @@ export class EkmTopology extends pulumi.ComponentResource {
       child,
     );
 
-    this.vcnId = this.network.vcnId;
-    this.subnetId = this.network.subnetId;
+    this.vcnId = network.vcnId;
+    this.subnetId = network.subnetId;
     this.gatewayHostname = pulumi.output(args.gatewayHostname);
-    this.gatewayId = this.gateway.gatewayId;
-    this.gatewayPrivateIp = this.gateway.privateIp;
-    this.gatewayBaseUrl = this.gateway.baseUrl;
-    this.gatewayBackendUrl = this.gateway.backendUrl;
-    this.deploymentId = this.gateway.deploymentId;
-    this.clientId = this.identity.clientId;
-    this.clientSecret = this.identity.clientSecret;
-    this.identityDomainUrl = this.identity.identityDomainUrl;
-    this.issuer = this.identity.issuer;
-    this.jwksUri = this.identity.jwksUri;
-    this.tokenUrl = this.identity.tokenUrl;
-    this.scope = this.identity.scope;
-    this.audience = this.identity.audience;
+    this.gatewayId = gateway.gatewayId;
+    this.gatewayPrivateIp = gateway.privateIp;
+    this.gatewayBaseUrl = gateway.baseUrl;
+    this.gatewayBackendUrl = gateway.backendUrl;
+    this.deploymentId = gateway.deploymentId;
+    this.clientId = identity.clientId;
+    this.clientSecret = identity.clientSecret;
+    this.identityDomainUrl = identity.identityDomainUrl;
+    this.issuer = identity.issuer;
+    this.jwksUri = identity.jwksUri;
+    this.tokenUrl = identity.tokenUrl;
+    this.scope = identity.scope;
+    this.audience = identity.audience;
     this.dsmUrl = pulumi.output(dsmUrl);
     this.dsmAccountId = pulumi.output(args.dsm.accountId);
-    this.privateEndpointId = this.ekm.privateEndpointId;
-    this.privateEndpointIp = this.ekm.privateEndpointIp;
-    this.vaultId = this.ekm.vaultId;
-    this.vaultUrl = this.ekm.vaultUrl;
-    this.managementEndpoint = this.ekm.managementEndpoint;
-    this.cryptoEndpoint = this.ekm.cryptoEndpoint;
+    this.privateEndpointId = ekm.privateEndpointId;
+    this.privateEndpointIp = ekm.privateEndpointIp;
+    this.vaultId = ekm.vaultId;
+    this.vaultUrl = ekm.vaultUrl;
+    this.managementEndpoint = ekm.managementEndpoint;
+    this.cryptoEndpoint = ekm.cryptoEndpoint;
     this.keyNames = pulumi.all(dsm.keyNames);
-    this.keyReferenceIds = this.ekm.keyReferenceIds;
+    this.keyReferenceIds = ekm.keyReferenceIds;
     this.dsmGroupId = dsm.groupId;
     this.dsmAppId = dsm.appId;
     this.dsmKeyIds = dsm.keyIds && pulumi.all(dsm.keyIds);

@@ -264,14 +264,14 @@ describe("secrets", () => {
   });
 
   it("are not passed to components: their stored args are empty", () => {
-    const components = plan.resources.filter((r) => r.type.startsWith("oci-ekm:index:"));
+    const components = plan.resources.filter((r) => r.type.startsWith("oci-ekm-fortanix:index:"));
     expect(components.map((c) => c.type).sort()).toEqual([
-      "oci-ekm:index:EkmCertificate",
-      "oci-ekm:index:EkmGateway",
-      "oci-ekm:index:EkmIdentity",
-      "oci-ekm:index:EkmNetwork",
-      "oci-ekm:index:EkmTopology",
-      "oci-ekm:index:EkmVault",
+      "oci-ekm-fortanix:index:EkmCertificate",
+      "oci-ekm-fortanix:index:EkmGateway",
+      "oci-ekm-fortanix:index:EkmIdentity",
+      "oci-ekm-fortanix:index:EkmNetwork",
+      "oci-ekm-fortanix:index:EkmTopology",
+      "oci-ekm-fortanix:index:EkmVault",
     ]);
     for (const c of components) expect(c.inputs, c.type).toEqual({});
   });

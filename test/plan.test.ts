@@ -178,7 +178,7 @@ describe("runStackInProcess", () => {
   it("prints a tree with the inputs that matter and secrets masked", () => {
     const tree = renderPlanTree(plan.resources);
     expect(tree.split("\n")[0]).toBe("+ pulumi:pulumi:Stack  oci-ekm-dev");
-    expect(tree).toContain("    + oci-ekm:index:EkmTopology  oci-ekm\n");
+    expect(tree).toContain("    + oci-ekm-fortanix:index:EkmTopology  oci-ekm\n");
     expect(tree).toContain("specification.routes.0.backend.url=https://amer.smartkey.io/${request.path[path]}");
     expect(tree).toContain("+ oci:Kms/vault:Vault  oci-ekm-ekm-vault  [protected]");
     expect(tree).toContain("externalKeyManagerMetadata.oauthMetadata.clientAppSecret=[secret]");
@@ -196,7 +196,7 @@ describe("runStackInProcess", () => {
         "              name=oci-ekm-key",
         `              groupId=${groupId}`,
         "              endpoint=https://amer.smartkey.io",
-        "        + oci-ekm:index:EkmVault  oci-ekm-ekm",
+        "        + oci-ekm-fortanix:index:EkmVault  oci-ekm-ekm",
       ].join("\n"),
     );
     expect(tree).not.toContain("__provider");
