@@ -40,6 +40,8 @@ export const EKM_CONFIG_KEYS: readonly EkmConfigKeySpec[] = [
   { key: "dsmUrl", kind: "string", description: "Fortanix DSM URL (https origin). Default https://amer.smartkey.io." },
   { key: "dsmAccountId", kind: "string", description: "Fortanix DSM account id (UUID), part of the external vault URL (required)." },
   { key: "dsmGroupName", kind: "string", description: "DSM group holding the keys. Default oci-ekm." },
+  { key: "dsmManageObjects", kind: "boolean", description: "Create the DSM group, JWT app and keys; false when they were made by hand and exist already. Default true." },
+  { key: "dsmAdopt", kind: "boolean", description: "Take over DSM objects that already exist under the configured names instead of failing. Default false." },
   { key: "keys", kind: "list", description: "DSM keys, one key reference each: list of {name, description?, rotationPolicyDays?}. Default one key oci-ekm-key." },
   { key: "identityDomainUrl", kind: "string", description: "OCI Identity Domain URL, https://idcs-<id>.identity.oraclecloud.com (required)." },
   { key: "vaultUrlHost", kind: "string", description: "Host of the external vault URL: privateEndpoint (default, seed 000) or gateway." },
@@ -87,6 +89,8 @@ export interface EkmStackConfig {
   dsmUrl: string;
   dsmAccountId: string;
   dsmGroupName: string;
+  dsmManageObjects: boolean;
+  dsmAdopt: boolean;
   keys: EkmStackKey[];
   identityDomainUrl: string;
   vaultUrlHost: "privateEndpoint" | "gateway";
@@ -151,6 +155,8 @@ const EXPECT = {
   identityDomainUrl: "an https URL without path, such as https://idcs-0123456789abcdef.identity.oraclecloud.com",
   vaultUrlHost: 'one of "privateEndpoint", "gateway"',
   protect: "true or false",
+  dsmManageObjects: "true or false",
+  dsmAdopt: "true or false",
   namePrefix: "1 to 30 lowercase letters, digits or '-', starting with a letter",
 };
 
@@ -251,6 +257,8 @@ const shape = {
   identityDomainUrl: httpsOrigin(EXPECT.identityDomainUrl),
   vaultUrlHost: z.enum(["privateEndpoint", "gateway"], { error: EXPECT.vaultUrlHost }).default("privateEndpoint"),
   protect: z.boolean({ error: EXPECT.protect }).default(true),
+  dsmManageObjects: z.boolean({ error: EXPECT.dsmManageObjects }).default(true),
+  dsmAdopt: z.boolean({ error: EXPECT.dsmAdopt }).default(false),
   namePrefix: z.string({ error: EXPECT.namePrefix }).regex(/^[a-z][a-z0-9-]{0,29}$/, EXPECT.namePrefix).default("oci-ekm"),
 };
 

@@ -60,7 +60,7 @@ export function ekmTopologyArgsFromConfig(c: EkmStackConfig): EkmTopologyArgs {
     gatewayHostname: c.gatewayHostname,
     dsmUrl: c.dsmUrl,
     identityDomainUrl: c.identityDomainUrl,
-    dsm: { accountId: c.dsmAccountId, groupName: c.dsmGroupName, keys: c.keys },
+    dsm: { accountId: c.dsmAccountId, groupName: c.dsmGroupName, keys: c.keys, manageObjects: c.dsmManageObjects, adopt: c.dsmAdopt },
     network: {
       vcnCidr: c.vcnCidr,
       subnetCidr: c.subnetCidr,

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { readPlanStackConfig, runStackInProcess } from "../components/plan";
 import { EKM_CONFIG_KEYS, EkmConfigError, ekmConfigFromObject, loadEkmConfig } from "../infra/config";
-import { runEkmStack } from "../infra/stack";
+import { ekmTopologyArgsFromConfig, runEkmStack } from "../infra/stack";
 
 const root = path.resolve(__dirname, "..");
 
@@ -42,6 +42,8 @@ describe("loadEkmConfig: a good configuration", () => {
       gatewayJwksCacheHours: 1,
       dsmUrl: "https://amer.smartkey.io",
       dsmGroupName: "oci-ekm",
+      dsmManageObjects: true,
+      dsmAdopt: false,
       keys: [{ name: "oci-ekm-key" }],
       vaultUrlHost: "privateEndpoint",
       protect: true,
@@ -100,6 +102,7 @@ describe("loadEkmConfig: bad configurations name the key, the value and the expe
     ["identity domain URL with a path", { identityDomainUrl: "https://idcs-x.identity.oraclecloud.com/ui/v1/adminconsole" }, "identityDomainUrl", /expected an https URL without path/],
     ["vault URL host not in the list", { vaultUrlHost: "keyManager" }, "vaultUrlHost", /is "keyManager"; expected one of "privateEndpoint", "gateway"/],
     ["protect that is not a boolean", { protect: "yes" }, "protect", /oci-ekm:protect is "yes"; expected true or false/],
+    ["dsmAdopt that is not a boolean", { dsmAdopt: "sometimes" }, "dsmAdopt", /oci-ekm:dsmAdopt is "sometimes"; expected true or false/],
     ["empty key list", { keys: [] }, "keys", /oci-ekm:keys is \[\]; expected a non-empty list/],
     ["key list that is not JSON", { keys: "oci-ekm-key" }, "keys", /oci-ekm:keys is "oci-ekm-key"; expected a non-empty list/],
     ["key name with a space", { keys: [{ name: "my key" }] }, "keys", /keys\[0\]\.name \(given "my key"\) to be a security object name/],
@@ -181,5 +184,18 @@ describe("the stack program", () => {
     });
     await expect(run).rejects.toThrow(/oci-ekm:compartmentId is "bad"; expected a compartment/);
     expect(registered).toEqual(["pulumi:pulumi:Stack"]);
+  });
+});
+
+describe("DSM object management from the stack config", () => {
+  it("reaches the topology: objects made by hand are not created, adoption is opt-in", () => {
+    const c = loadEkmConfig(ekmConfigFromObject({ ...GOOD, dsmManageObjects: "false", dsmAdopt: "true" }));
+    expect(ekmTopologyArgsFromConfig(c).dsm).toEqual({
+      accountId: GOOD.dsmAccountId,
+      groupName: "oci-ekm",
+      keys: [{ name: "oci-ekm-key" }],
+      manageObjects: false,
+      adopt: true,
+    });
   });
 });
