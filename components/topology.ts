@@ -273,16 +273,7 @@ export class EkmTopology extends pulumi.ComponentResource {
 
     const network = new EkmNetwork(
       `${name}-network`,
-      {
-        compartmentId: args.compartmentId,
-        vcnCidr: net.vcnCidr,
-        subnetCidr: net.subnetCidr,
-        existingVcnId: net.existingVcnId,
-        existingSubnetId: net.existingSubnetId,
-        existingRouteTableId: net.existingRouteTableId,
-        dsmEgressCidr: net.dsmEgressCidr,
-        displayNamePrefix: prefix,
-      },
+      { ...net, compartmentId: args.compartmentId, displayNamePrefix: prefix },
       child,
     );
 
