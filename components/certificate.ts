@@ -23,6 +23,9 @@ export interface EkmCertificateArgs {
   displayNamePrefix?: string;
 }
 
+/** Default validity of the generated self-signed certificate, in days. */
+export const DEFAULT_CERTIFICATE_VALIDITY_DAYS = 365;
+
 /** The certificate's usages a TLS server needs. */
 export const GATEWAY_CERTIFICATE_USES = ["key_encipherment", "digital_signature", "server_auth"];
 
@@ -44,10 +47,14 @@ export class EkmCertificate extends pulumi.ComponentResource {
     if (args.existingCertificateId !== undefined && args.certificatePem === undefined) {
       throw new Error(`EkmCertificate ${name}: existingCertificateId needs certificatePem, the PEM it holds (it is the private endpoint's CA bundle)`);
     }
+    // A generated certificate is its own chain: a chain given with it belongs to another certificate.
+    if (args.certChainPem !== undefined && args.certificatePem === undefined) {
+      throw new Error(`EkmCertificate ${name}: certChainPem needs certificatePem, the certificate it is the chain of`);
+    }
     if (args.existingCertificateId === undefined && (args.certificatePem === undefined) !== (args.privateKeyPem === undefined)) {
       throw new Error(`EkmCertificate ${name}: certificatePem and privateKeyPem go together (both to import your certificate, neither to generate one)`);
     }
-    const validityDays = args.validityDays ?? 365;
+    const validityDays = args.validityDays ?? DEFAULT_CERTIFICATE_VALIDITY_DAYS;
     if (!Number.isInteger(validityDays) || validityDays < 1) {
       throw new Error(`EkmCertificate ${name}: validityDays must be a whole number of days, at least 1 (given ${validityDays})`);
     }

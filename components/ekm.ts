@@ -41,6 +41,9 @@ export interface EkmVaultArgs {
   displayNamePrefix?: string;
 }
 
+/** Default host of the external vault URL: the EKM private endpoint, as in seed 000. */
+export const DEFAULT_VAULT_URL_HOST = "privateEndpoint";
+
 /** AES-256, the only key shape External Key Management accepts (length in bytes). */
 export const EKM_KEY_SHAPE = { algorithm: "AES", length: 32 };
 
@@ -64,7 +67,7 @@ export class EkmVault extends pulumi.ComponentResource {
   public readonly keyReferences: oci.kms.Key[];
 
   constructor(name: string, args: EkmVaultArgs, opts?: pulumi.ComponentResourceOptions) {
-    const vaultUrlHost = args.vaultUrlHost ?? "privateEndpoint";
+    const vaultUrlHost = args.vaultUrlHost ?? DEFAULT_VAULT_URL_HOST;
     const problems: string[] = [];
     if (vaultUrlHost !== "privateEndpoint" && vaultUrlHost !== "gateway") {
       problems.push(`vaultUrlHost is "${vaultUrlHost}"; expected "privateEndpoint" or "gateway"`);

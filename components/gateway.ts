@@ -9,6 +9,9 @@ import {
   gatewayBaseUrl,
 } from "./urls";
 
+/** Default hours the gateway caches the remote JWKS. */
+export const DEFAULT_JWKS_CACHE_HOURS = 1;
+
 /** A public key the gateway accepts token signatures from (`STATIC_KEYS`), as a JWK. */
 export interface GatewayJsonWebKeyArgs {
   /** Key id, matched against the token's `kid`. Required. */
@@ -82,7 +85,7 @@ export function gatewayAuthenticationPolicy(
     validationPolicy = {
       type: "REMOTE_JWKS",
       uri: validation.jwksUri,
-      maxCacheDurationInHours: validation.maxCacheDurationInHours ?? 1,
+      maxCacheDurationInHours: validation.maxCacheDurationInHours ?? DEFAULT_JWKS_CACHE_HOURS,
       additionalValidationPolicy,
     };
   } else {

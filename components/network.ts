@@ -24,6 +24,13 @@ export interface EkmNetworkArgs {
   displayNamePrefix?: string;
 }
 
+/** Default CIDR of a new VCN. */
+export const DEFAULT_VCN_CIDR = "10.0.0.0/16";
+/** Default CIDR of the private subnet. */
+export const DEFAULT_SUBNET_CIDR = "10.0.1.0/24";
+/** Default destination of the HTTPS egress rule: DSM SaaS has no fixed address. */
+export const DEFAULT_DSM_EGRESS_CIDR = "0.0.0.0/0";
+
 const TCP = "6";
 const HTTPS = { min: 443, max: 443 };
 
@@ -51,9 +58,9 @@ export class EkmNetwork extends pulumi.ComponentResource {
 
   constructor(name: string, args: EkmNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("oci-ekm-fortanix:index:EkmNetwork", name, {}, opts);
-    const vcnCidr = args.vcnCidr ?? "10.0.0.0/16";
-    const subnetCidr = args.subnetCidr ?? "10.0.1.0/24";
-    const dsmEgressCidr = args.dsmEgressCidr ?? "0.0.0.0/0";
+    const vcnCidr = args.vcnCidr ?? DEFAULT_VCN_CIDR;
+    const subnetCidr = args.subnetCidr ?? DEFAULT_SUBNET_CIDR;
+    const dsmEgressCidr = args.dsmEgressCidr ?? DEFAULT_DSM_EGRESS_CIDR;
     const prefix = args.displayNamePrefix ?? name;
     const compartmentId = args.compartmentId;
 

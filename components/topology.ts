@@ -1,11 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { EkmCertificate } from "./certificate";
 import { DsmGroup, DsmJwtApp, DsmSecurityObject } from "./dsm";
-import { EkmVault } from "./ekm";
+import { DEFAULT_VAULT_URL_HOST, EkmVault } from "./ekm";
 import { EkmGateway, GatewayJsonWebKeyArgs, GatewayTokenValidationArgs } from "./gateway";
 import { EkmIdentity } from "./identity";
 import { EkmNetwork } from "./network";
 import { DEFAULT_DSM_URL, DEFAULT_IDENTITY_ISSUER, identityJwksUri, normalizeDsmUrl, normalizeIdentityDomainUrl } from "./urls";
+
+/** Default DSM group holding the keys. */
+export const DEFAULT_DSM_GROUP_NAME = "oci-ekm";
+/** Name of the one DSM key created when none is listed. */
+export const DEFAULT_DSM_KEY_NAME = "oci-ekm-key";
 
 /** One DSM key: an AES-256 security object in DSM and a key reference in the vault. */
 export interface EkmDsmKeyArgs {
@@ -120,11 +125,8 @@ export interface EkmTopologyArgs {
 }
 
 // ---------------------------------------------------------------------------------------------
-// DSM SEAM (issue 3). The DSM side — group → JWT app (name = client ID, JWKS URI, issuer) →
-// AES-256 security objects — plugs in here. Until then the security objects are expected to
-// exist in DSM under `keys[].name`, and their names flow to the key references as plain values.
-// Swap: create DsmGroup, DsmJwtApp and DsmSecurityObject in `provisionDsm` and return their
-// outputs; the key references then depend on the security objects through `keyNames`.
+// DSM side: group → JWT app (name = client ID, JWKS URI, issuer) → AES-256 security objects.
+// With manageObjects false the objects exist in DSM already and only their names are used.
 // ---------------------------------------------------------------------------------------------
 
 /** What the DSM side receives from the OCI side. */
@@ -133,8 +135,6 @@ export interface EkmDsmSeamInputs {
   name: string;
   /** Parent of the DSM resources. */
   parent: pulumi.Resource;
-  dsmUrl: string;
-  accountId: string;
   groupName: string;
   keys: EkmDsmKeyArgs[];
   /** The client app's client ID: the DSM JWT app's name. */
@@ -210,7 +210,7 @@ export function ekmTopologyProblems(args: EkmTopologyArgs): string[] {
   if (args.gateway?.existingGatewayId !== undefined && args.certificate?.certificatePem === undefined) {
     problems.push("certificate.certificatePem is required with gateway.existingGatewayId (the existing gateway's certificate is the CA bundle)");
   }
-  const host = args.vaultUrlHost ?? "privateEndpoint";
+  const host = args.vaultUrlHost ?? DEFAULT_VAULT_URL_HOST;
   if (host !== "privateEndpoint" && host !== "gateway") problems.push(`vaultUrlHost is "${host}"; expected "privateEndpoint" or "gateway"`);
   return problems;
 }
@@ -265,7 +265,7 @@ export class EkmTopology extends pulumi.ComponentResource {
 
     const prefix = args.namePrefix ?? name;
     const dsmUrl = normalizeDsmUrl(args.dsmUrl ?? DEFAULT_DSM_URL);
-    const keys = args.dsm.keys ?? [{ name: "oci-ekm-key" }];
+    const keys = args.dsm.keys ?? [{ name: DEFAULT_DSM_KEY_NAME }];
     const net = args.network ?? {};
     const cert = args.certificate ?? {};
     const gw = args.gateway ?? {};
@@ -344,9 +344,7 @@ export class EkmTopology extends pulumi.ComponentResource {
     const dsm = provisionDsm({
       name,
       parent: this,
-      dsmUrl,
-      accountId: args.dsm.accountId,
-      groupName: args.dsm.groupName ?? "oci-ekm",
+      groupName: args.dsm.groupName ?? DEFAULT_DSM_GROUP_NAME,
       keys,
       clientId: identity.clientId,
       jwksUri: identity.jwksUri,

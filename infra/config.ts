@@ -3,6 +3,11 @@
 // value given (secrets masked) and what is expected.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { DEFAULT_CERTIFICATE_VALIDITY_DAYS } from "../components/certificate";
+import { DEFAULT_VAULT_URL_HOST } from "../components/ekm";
+import { DEFAULT_JWKS_CACHE_HOURS } from "../components/gateway";
+import { DEFAULT_DSM_EGRESS_CIDR, DEFAULT_SUBNET_CIDR, DEFAULT_VCN_CIDR } from "../components/network";
+import { DEFAULT_DSM_GROUP_NAME, DEFAULT_DSM_KEY_NAME } from "../components/topology";
 import { DEFAULT_DSM_URL } from "../components/urls";
 
 /** The Pulumi project name, hence the config namespace. */
@@ -10,43 +15,42 @@ export const EKM_PROJECT = "oci-ekm";
 
 type ConfigKind = "string" | "integer" | "boolean" | "list";
 
-/** One stack configuration key as Pulumi.yaml declares it. */
+/** One stack configuration key as Pulumi.yaml declares it (with its description, kept there only). */
 export interface EkmConfigKeySpec {
   key: string;
   kind: ConfigKind;
   secret?: boolean;
-  description: string;
 }
 
 /** Every key the program reads (Pulumi.yaml declares the same list; a test keeps them in step). */
 export const EKM_CONFIG_KEYS: readonly EkmConfigKeySpec[] = [
-  { key: "compartmentId", kind: "string", description: "OCID of the compartment for every OCI resource (required)." },
-  { key: "vcnCidr", kind: "string", description: "CIDR of the VCN, also the source allowed to reach the gateway on 443. Default 10.0.0.0/16." },
-  { key: "subnetCidr", kind: "string", description: "CIDR of the private subnet, inside vcnCidr. Default 10.0.1.0/24." },
-  { key: "existingVcnId", kind: "string", description: "OCID of an existing VCN to create the subnet in instead of a new VCN." },
-  { key: "existingSubnetId", kind: "string", description: "OCID of an existing private subnet; no network resource is created." },
-  { key: "existingRouteTableId", kind: "string", description: "OCID of an existing route table for the new subnet (e.g. to a DRG for an on-premises DSM) instead of NAT." },
-  { key: "dsmEgressCidr", kind: "string", description: "Destination CIDR the subnet may reach on TCP 443 (DSM). Default 0.0.0.0/0 (DSM SaaS has no fixed address)." },
-  { key: "gatewayHostname", kind: "string", description: "FQDN of the gateway, named in its TLS certificate (required)." },
-  { key: "certificateValidityDays", kind: "integer", description: "Validity of the generated self-signed certificate, in days. Default 365." },
-  { key: "certificatePem", kind: "string", description: "Your gateway certificate (PEM) instead of a generated one." },
-  { key: "certChainPem", kind: "string", description: "Chain of certificatePem (PEM). Default: certificatePem itself." },
-  { key: "privateKeyPem", kind: "string", secret: true, description: "Private key of certificatePem (PEM, secret)." },
-  { key: "existingCertificateId", kind: "string", description: "OCID of a certificate already in OCI Certificates holding certificatePem; nothing is imported." },
-  { key: "existingGatewayId", kind: "string", description: "OCID of an existing private API Gateway to deploy the route on; needs certificatePem (its certificate)." },
-  { key: "gatewayTokenValidation", kind: "string", description: "Validate bearer tokens at the gateway too: off (default), remoteJwks or staticKeys." },
-  { key: "gatewayStaticKeys", kind: "list", description: "JWKs ({kid, kty, n, e, alg?, use?}) for gatewayTokenValidation=staticKeys." },
-  { key: "gatewayJwksCacheHours", kind: "integer", description: "Hours the gateway caches the remote JWKS (1-24). Default 1." },
-  { key: "dsmUrl", kind: "string", description: "Fortanix DSM URL (https origin). Default https://amer.smartkey.io." },
-  { key: "dsmAccountId", kind: "string", description: "Fortanix DSM account id (UUID), part of the external vault URL (required)." },
-  { key: "dsmGroupName", kind: "string", description: "DSM group holding the keys. Default oci-ekm." },
-  { key: "dsmManageObjects", kind: "boolean", description: "Create the DSM group, JWT app and keys; false when they were made by hand and exist already. Default true." },
-  { key: "dsmAdopt", kind: "boolean", description: "Take over DSM objects that already exist under the configured names instead of failing. Default false." },
-  { key: "keys", kind: "list", description: "DSM keys, one key reference each: list of {name, description?, rotationPolicyDays?}. Default one key oci-ekm-key." },
-  { key: "identityDomainUrl", kind: "string", description: "OCI Identity Domain URL, https://idcs-<id>.identity.oraclecloud.com (required)." },
-  { key: "vaultUrlHost", kind: "string", description: "Host of the external vault URL: privateEndpoint (default, seed 000) or gateway." },
-  { key: "protect", kind: "boolean", description: "Protect the vault and key references against deletion. Default true." },
-  { key: "namePrefix", kind: "string", description: "Prefix of display names and DNS labels. Default oci-ekm." },
+  { key: "compartmentId", kind: "string" },
+  { key: "vcnCidr", kind: "string" },
+  { key: "subnetCidr", kind: "string" },
+  { key: "existingVcnId", kind: "string" },
+  { key: "existingSubnetId", kind: "string" },
+  { key: "existingRouteTableId", kind: "string" },
+  { key: "dsmEgressCidr", kind: "string" },
+  { key: "gatewayHostname", kind: "string" },
+  { key: "certificateValidityDays", kind: "integer" },
+  { key: "certificatePem", kind: "string" },
+  { key: "certChainPem", kind: "string" },
+  { key: "privateKeyPem", kind: "string", secret: true },
+  { key: "existingCertificateId", kind: "string" },
+  { key: "existingGatewayId", kind: "string" },
+  { key: "gatewayTokenValidation", kind: "string" },
+  { key: "gatewayStaticKeys", kind: "list" },
+  { key: "gatewayJwksCacheHours", kind: "integer" },
+  { key: "dsmUrl", kind: "string" },
+  { key: "dsmAccountId", kind: "string" },
+  { key: "dsmGroupName", kind: "string" },
+  { key: "dsmManageObjects", kind: "boolean" },
+  { key: "dsmAdopt", kind: "boolean" },
+  { key: "keys", kind: "list" },
+  { key: "identityDomainUrl", kind: "string" },
+  { key: "vaultUrlHost", kind: "string" },
+  { key: "protect", kind: "boolean" },
+  { key: "namePrefix", kind: "string" },
 ];
 
 /** One DSM key of the stack: a security object in DSM and a key reference in the vault. */
@@ -230,14 +234,14 @@ const shape = {
   compartmentId: z
     .string({ error: EXPECT.compartmentId })
     .regex(/^ocid1\.(compartment|tenancy)\.[a-z0-9-]+\.[a-z0-9-]*\.[a-z0-9]+$/, EXPECT.compartmentId),
-  vcnCidr: cidr.default("10.0.0.0/16"),
-  subnetCidr: cidr.default("10.0.1.0/24"),
+  vcnCidr: cidr.default(DEFAULT_VCN_CIDR),
+  subnetCidr: cidr.default(DEFAULT_SUBNET_CIDR),
   existingVcnId: ocid("vcn", EXPECT.vcnId).optional(),
   existingSubnetId: ocid("subnet", EXPECT.subnetId).optional(),
   existingRouteTableId: ocid("routetable", EXPECT.routeTableId).optional(),
-  dsmEgressCidr: cidr.default("0.0.0.0/0"),
+  dsmEgressCidr: cidr.default(DEFAULT_DSM_EGRESS_CIDR),
   gatewayHostname: z.string({ error: EXPECT.hostname }).regex(FQDN, EXPECT.hostname),
-  certificateValidityDays: z.number({ error: EXPECT.validityDays }).int(EXPECT.validityDays).min(1, EXPECT.validityDays).max(3650, EXPECT.validityDays).default(365),
+  certificateValidityDays: z.number({ error: EXPECT.validityDays }).int(EXPECT.validityDays).min(1, EXPECT.validityDays).max(3650, EXPECT.validityDays).default(DEFAULT_CERTIFICATE_VALIDITY_DAYS),
   certificatePem: z.string({ error: EXPECT.certificatePem }).regex(CERT_PEM, EXPECT.certificatePem).optional(),
   certChainPem: z.string({ error: EXPECT.certificatePem }).regex(CERT_PEM, EXPECT.certificatePem).optional(),
   privateKeyPem: z.string({ error: EXPECT.privateKeyPem }).regex(KEY_PEM, EXPECT.privateKeyPem).optional(),
@@ -245,17 +249,17 @@ const shape = {
   existingGatewayId: ocid("apigateway", EXPECT.gatewayId).optional(),
   gatewayTokenValidation: z.enum(["off", "remoteJwks", "staticKeys"], { error: EXPECT.tokenValidation }).default("off"),
   gatewayStaticKeys: z.array(staticKeySchema, { error: EXPECT.staticKeys }).min(1, EXPECT.staticKeys).optional(),
-  gatewayJwksCacheHours: z.number({ error: EXPECT.jwksCacheHours }).int(EXPECT.jwksCacheHours).min(1, EXPECT.jwksCacheHours).max(24, EXPECT.jwksCacheHours).default(1),
+  gatewayJwksCacheHours: z.number({ error: EXPECT.jwksCacheHours }).int(EXPECT.jwksCacheHours).min(1, EXPECT.jwksCacheHours).max(24, EXPECT.jwksCacheHours).default(DEFAULT_JWKS_CACHE_HOURS),
   dsmUrl: httpsOrigin(EXPECT.dsmUrl).default(DEFAULT_DSM_URL),
   dsmAccountId: z.string({ error: EXPECT.dsmAccountId }).regex(UUID, EXPECT.dsmAccountId),
-  dsmGroupName: z.string({ error: EXPECT.dsmGroupName }).min(1, EXPECT.dsmGroupName).max(128, EXPECT.dsmGroupName).default("oci-ekm"),
+  dsmGroupName: z.string({ error: EXPECT.dsmGroupName }).min(1, EXPECT.dsmGroupName).max(128, EXPECT.dsmGroupName).default(DEFAULT_DSM_GROUP_NAME),
   keys: z
     .array(keySchema, { error: EXPECT.keys })
     .min(1, EXPECT.keys)
     .refine((ks) => new Set(ks.map((k) => k.name)).size === ks.length, "unique names (a name is the key reference's external key id)")
-    .default([{ name: "oci-ekm-key" }]),
+    .default([{ name: DEFAULT_DSM_KEY_NAME }]),
   identityDomainUrl: httpsOrigin(EXPECT.identityDomainUrl),
-  vaultUrlHost: z.enum(["privateEndpoint", "gateway"], { error: EXPECT.vaultUrlHost }).default("privateEndpoint"),
+  vaultUrlHost: z.enum(["privateEndpoint", "gateway"], { error: EXPECT.vaultUrlHost }).default(DEFAULT_VAULT_URL_HOST),
   protect: z.boolean({ error: EXPECT.protect }).default(true),
   dsmManageObjects: z.boolean({ error: EXPECT.dsmManageObjects }).default(true),
   dsmAdopt: z.boolean({ error: EXPECT.dsmAdopt }).default(false),
@@ -285,6 +289,9 @@ function crossKeyProblems(c: Partial<ParsedConfig>): [key: string, expected: str
   if (c.privateKeyPem && !c.certificatePem) {
     out.push(["certificatePem", "the certificate of privateKeyPem (a private key alone cannot be imported)"]);
   }
+  if (c.certChainPem && !c.certificatePem) {
+    out.push(["certificatePem", "the certificate of certChainPem (a generated certificate is its own chain)"]);
+  }
   if (c.gatewayTokenValidation === "staticKeys" && !c.gatewayStaticKeys) {
     out.push(["gatewayStaticKeys", "a list of JWKs when gatewayTokenValidation is staticKeys"]);
   }
@@ -296,7 +303,7 @@ const SECRET_KEYS = new Set(EKM_CONFIG_KEYS.filter((k) => k.secret).map((k) => k
 function show(key: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (SECRET_KEYS.has(key)) return "[secret]";
-  const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const text = JSON.stringify(value) ?? String(value);
   return text.length > 120 ? text.slice(0, 117) + "…" : text;
 }
 

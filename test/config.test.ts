@@ -116,6 +116,7 @@ describe("loadEkmConfig: bad configurations name the key, the value and the expe
     ["static key of type EC", { gatewayTokenValidation: "staticKeys", gatewayStaticKeys: [{ kid: "k", kty: "EC", n: "x", e: "AQAB" }] }, "gatewayStaticKeys", /gatewayStaticKeys\[0\]\.kty \(given "EC"\) to be kty "RSA"/],
     ["JWKS cache of 48 hours", { gatewayJwksCacheHours: 48 }, "gatewayJwksCacheHours", /is 48; expected a whole number of hours from 1 to 24/],
     ["certificate without its key", { certificatePem: CERT }, "privateKeyPem", /oci-ekm:privateKeyPem is not set; expected the private key of certificatePem/],
+    ["chain without its certificate", { certChainPem: CERT }, "certificatePem", /oci-ekm:certificatePem is not set; expected the certificate of certChainPem/],
     ["certificate that is not PEM", { certificatePem: "MIIBszCCAVmgAwIBAgIU", privateKeyPem: KEY }, "certificatePem", /expected a PEM certificate/],
     ["existing gateway without its certificate", { existingGatewayId: "ocid1.apigateway.oc1.iad.aaaa" }, "certificatePem", /required with existingGatewayId/],
     ["existing certificate without its PEM", { existingCertificateId: "ocid1.certificate.oc1.iad.aaaa" }, "certificatePem", /the PEM of existingCertificateId/],

@@ -206,6 +206,25 @@ describe("DSM objects made by hand (dsm.manageObjects: false)", () => {
   });
 });
 
+describe("defaults", () => {
+  it("are the same whether the stack config or the topology applies them", async () => {
+    const fromConfig = await plan({});
+    const fromTopology = await runStackInProcess({
+      program: () => {
+        new EkmTopology("oci-ekm", {
+          compartmentId: COMPARTMENT,
+          gatewayHostname: "ekm-gateway.example.com",
+          identityDomainUrl: DOMAIN_URL,
+          dsm: { accountId: ACCOUNT_ID },
+        });
+      },
+    });
+    const registered = (p: PlanResult) =>
+      p.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => ({ ...r, inputs: { ...r.inputs, __provider: undefined } }));
+    expect(registered(fromTopology)).toEqual(registered(fromConfig));
+  });
+});
+
 describe("components refuse bad arguments before creating anything", () => {
   const base = { compartmentId: COMPARTMENT, gatewayHostname: "gw.example.com", identityDomainUrl: DOMAIN_URL, dsm: { accountId: ACCOUNT_ID } };
 
@@ -245,6 +264,10 @@ describe("components refuse bad arguments before creating anything", () => {
       /existingCertificateId needs certificatePem/,
     );
     expect(() => new EkmCertificate("c", { compartmentId: COMPARTMENT, gatewayHostname: "gw.example.com", validityDays: 0.5 })).toThrow(/validityDays must be a whole number/);
+    // A generated certificate is its own chain: another certificate's chain must not be imported with it.
+    expect(() => new EkmCertificate("c", { compartmentId: COMPARTMENT, gatewayHostname: "gw.example.com", certChainPem: CHAIN })).toThrow(
+      /certChainPem needs certificatePem/,
+    );
     const vaultArgs = {
       compartmentId: COMPARTMENT,
       subnetId: "s",

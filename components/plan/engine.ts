@@ -64,7 +64,7 @@ export const PLAN_MOCK_DEFAULTS: PlanMockDefaults = {
 };
 
 export interface PlanRunOptions {
-  /** The Pulumi program: registers resources and returns the stack outputs. */
+  /** The Pulumi program: registers resources and returns the stack outputs. Required. */
   program: () => Promise<object | void> | object | void;
   /** Project name (the config namespace). Default `oci-ekm`. */
   project?: string;
@@ -74,15 +74,15 @@ export interface PlanRunOptions {
   config?: Record<string, unknown>;
   /** Full keys of `config` that are secrets. Default: none. */
   secretKeys?: string[];
-  /** Overrides of the mock defaults. */
+  /** Overrides of the mock defaults. Default: none, i.e. `PLAN_MOCK_DEFAULTS`. */
   mockDefaults?: Partial<PlanMockDefaults>;
   /**
    * Answer a resource yourself (the sandbox creates the real thing): return `{ id, state }`, or
    * undefined to keep the defaults. Secret inputs arrive wrapped as Pulumi's mocks wrap them
-   * (`planRevealSecrets` unwraps them).
+   * (`planRevealSecrets` unwraps them). Default: none, every resource gets the defaults.
    */
   onNewResource?: (args: MockResourceArgs, defaults: PlanMockResult) => Promise<PlanMockResult | undefined>;
-  /** Answer a provider function call (invoke) yourself; undefined keeps the defaults. */
+  /** Answer a provider function call (invoke) yourself; undefined keeps the defaults. Default: none. */
   onCall?: (args: MockCallArgs, defaults: Record<string, unknown>) => Promise<Record<string, unknown> | undefined>;
 }
 
