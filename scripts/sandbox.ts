@@ -1,8 +1,7 @@
 // npm run sandbox -- [--keep] [--break …] [--gateway-token-validation …]
 // The whole topology of seed 000 on this machine: see components/sandbox.
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseSandboxArgs, renderSandboxSummary, runSandbox, type SandboxEvent } from "../components/sandbox";
+import { parseSandboxArgs, renderSandboxSummary, runSandbox, writeSandboxKeepFiles, type SandboxEvent } from "../components/sandbox";
 import { runEkmStack } from "../infra/stack";
 
 const USAGE =
@@ -49,21 +48,8 @@ async function main(): Promise<number> {
   process.stdout.write("\n" + renderSandboxSummary(result) + "\n");
   if (parsed.keep && result.endpoints) {
     // The sandbox's throw-away credentials go to files (mode 600), not to the terminal.
-    const dir = path.resolve(".sandbox");
-    mkdirSync(dir, { recursive: true });
-    const file = (name: string, text: string): string => {
-      const p = path.join(dir, name);
-      writeFileSync(p, text, { mode: 0o600 });
-      chmodSync(p, 0o600);
-      return p;
-    };
     const e = result.endpoints;
-    const ca = file("ca.pem", e.caPem + "\n" + e.gatewayCertificatePem);
-    const outputs = file("outputs.json", JSON.stringify({ ...e.stackOutputs, vaultUrl: e.localVaultUrl }, null, 2));
-    const env = file(
-      "env.sh",
-      [`export DSM_ENDPOINT='${e.dsmUrl}'`, `export DSM_API_KEY='${e.dsmApiKey}'`, `export DSM_CA_BUNDLE='${ca}'`, ""].join("\n"),
-    );
+    const { caFile: ca, outputsFile: outputs, envFile: env } = writeSandboxKeepFiles(path.resolve(".sandbox"), e);
     process.stdout.write(
       [
         "",

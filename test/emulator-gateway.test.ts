@@ -48,16 +48,21 @@ describe("ApiGatewayEmulator", () => {
   const backendCert = issueServerCertificate(ca, { commonName: "amer.smartkey.io", dnsNames: ["amer.smartkey.io"] });
   const gatewayKey = generateRsaKeyPem();
   const gatewayCert = selfSignedCertificatePem(gatewayKey.privateKeyPem, { commonName: "ekm-gw.example", dnsNames: ["ekm-gw.example"] });
-  const seen: { path: string; auth?: string; host?: string }[] = [];
+  const seen: { path: string; auth?: string; host?: string; body?: string }[] = [];
   let backend: https.Server;
   let backendPort = 0;
   const gateways: ApiGatewayEmulator[] = [];
 
   beforeAll(async () => {
     backend = https.createServer({ cert: backendCert.certPem, key: backendCert.keyPem }, (req, res) => {
-      seen.push({ path: req.url ?? "", auth: req.headers.authorization, host: req.headers.host });
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ ok: true }));
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const body = Buffer.concat(chunks).toString("utf8");
+        seen.push({ path: req.url ?? "", auth: req.headers.authorization, host: req.headers.host, ...(body ? { body } : {}) });
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ ok: true }));
+      });
     });
     await new Promise<void>((r) => backend.listen(0, "127.0.0.1", () => r()));
     backendPort = (backend.address() as AddressInfo).port;
@@ -115,6 +120,38 @@ describe("ApiGatewayEmulator", () => {
     expect(res.status).toBe(200);
     expect(seen.at(-1)).toEqual({ path: "/oci/ekm/v1/vaults/acct-1/keys/k1/metadata", auth: "Bearer tok", host: "amer.smartkey.io" });
     expect(g.requests.at(-1)).toMatchObject({ status: 200, route: "/{path*}", backendUrl: "https://amer.smartkey.io/oci/ekm/v1/vaults/acct-1/keys/k1/metadata" });
+  });
+
+  it("forwards a chunked request body as one body, without the client's hop-by-hop headers", async () => {
+    const g = await gateway({ pathPrefix: "/", specification: { routes: [route] } });
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = https.request(
+        {
+          host: "127.0.0.1",
+          port: g.port,
+          path: "/oci/ekm/v1/vaults/acct-1/keys/k1/encrypt",
+          method: "POST",
+          ca: gatewayCert,
+          servername: "ekm-gw.example",
+          // No content-length: Node sends the body chunked.
+          headers: { authorization: "Bearer tok", "content-type": "application/json" },
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on("error", reject);
+      req.write('{"plaintext":');
+      req.end('"aGVsbG8="}');
+    });
+    expect(status).toBe(200);
+    expect(seen.at(-1)).toEqual({
+      path: "/oci/ekm/v1/vaults/acct-1/keys/k1/encrypt",
+      auth: "Bearer tok",
+      host: "amer.smartkey.io",
+      body: '{"plaintext":"aGVsbG8="}',
+    });
   });
 
   it("answers 404 itself when no route matches", async () => {

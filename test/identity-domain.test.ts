@@ -207,6 +207,15 @@ describe("IdentityDomainEmulator", () => {
       await expect(idp.mintToken({ clientId: client.clientId, scope: GATEWAY + "nope" })).rejects.toThrow("mintToken: the domain would refuse: invalid_scope");
     });
 
+    it("mintToken refuses what the token endpoint refuses: an inactive app, a non-client, a client without client_credentials", async () => {
+      const inactive = idp.registerApp(clientApp({ displayName: "mint-inactive", active: false }));
+      await expect(idp.mintToken({ clientId: inactive.clientId, scope: FQS })).rejects.toThrow("mintToken: the domain would refuse: invalid_client");
+      const notClient = idp.registerApp(clientApp({ displayName: "mint-not-client", isOauthClient: false }));
+      await expect(idp.mintToken({ clientId: notClient.clientId, scope: FQS })).rejects.toThrow("mintToken: the domain would refuse: invalid_client");
+      const noGrant = idp.registerApp(clientApp({ displayName: "mint-no-grant", allowedGrants: ["authorization_code"] }));
+      await expect(idp.mintToken({ clientId: noGrant.clientId, scope: FQS })).rejects.toThrow("mintToken: the domain would refuse: unauthorized_client");
+    });
+
     it("alterIssuedTokens changes what the token endpoint issues until reset", async () => {
       const creds = { id: client.clientId, secret: client.clientSecret };
       idp.alterIssuedTokens({ claims: { iss: "https://evil.example/" } });

@@ -47,6 +47,17 @@ describe("ekmVerificationOptionsFromOutputs", () => {
     );
     expect(() => ekmVerificationOptionsFromOutputs([])).toThrow("stack outputs: expected the JSON object");
   });
+
+  it("never echoes the client secret of a wrongly typed output", () => {
+    const secret = { plaintext: "s3cr3t-client-value" };
+    let message = "";
+    try {
+      ekmVerificationOptionsFromOutputs({ ...OUTPUTS, clientSecret: secret });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toBe("stack outputs:\n  clientSecret: expected a string, got object");
+  });
 });
 
 describe("parseEkmVerifyArgs", () => {
@@ -114,6 +125,15 @@ describe("parseEkmVerifyArgs", () => {
     expect(() => parseEkmVerifyArgs(["--scope", "--json"], read)).toThrow("--scope: a value is required");
     expect(() => parseEkmVerifyArgs(["--dsm-url", "a", "--dsm-url", "b"], read)).toThrow("--dsm-url: given 2 times, expected once");
     expect(() => parseEkmVerifyArgs(["--outputs", "nope.json"], read)).toThrow("--outputs nope.json: ENOENT: no such file nope.json");
+    // V8's JSON.parse message quotes the text around the error: here, the secret.
+    files["broken.json"] = '{"clientSecret": s3cr3t-client-value}';
+    let message = "";
+    try {
+      parseEkmVerifyArgs(["--outputs", "broken.json"], read);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toBe("--outputs broken.json: not valid JSON (save the output of pulumi stack output --json --show-secrets)");
     expect(() => parseEkmVerifyArgs(["--ca-bundle", "bad.pem"], read)).toThrow("--ca-bundle bad.pem: no PEM certificate in the file");
     expect(parseEkmVerifyArgs(["--help"], read).help).toBe(true);
   });

@@ -126,6 +126,12 @@ describe("verifyEkmToken", () => {
     expect((await check(await signed(claims({ nbf: NOW_S + 30 }))))["token-not-before"].status).toBe("passed");
   });
 
+  it("fails token-not-before for an nbf that is not a number (a JWT library rejects it; it is not a missing nbf)", async () => {
+    const r = await check(await signed(claims({ nbf: String(NOW_S + 86_400) })));
+    expect(failedNames(r)).toEqual(["token-not-before"]);
+    expect(r["token-not-before"]).toMatchObject({ expected: "nbf a number of seconds", found: `nbf "${NOW_S + 86_400}"` });
+  });
+
   it("fails token-signature for a token signed by a foreign key under the domain's kid", async () => {
     const r = await check(await signed(claims(), {}, foreignKey.privateKey));
     expect(failedNames(r)).toEqual(["token-signature"]);

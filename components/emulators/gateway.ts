@@ -82,6 +82,8 @@ type RouteMatcher = (path: string) => Record<string, string> | undefined;
 
 const PARAM = /^\{([A-Za-z0-9_]+)(\*)?\}$/;
 
+const HOP_BY_HOP_HEADERS = ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade"];
+
 /**
  * Compiles an API Gateway route path under a path prefix into a matcher returning the path
  * parameters. `{name}` matches one segment; `{name*}` (last segment only) matches the rest, slashes
@@ -285,7 +287,9 @@ export class ApiGatewayEmulator {
     const mapped = this.options.resolve?.[target.host];
     const client = target.protocol === "https:" ? https : http;
     const outHeaders: Record<string, string> = { ...headers, host: target.host, "content-length": String(body.length) };
-    delete outHeaders.connection;
+    // Hop-by-hop headers describe the client's connection, not the backend's: a forwarded
+    // `transfer-encoding: chunked` beside the content-length above is a request the backend must refuse.
+    for (const name of HOP_BY_HOP_HEADERS) delete outHeaders[name];
     return new Promise((resolve) => {
       const out = client.request(
         {

@@ -366,12 +366,17 @@ export class IdentityDomainEmulator {
    * TEST HOOK (the real domain has no such thing): mints the token the domain would issue to
    * `request.clientId` for `request.scope`, altered as `alterations` says, without HTTP and without
    * the client secret. Throws an error naming the OAuth error code when the domain would refuse the
-   * scope (unknown client, inactive app, scope not allowed).
+   * request (unknown client, not an active OAuth client, client credentials not allowed, scope not allowed).
    */
   async mintToken(request: IdentityTokenRequest, alterations: IdentityTokenAlterations = {}): Promise<string> {
     const client = this.apps.get(request.clientId);
     if (!client) throw new Error(`mintToken: no app with client ID ${request.clientId}`);
     try {
+      // The token endpoint's checks once the secret is right, so a hook token is one the domain would issue.
+      if (!client.isOauthClient || !client.active) throw new OAuthError(401, "invalid_client", "the app is not an active OAuth client.");
+      if (!client.allowedGrants.includes("client_credentials")) {
+        throw new OAuthError(400, "unauthorized_client", "The client is not authorized for the client_credentials grant.");
+      }
       const payload = this.claimsFor(client, request.scope);
       return await this.sign(payload, alterations);
     } catch (err) {

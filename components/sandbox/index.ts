@@ -1,5 +1,7 @@
 // The local main job: the whole topology on this machine (see run.ts).
-import { SANDBOX_BREAKS, type SandboxBreak, type SandboxResult } from "./run";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { SANDBOX_BREAKS, type SandboxBreak, type SandboxEndpoints, type SandboxResult } from "./run";
 
 export * from "./run";
 export { OciVaultClient, OciVaultCallError, type OciVaultView, type SandboxNetwork, type EkmCiphertext } from "./oci-vault";
@@ -51,4 +53,37 @@ export function renderSandboxSummary(result: SandboxResult): string {
     if (check.fix) lines.push(`      fix: ${check.fix}`);
   }
   return lines.join("\n");
+}
+
+/** The files `--keep` writes for `npm run verify` and the DSM provider. */
+export interface SandboxKeepFiles {
+  /** The sandbox CA and the gateway certificate (PEM). */
+  caFile: string;
+  /** The stack outputs with secrets, vault URL as this machine reaches it. */
+  outputsFile: string;
+  /** `export DSM_ENDPOINT=… DSM_API_KEY=… DSM_CA_BUNDLE=…`. */
+  envFile: string;
+}
+
+/**
+ * Writes the running sandbox's CA, stack outputs and DSM environment under `dir` (created 0700),
+ * each a new file of mode 0600: they hold the sandbox's client secret and DSM API key.
+ */
+export function writeSandboxKeepFiles(dir: string, e: SandboxEndpoints): SandboxKeepFiles {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = (name: string, text: string): string => {
+    const p = path.join(dir, name);
+    // Never rewrite what is there: an older file keeps its mode while being written, a symlink
+    // would carry the secrets elsewhere. A new file is created with 0600 from the start.
+    rmSync(p, { force: true });
+    writeFileSync(p, text, { mode: 0o600, flag: "wx" });
+    return p;
+  };
+  const caFile = file("ca.pem", e.caPem + "\n" + e.gatewayCertificatePem);
+  const outputsFile = file("outputs.json", JSON.stringify({ ...e.stackOutputs, vaultUrl: e.localVaultUrl }, null, 2));
+  const envFile = file(
+    "env.sh",
+    [`export DSM_ENDPOINT='${e.dsmUrl}'`, `export DSM_API_KEY='${e.dsmApiKey}'`, `export DSM_CA_BUNDLE='${caFile}'`, ""].join("\n"),
+  );
+  return { caFile, outputsFile, envFile };
 }

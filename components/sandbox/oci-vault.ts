@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import https from "node:https";
 import { checkServerIdentity } from "node:tls";
-import { resolveOidcUrl } from "../verify/http";
+import { ekmHttpRequest, resolveOidcUrl, type EkmHttpResponse } from "../verify/http";
 import { requestClientCredentialsToken } from "../verify/oidc";
 
 /** Where the emulated VCN's private IPs listen on this machine (`ip` → loopback port). */
@@ -103,42 +103,31 @@ export class OciVaultClient {
     this.token = token.accessToken;
   }
 
-  private call(what: string, method: "GET" | "POST", path: string, body?: unknown): Promise<Record<string, unknown>> {
+  private async call(what: string, method: "GET" | "POST", path: string, body?: unknown): Promise<Record<string, unknown>> {
     if (!this.token) throw new Error("no token: obtainToken() first");
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const url = new URL(this.localVaultUrl() + path);
-    return new Promise((resolve, reject) => {
-      const req = https.request(
-        url,
-        {
-          method,
-          agent: this.agent,
-          headers: {
-            authorization: `Bearer ${this.token}`,
-            "opc-request-id": randomUUID(),
-            ...(payload ? { "content-type": "application/json", "content-length": String(payload.length) } : {}),
-          },
-          // OCI gives the key manager 1 s to answer; the sandbox allows more for slow CI machines.
-          timeout: 10_000,
+    const url = this.localVaultUrl() + path;
+    let res: EkmHttpResponse;
+    try {
+      res = await ekmHttpRequest("vault URL", method, url, {
+        httpsAgent: this.agent,
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          "opc-request-id": randomUUID(),
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
         },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => {
-            const text = Buffer.concat(chunks).toString("utf8");
-            if (res.statusCode !== 200) return reject(new OciVaultCallError(res.statusCode ?? 0, text, what));
-            try {
-              resolve(JSON.parse(text) as Record<string, unknown>);
-            } catch {
-              reject(new Error(`${what} answered 200 with a body that is not JSON`));
-            }
-          });
-        },
-      );
-      req.on("timeout", () => req.destroy(new Error(`${what} timed out`)));
-      req.on("error", (err) => reject(new Error(`${what}: ${url.origin} failed: ${err.message}`)));
-      req.end(payload);
-    });
+        body: body === undefined ? undefined : JSON.stringify(body),
+        // OCI gives the key manager 1 s to answer; the sandbox allows more for slow CI machines.
+        timeoutMs: 10_000,
+      });
+    } catch (err) {
+      throw new Error(`${what}: ${(err as Error).message}`);
+    }
+    if (res.status !== 200) throw new OciVaultCallError(res.status, res.body, what);
+    try {
+      return JSON.parse(res.body) as Record<string, unknown>;
+    } catch {
+      throw new Error(`${what} answered 200 with a body that is not JSON`);
+    }
   }
 
   vaultMetadata(): Promise<Record<string, unknown>> {

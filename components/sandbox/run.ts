@@ -226,12 +226,18 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
   let privateEndpoint: PrivateEndpointEmulator | undefined;
   const savedEnv = Object.fromEntries(SANDBOX_ENV.map((k) => [k, process.env[k]]));
   let client: OciVaultClient | undefined;
+  // Every server is stopped and the environment restored even when one stop fails.
   const stopAll = async (): Promise<void> => {
-    client?.close();
-    await Promise.all([identity.stop(), dsm?.stop(), gateway?.stop(), privateEndpoint?.stop()]);
-    for (const k of SANDBOX_ENV) {
-      if (savedEnv[k] === undefined) delete process.env[k];
-      else process.env[k] = savedEnv[k];
+    try {
+      client?.close();
+      const stops = await Promise.allSettled([identity.stop(), dsm?.stop(), gateway?.stop(), privateEndpoint?.stop()]);
+      const failed = stops.find((s): s is PromiseRejectedResult => s.status === "rejected");
+      if (failed) throw failed.reason;
+    } finally {
+      for (const k of SANDBOX_ENV) {
+        if (savedEnv[k] === undefined) delete process.env[k];
+        else process.env[k] = savedEnv[k];
+      }
     }
   };
 
@@ -262,6 +268,14 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
     // 2. `pulumi up` of the real program, every resource answered by the emulators.
     plan = await runner.run("pulumi up (in-process, mocks answered by the emulators)", async () => {
       const d = dsm!;
+      // Identity resources land in the domain their idcsEndpoint names; here there is only one. A
+      // mismatch is reported once the program has run: a throwing mock would leave its dependents waiting.
+      const wrongDomain: string[] = [];
+      const inDomain = (name: string, inputs: Props): void => {
+        if (str(inputs.idcsEndpoint).replace(/\/+$/, "") !== identity.url) {
+          wrongDomain.push(`${name}: idcsEndpoint ${str(inputs.idcsEndpoint)} is not the Identity Domain ${identity.url}`);
+        }
+      };
       const answer = async (args: MockResourceArgs, defaults: PlanMockResult): Promise<PlanMockResult | undefined> => {
         const inputs = planRevealSecrets(args.inputs) as Props;
         let result: PlanMockResult | undefined;
@@ -283,9 +297,11 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
             break;
           }
           case T.domainsSetting:
+            inDomain(args.name, inputs);
             identity.setSigningCertPublicAccess(inputs.signingCertPublicAccess === true);
             break;
           case T.domainsApp: {
+            inDomain(args.name, inputs);
             const creds = identity.registerApp(inputs as Parameters<IdentityDomainEmulator["registerApp"]>[0] & Props);
             result = { id: defaults.id, state: { ...defaults.state, name: creds.clientId, clientSecret: creds.clientSecret } };
             break;
@@ -328,6 +344,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
         },
         onNewResource: answer,
       });
+      if (wrongDomain.length > 0) throw new Error(wrongDomain.join("; "));
       const created = `${result.resources.length} resources registered, ${dsmObjectsCreated} DSM objects created`;
       return { value: result, detail: created };
     });
@@ -486,6 +503,13 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
     }
 
     const checks = verification?.checks ?? [];
+    // A vault URL that names no listener failed its step above; it must not turn the result into a throw.
+    let localVaultUrl: string | undefined;
+    try {
+      localVaultUrl = client?.localVaultUrl();
+    } catch {
+      localVaultUrl = undefined;
+    }
     const result: SandboxResult = {
       ok: runner.failed === undefined,
       steps: runner.steps,
@@ -503,12 +527,12 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
         checksRun: checks.filter((c) => c.status !== "skipped").length,
       },
       endpoints:
-        plan && gateway && dsm && client && wiring
+        plan && gateway && dsm && wiring && localVaultUrl !== undefined
           ? {
               identityDomainUrl: identity.url,
               dsmUrl: dsm.url,
               gatewayUrl: `https://127.0.0.1:${gateway.port}/`,
-              localVaultUrl: client.localVaultUrl(),
+              localVaultUrl,
               gatewayHostname: str(plan.outputValues.gatewayHostname),
               caPem: ca.certPem,
               gatewayCertificatePem: wiring.gatewayCertPem,

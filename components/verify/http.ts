@@ -63,6 +63,11 @@ export interface EkmHttpOptions {
   tlsServerName?: string;
   /** Abort after this many milliseconds. Default: 10000. */
   timeoutMs?: number;
+  /**
+   * Send HTTPS requests through this agent, whose own trust and name checks then apply instead of
+   * `caBundle` and `tlsServerName`; it is left open for the next request. Default: a new agent per request.
+   */
+  httpsAgent?: https.Agent;
 }
 
 /** What a server answered. */
@@ -93,12 +98,15 @@ export async function ekmHttpRequest(
 ): Promise<EkmHttpResponse> {
   const target = parseEkmVerifyUrl(field, url);
   const serverName = init.tlsServerName;
-  const httpsAgent = new https.Agent({
-    ca: init.caBundle ? [...rootCertificates, init.caBundle] : undefined,
-    ...(serverName
-      ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(serverName, cert) }
-      : {}),
-  });
+  const ownAgent = init.httpsAgent
+    ? undefined
+    : new https.Agent({
+        ca: init.caBundle ? [...rootCertificates, init.caBundle] : undefined,
+        ...(serverName
+          ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(serverName, cert) }
+          : {}),
+      });
+  const httpsAgent = init.httpsAgent ?? ownAgent;
   const httpAgent = new http.Agent();
   const config: AxiosRequestConfig<string> = {
     method,
@@ -126,7 +134,7 @@ export async function ekmHttpRequest(
     const message = (err as Error).message || cause || code;
     throw new EkmNetworkError(target.toString(), code, `${method} ${target.toString()} failed: ${message}`);
   } finally {
-    httpsAgent.destroy();
+    ownAgent?.destroy();
     httpAgent.destroy();
   }
 }

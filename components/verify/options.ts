@@ -24,7 +24,8 @@ function str(outputs: Record<string, unknown>, key: keyof EkmStackOutputs, probl
   const value = outputs[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string") {
-    problems.push(`${key}: expected a string, got ${JSON.stringify(value)}`);
+    // The client secret's value is never echoed, whatever its shape.
+    problems.push(`${key}: expected a string, got ${key === "clientSecret" ? typeof value : JSON.stringify(value)}`);
     return undefined;
   }
   if (value === SECRET_PLACEHOLDER) {
@@ -172,11 +173,18 @@ export function parseEkmVerifyArgs(
   let options: Partial<EkmVerificationOptions> = {};
   const outputsFile = one("--outputs");
   if (outputsFile !== undefined) {
-    let parsed: unknown;
+    let text: string;
     try {
-      parsed = JSON.parse(readFile(outputsFile));
+      text = readFile(outputsFile);
     } catch (err) {
       throw new Error(`--outputs ${outputsFile}: ${(err as Error).message}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Not JSON.parse's message: V8 quotes the text around the error, which may be the client secret.
+      throw new Error(`--outputs ${outputsFile}: not valid JSON (save the output of pulumi stack output --json --show-secrets)`);
     }
     options = ekmVerificationOptionsFromOutputs(parsed);
   }

@@ -4,7 +4,7 @@ import { decodeJwt, type JSONWebKeySet } from "jose";
 import { ekmCheckFailed, ekmCheckPassed, ekmCheckSkipped, type EkmCheckResult } from "./checks";
 import { runDsmChecks, type EkmDsmReader } from "./dsm-checks";
 import { probeEkmKeyMetadata } from "./ekm-probe";
-import { EkmNetworkError, parseEkmVerifyUrl, type EkmHttpOptions } from "./http";
+import { parseEkmVerifyUrl, type EkmHttpOptions } from "./http";
 import {
   EkmHttpStatusError,
   OAuthTokenError,
@@ -291,21 +291,17 @@ export async function runEkmVerification(options: EkmVerificationOptions): Promi
     } else if (token === undefined) {
       checks.push(ekmCheckSkipped("ekm-key-metadata", "GetKeyMetadata answers 200", "no token", keyName));
     } else {
-      try {
-        checks.push(
-          await probeEkmKeyMetadata({
-            vaultUrl: options.vaultUrl,
-            keyName,
-            token,
-            caBundle: options.caBundle,
-            tlsServerName: options.tlsServerName,
-            timeoutMs: options.timeoutMs === undefined ? undefined : Math.min(options.timeoutMs, 5_000),
-          }),
-        );
-      } catch (err) {
-        if (!(err instanceof EkmNetworkError)) throw err;
-        checks.push(ekmCheckFailed("ekm-key-metadata", "GetKeyMetadata answers 200", err.message, "check the vault URL", keyName));
-      }
+      // The probe turns every network failure into a skipped or failed check itself.
+      checks.push(
+        await probeEkmKeyMetadata({
+          vaultUrl: options.vaultUrl,
+          keyName,
+          token,
+          caBundle: options.caBundle,
+          tlsServerName: options.tlsServerName,
+          timeoutMs: options.timeoutMs === undefined ? undefined : Math.min(options.timeoutMs, 5_000),
+        }),
+      );
     }
   }
 

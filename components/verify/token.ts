@@ -249,17 +249,25 @@ export async function verifyEkmToken(token: string, expect: EkmTokenExpectations
         ),
   );
 
-  const nbf = typeof payload.nbf === "number" ? payload.nbf : undefined;
+  // A present but non-numeric nbf is no "no nbf": DSM, like any JWT library, rejects the token.
+  const nbf = payload.nbf;
   results.push(
     nbf === undefined
       ? ekmCheckPassed("token-not-before", `nbf not after now (${skew} s skew allowed)`, "no nbf claim")
-      : ekmCheck(
-          nbf <= now + skew,
-          "token-not-before",
-          `nbf not after now (${isoTime(now)}, ${skew} s skew allowed)`,
-          `nbf ${isoTime(nbf)}`,
-          "the token is not valid yet: this machine's clock or the identity domain's clock is off; synchronise them (NTP)",
-        ),
+      : typeof nbf !== "number"
+        ? ekmCheckFailed(
+            "token-not-before",
+            "nbf a number of seconds",
+            `nbf ${JSON.stringify(nbf)}`,
+            "the token's nbf is not a NumericDate: use a token from the identity domain's token endpoint",
+          )
+        : ekmCheck(
+            nbf <= now + skew,
+            "token-not-before",
+            `nbf not after now (${isoTime(now)}, ${skew} s skew allowed)`,
+            `nbf ${isoTime(nbf)}`,
+            "the token is not valid yet: this machine's clock or the identity domain's clock is off; synchronise them (NTP)",
+          ),
   );
   return results;
 }

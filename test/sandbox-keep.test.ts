@@ -1,0 +1,181 @@
+// `npm run sandbox -- --keep`: the servers stay up for `npm run verify` and the DSM provider until
+// stop(), which closes every one of them and gives the DSM_* environment back. A sandbox that fails
+// returns its failed step rather than throwing, and its --keep files are the user's alone.
+import { lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runSandbox, writeSandboxKeepFiles, type SandboxEndpoints } from "../components/sandbox";
+import { EkmNetworkError, ekmHttpRequest, requestClientCredentialsToken } from "../components/verify";
+import { runEkmStack } from "../infra/stack";
+
+const DSM_ENV = ["DSM_ENDPOINT", "DSM_API_KEY", "DSM_CA_BUNDLE", "DSM_USERNAME", "DSM_PASSWORD", "DSM_ACCT_ID"] as const;
+const BEFORE: Record<string, string | undefined> = {
+  DSM_ENDPOINT: "https://before.example",
+  DSM_API_KEY: "before-api-key",
+  DSM_CA_BUNDLE: undefined,
+  DSM_USERNAME: "someone@example.com",
+  DSM_PASSWORD: undefined,
+  DSM_ACCT_ID: undefined,
+};
+
+describe("runSandbox({ keep: true })", () => {
+  let saved: Record<string, string | undefined>;
+  beforeEach(() => {
+    saved = Object.fromEntries(DSM_ENV.map((k) => [k, process.env[k]]));
+    for (const k of DSM_ENV) {
+      if (BEFORE[k] === undefined) delete process.env[k];
+      else process.env[k] = BEFORE[k];
+    }
+  });
+  afterEach(() => {
+    for (const k of DSM_ENV) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  });
+
+  it("keeps the servers up with their endpoints until stop(), which closes them and restores DSM_*", async () => {
+    const r = await runSandbox({ program: () => runEkmStack(), keep: true });
+    const e = r.endpoints as SandboxEndpoints;
+    try {
+      expect(r.failedStep).toBeUndefined();
+      expect(r.endpoints).not.toBeUndefined();
+      const out = e.stackOutputs;
+      expect(e.identityDomainUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      expect(e.dsmUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      expect(e.gatewayUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
+      expect(e.localVaultUrl).toMatch(new RegExp(`^https://127\\.0\\.0\\.1:\\d+/oci/ekm/v1/vaults/${String(out.dsmAccountId)}$`));
+      expect(e.gatewayHostname).toBe("ekm-gateway.sandbox.internal");
+      expect(out).toMatchObject({ identityDomainUrl: e.identityDomainUrl, dsmUrl: e.dsmUrl });
+      expect(e.gatewayCertificatePem).toContain("-----BEGIN CERTIFICATE-----");
+      // While kept, the DSM provider and verify are pointed at the sandbox's DSM.
+      expect(process.env.DSM_ENDPOINT).toBe(e.dsmUrl);
+      expect(process.env.DSM_API_KEY).toBe(e.dsmApiKey);
+      expect(process.env.DSM_USERNAME).toBeUndefined();
+
+      // A call to the gateway URL, as OCI Vault makes it through the private endpoint.
+      const token = await requestClientCredentialsToken(
+        {
+          tokenEndpoint: e.identityDomainUrl + "/oauth2/v1/token",
+          clientId: String(out.clientId),
+          clientSecret: String(out.clientSecret),
+          scope: String(out.scope),
+        },
+        { caBundle: e.caPem },
+      );
+      const res = await ekmHttpRequest("gateway URL", "GET", `${e.gatewayUrl}oci/ekm/v1/vaults/${String(out.dsmAccountId)}/metadata`, {
+        caBundle: e.gatewayCertificatePem,
+        tlsServerName: e.gatewayHostname,
+        headers: { authorization: `Bearer ${token.accessToken}` },
+      });
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body)).toMatchObject({ state: "ACTIVE" });
+    } finally {
+      await r.stop();
+    }
+
+    for (const k of DSM_ENV) expect([k, process.env[k]]).toEqual([k, BEFORE[k]]);
+    for (const url of [e.gatewayUrl, e.localVaultUrl + "/metadata", e.identityDomainUrl + "/.well-known/openid-configuration", e.dsmUrl + "/sys/v1/health"]) {
+      const refused = await ekmHttpRequest("url", "GET", url, { caBundle: e.caPem, timeoutMs: 2_000 }).then(
+        (ok) => `answered ${ok.status}`,
+        (err: unknown) => (err instanceof EkmNetworkError ? err.code : String(err)),
+      );
+      expect([url, refused]).toEqual([url, "ECONNREFUSED"]);
+    }
+  });
+
+  it("reports a vault URL that names no listener as a failed step, not a throw, and restores DSM_*", async () => {
+    const r = await runSandbox({
+      keep: true,
+      program: () => {
+        // OCI Vault calls port 443; a vault URL on another port reaches nothing.
+        pulumi.runtime.registerStackTransformation((args) => {
+          if (args.type !== "oci:Kms/vault:Vault") return undefined;
+          const meta = pulumi.output(args.props.externalKeyManagerMetadata as pulumi.Input<{ externalVaultEndpointUrl: string }>);
+          const externalKeyManagerMetadata = meta.apply((m) => ({
+            ...m,
+            externalVaultEndpointUrl: m.externalVaultEndpointUrl.replace(/^https:\/\/([^/:]+)\//, "https://$1:8443/"),
+          }));
+          return { props: { ...args.props, externalKeyManagerMetadata }, opts: args.opts };
+        });
+        return runEkmStack();
+      },
+    });
+    try {
+      expect(r.ok).toBe(false);
+      expect(r.failedStep).toMatchObject({
+        name: "OCI Vault: GetVaultMetadata through the private endpoint and the gateway",
+        detail: "the external vault URL uses port 8443; OCI Vault calls port 443",
+      });
+      expect(r.endpoints).toBeUndefined();
+    } finally {
+      await r.stop();
+    }
+    for (const k of DSM_ENV) expect([k, process.env[k]]).toEqual([k, BEFORE[k]]);
+  });
+});
+
+describe("the sandbox's Identity Domain", () => {
+  it("refuses identity resources whose idcsEndpoint names another domain", async () => {
+    const r = await runSandbox({
+      program: () => {
+        pulumi.runtime.registerStackTransformation((args) =>
+          args.type === "oci:Identity/domainsApp:DomainsApp"
+            ? { props: { ...args.props, idcsEndpoint: "https://idcs-other.identity.oraclecloud.com" }, opts: args.opts }
+            : undefined,
+        );
+        return runEkmStack();
+      },
+    });
+    expect(r.ok).toBe(false);
+    expect(r.failedStep?.name).toBe("pulumi up (in-process, mocks answered by the emulators)");
+    expect(r.failedStep?.detail).toContain("idcsEndpoint https://idcs-other.identity.oraclecloud.com is not the Identity Domain https://127.0.0.1:");
+  });
+});
+
+describe("writeSandboxKeepFiles", () => {
+  const endpoints: SandboxEndpoints = {
+    identityDomainUrl: "https://127.0.0.1:1001",
+    dsmUrl: "https://127.0.0.1:1002",
+    gatewayUrl: "https://127.0.0.1:1003/",
+    localVaultUrl: "https://127.0.0.1:1004/oci/ekm/v1/vaults/acct",
+    gatewayHostname: "ekm-gateway.sandbox.internal",
+    caPem: "CA",
+    gatewayCertificatePem: "GW",
+    dsmApiKey: "sandbox-api-key",
+    stackOutputs: { clientSecret: "sandbox-client-secret", vaultUrl: "https://10.0.1.20/oci/ekm/v1/vaults/acct" },
+  };
+
+  it("writes new 0600 files in a 0700 directory, replacing an older readable file and never following a symlink", () => {
+    const base = mkdtempSync(path.join(tmpdir(), "sandbox-keep-"));
+    try {
+      const dir = path.join(base, ".sandbox");
+      const files = writeSandboxKeepFiles(dir, endpoints);
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+
+      // A second --keep run finds a world-readable env.sh and a planted outputs.json symlink.
+      writeFileSync(files.envFile, "old", { mode: 0o644 });
+      const elsewhere = path.join(base, "elsewhere.json");
+      writeFileSync(elsewhere, "untouched", { mode: 0o644 });
+      rmSync(files.outputsFile);
+      symlinkSync(elsewhere, files.outputsFile);
+
+      const again = writeSandboxKeepFiles(dir, endpoints);
+      expect(again).toEqual({ caFile: path.join(dir, "ca.pem"), outputsFile: path.join(dir, "outputs.json"), envFile: path.join(dir, "env.sh") });
+      for (const f of [again.caFile, again.outputsFile, again.envFile]) {
+        expect(lstatSync(f).isFile()).toBe(true);
+        expect([f, statSync(f).mode & 0o777]).toEqual([f, 0o600]);
+      }
+      expect(readFileSync(elsewhere, "utf8")).toBe("untouched");
+      expect(JSON.parse(readFileSync(again.outputsFile, "utf8"))).toEqual({ clientSecret: "sandbox-client-secret", vaultUrl: endpoints.localVaultUrl });
+      expect(readFileSync(again.envFile, "utf8")).toBe(
+        `export DSM_ENDPOINT='https://127.0.0.1:1002'\nexport DSM_API_KEY='sandbox-api-key'\nexport DSM_CA_BUNDLE='${again.caFile}'\n`,
+      );
+      expect(readFileSync(again.caFile, "utf8")).toBe("CA\nGW");
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
