@@ -1,5 +1,7 @@
 // The DSM client against the DSM emulator over loopback HTTP(S): sessions, retries, timeouts, TLS,
 // errors; and its pure helpers.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   DsmApiError,
@@ -267,5 +269,53 @@ describe("DsmClient over TLS", () => {
   it("trusts a CA bundle given as PEM", async () => {
     const client = new DsmClient({ endpoint: dsm.url, apiKey: dsm.createApiKey(), caBundle: ca.certPem }, FAST);
     expect(await client.findGroupByName("none")).toBeUndefined();
+  });
+});
+
+// A misbehaving server (a broken proxy, a login page) that no faithful DSM emulator would imitate:
+// what the client says about answers it cannot use, without leaking a token or a credential.
+describe("DsmClient with answers it cannot use", () => {
+  const TOKEN = "session-token-that-must-not-leak-0123456789";
+  let server: Server;
+  let url = "";
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      if (req.url === "/sys/v1/session/auth" && req.headers.authorization === `Basic ${Buffer.from("ops@example.com:pw-truncated").toString("base64")}`) {
+        res.writeHead(200, { "content-type": "application/json" }).end(`{"token_type":"Bearer","expires_in":600,"access_token":"${TOKEN}`);
+      } else if (req.url === "/sys/v1/session/auth" && req.headers.authorization?.startsWith("Basic b3BzQGV4YW1wbGUuY29t")) {
+        res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ message: `rejected ${req.headers.authorization}` }));
+      } else if (req.url === "/sys/v1/session/auth") {
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ token_type: "Bearer", expires_in: 600, access_token: TOKEN }));
+      } else {
+        res.writeHead(200, { "content-type": "text/html" }).end(`<html>login page for ${req.headers.authorization}</html>`);
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => resetDsmSessions());
+
+  const user = (password: string) =>
+    new DsmClient({ endpoint: url, username: "ops@example.com", password, acctId: "a1b2c3d4-0000-4000-8000-000000000001" }, FAST);
+
+  it("a truncated session answer fails without showing the token", async () => {
+    const err = await caught(user("pw-truncated").listGroups());
+    expect(err.message).toBe(
+      `DSM authenticate as the user (DSM_USERNAME / dsm:username) at ${url} failed: the answer is not JSON (body not shown: it may hold a session token) (POST /sys/v1/session/auth)`,
+    );
+    expect(err.message).not.toContain(TOKEN.slice(0, 12));
+  });
+
+  it("a 2xx answer that is not JSON names the call and redacts the token", async () => {
+    const err = await caught(new DsmClient({ endpoint: url, apiKey: "YXBwOnNlY3JldC12YWx1ZQ==" }, FAST).listGroups());
+    expect(err.message).toBe("DSM list groups in the account failed: the answer is not JSON: <html>login page for Bearer [redacted]</html> (GET /sys/v1/groups)");
+  });
+
+  it("redacts a user login echoed in Basic form", async () => {
+    const err = await caught(user("wrong-password-value").listGroups());
+    expect(err.status).toBe(401);
+    expect(err.message).toContain('HTTP 401 "rejected Basic [redacted]"');
+    expect(err.message).not.toContain(Buffer.from("ops@example.com:wrong-password-value").toString("base64"));
   });
 });

@@ -508,6 +508,32 @@ describe("security objects", () => {
     expect(read.props).toMatchObject({ name: id, kid: outside.kid, rotatedKids: [oldKid, current.kid] });
   });
 
+  it("a PATCH failing after a rotation records the rotation, so the next up does not rotate again", async () => {
+    const groupId = await newGroup();
+    const { id, outs } = await newKey(groupId, { rotate: "v1" });
+    const oldKid = outs.kid as string;
+    const news = (await keys.check({}, { name: id, groupId, rotate: "v2", description: "after rotation" })).inputs as Props;
+    dsm.injectFault({ method: "PATCH", path: /^\/crypto\/v1\/keys\//, kind: "status", status: 500 });
+    const err = (await failure(keys.update(id, outs, news))) as Error & { id?: string; properties?: Props; reasons?: string[] };
+    const current = dsm.sobject(id)!;
+    expect(current.kid).not.toBe(oldKid);
+    expect(calls().map(([m, p]) => `${m} ${p}`)).toEqual(["POST /crypto/v1/keys/rekey", `PATCH /crypto/v1/keys/${current.kid}`]);
+    expect(err.message).toBe(
+      `DSM update security object ${current.kid} failed: HTTP 500 "service unavailable (injected fault, HTTP 500)" (PATCH /crypto/v1/keys/${current.kid})`,
+    );
+    expect(err.id).toBe(id);
+    expect(err.properties).toMatchObject({ name: id, kid: current.kid, rotate: "v2", rotatedKids: [oldKid] });
+    expect(err.properties!.description).toBeUndefined();
+
+    // The next `pulumi up` diffs against the recorded state: it PATCHes, and does not rekey again.
+    dsm.clearRequests();
+    expect(await keys.diff(id, err.properties!, news)).toEqual({ changes: true, replaces: [] });
+    const retried = await keys.update(id, err.properties!, news);
+    expect(calls()).toEqual([["PATCH", `/crypto/v1/keys/${current.kid}`, { description: "after rotation" }]]);
+    expect(retried.outs).toMatchObject({ kid: current.kid, rotatedKids: [oldKid], description: "after rotation" });
+    expect(dsm.sobjects().filter((s) => s.links?.replaced === current.kid)).toEqual([]);
+  });
+
   it("allowDestroy destroys the key and its rotated-away versions; the group can then be deleted", async () => {
     const groupId = await newGroup();
     const { id, outs } = await newKey(groupId, { allowDestroy: true, rotate: "a" });

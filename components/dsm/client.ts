@@ -629,7 +629,16 @@ export class DsmClient {
       }
       throw err;
     }
-    const body = parseJson(text) as { access_token?: unknown; expires_in?: unknown } | undefined;
+    let body: { access_token?: unknown; expires_in?: unknown } | undefined;
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      // Never echoed: a truncated answer still holds (part of) a session token we cannot redact.
+      throw new DsmApiError(
+        `DSM authenticate ${who} at ${this.endpoint} failed: the answer is not JSON (body not shown: it may hold a session token) (POST /sys/v1/session/auth)`,
+        "auth", "authenticate", this.endpoint,
+      );
+    }
     if (!body || typeof body.access_token !== "string" || body.access_token === "") {
       throw new DsmApiError(`DSM authenticate at ${this.endpoint}: the answer carries no access_token`, "auth", "authenticate", this.endpoint);
     }
@@ -651,7 +660,7 @@ export class DsmClient {
       const token = await this.sessionToken();
       try {
         const text = await this.send({ ...spec, auth: { header: `Bearer ${token}` } }, [token]);
-        return (text === "" ? undefined : parseJson(text)) as T;
+        return (text === "" ? undefined : this.parseAnswer(text, spec, [token])) as T;
       } catch (err) {
         // One renewal per call: a second 401 right after a fresh session is a real refusal.
         if (err instanceof DsmApiError && err.status === 401 && !renewed) {
@@ -753,9 +762,23 @@ export class DsmClient {
     return error;
   }
 
+  /** A 2xx answer's JSON; the error for anything else names the call and shows the body redacted. */
+  private parseAnswer(text: string, spec: DsmCall, extraSecrets: string[]): unknown {
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new DsmApiError(
+        `DSM ${spec.operation} ${spec.object} failed: the answer is not JSON: ${this.redact(text, extraSecrets).slice(0, 200)} (${spec.method} ${spec.path})`,
+        "http", spec.operation, spec.object,
+      );
+    }
+  }
+
   private redact(text: string, extraSecrets: string[]): string {
     const c = this.credentials;
-    const secrets = [c.apiKey, c.password, ...extraSecrets].filter((s): s is string => s !== undefined && s.length >= 4);
+    // A user login travels as Basic base64(user:password): that form is a credential too.
+    const basicLogin = c.username !== undefined && c.password !== undefined ? Buffer.from(`${c.username}:${c.password}`).toString("base64") : undefined;
+    const secrets = [c.apiKey, c.password, basicLogin, ...extraSecrets].filter((s): s is string => s !== undefined && s.length >= 4);
     if (c.apiKey !== undefined) {
       const decoded = Buffer.from(c.apiKey, "base64").toString("utf8");
       const secret = decoded.includes(":") ? decoded.slice(decoded.indexOf(":") + 1) : "";
@@ -773,14 +796,6 @@ function enc(segment: string): string {
 
 function quote(name: string): string {
   return JSON.stringify(name);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new DsmApiError(`DSM answered with something that is not JSON: ${text.slice(0, 200)}`, "http", "parse response", "body");
-  }
 }
 
 /** DSM's error message from a JSON `{"message"}` body or a plain-text body, shortened. */

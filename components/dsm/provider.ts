@@ -27,7 +27,6 @@ import {
   DSM_KEY_SIZE,
   DSM_MANAGED_BY,
   type DsmGroupInputs,
-  type DsmInputFailure,
   type DsmJwtAppInputs,
   type DsmResourceKind,
   type DsmSecurityObjectInputs,
@@ -124,10 +123,6 @@ function dsmDefaultEndpoint(provider: object): string | undefined {
 
 // ---- shared helpers -------------------------------------------------------------------------------
 
-function dsmCheck(kind: DsmResourceKind, news: Props): { inputs: Props; failures: DsmInputFailure[] } {
-  return checkDsmInputs(kind, news);
-}
-
 /** Drops undefined values (the state protocol has no undefined) and the `__provider` key. */
 function dsmClean<T extends object>(value: T): T {
   const out: Record<string, unknown> = {};
@@ -146,10 +141,6 @@ function dsmSameSet(a: readonly string[] | undefined, b: readonly string[] | und
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
-function dsmSameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
-  return a !== undefined && b !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
 /** The error for a create that finds an object of the same name, saying how to adopt it. */
 function dsmAlreadyExists(kind: DsmResourceKind, name: string, id: string, endpoint: string): Error {
   const what = dsmKindLabel(kind);
@@ -160,7 +151,7 @@ function dsmAlreadyExists(kind: DsmResourceKind, name: string, id: string, endpo
   );
 }
 
-/** An error after the object exists: Pulumi records the object (id and state) instead of forgetting it. */
+/** An error after the object exists or changed: Pulumi records the object (id and state) instead of forgetting the change. */
 function dsmPartialCreate(err: unknown, id: string, outs: object): Error {
   const message = err instanceof Error ? err.message : String(err);
   return Object.assign(new Error(message), { id, properties: dsmClean(outs), reasons: [message] });
@@ -205,7 +196,7 @@ export class DsmGroupProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
-    return dsmCheck("group", news);
+    return checkDsmInputs("group", news);
   }
 
   async diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
@@ -398,7 +389,7 @@ export class DsmJwtAppProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
-    return dsmCheck("jwtApp", news);
+    return checkDsmInputs("jwtApp", news);
   }
 
   async diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
@@ -603,7 +594,7 @@ export class DsmSecurityObjectProvider implements pulumi.dynamic.ResourceProvide
   }
 
   async check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
-    return dsmCheck("securityObject", news);
+    return checkDsmInputs("securityObject", news);
   }
 
   async diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
@@ -697,7 +688,7 @@ export class DsmSecurityObjectProvider implements pulumi.dynamic.ResourceProvide
     return { id, props: outs, inputs: inputs as DsmSecurityObjectOutputs };
   }
 
-  async update(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult<DsmSecurityObjectOutputs>> {
+  async update(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult<DsmSecurityObjectOutputs>> {
     const old = olds as unknown as DsmSecurityObjectOutputs;
     const refusal = dsmSecurityObjectRefusal(olds, news, dsmDefaultEndpoint(this));
     if (refusal) throw new Error(refusal);
@@ -716,7 +707,21 @@ export class DsmSecurityObjectProvider implements pulumi.dynamic.ResourceProvide
       view = dsmSobjectViewOf(current);
     }
     const patch = dsmSobjectPatch(view, inputs);
-    if (Object.keys(patch).length > 0) current = await client.patchSobject(current?.kid ?? old.kid, patch);
+    if (Object.keys(patch).length > 0) {
+      const rotated = current;
+      try {
+        current = await client.patchSobject(rotated?.kid ?? old.kid, patch);
+      } catch (err) {
+        if (rotated === undefined) throw err;
+        // The rekey is done: record it (with what DSM has, not what the PATCH wanted), or the next
+        // `pulumi up` would see the old kid and `rotate` in the state and rotate a second time.
+        throw dsmPartialCreate(err, id, {
+          ...dsmSobjectOutputs(inputs, rotated, client.endpoint, rotatedKids),
+          description: rotated.description,
+          rotationPolicyDays: rotated.rotation_policy?.interval_days,
+        });
+      }
+    }
     if (current === undefined) {
       return { outs: dsmClean({ ...old, ...inputs, description: inputs.description ?? old.description, endpoint: client.endpoint, rotatedKids }) };
     }

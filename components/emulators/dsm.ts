@@ -1263,7 +1263,7 @@ export class DsmEmulator {
       defaultGroup = Object.keys(groups)[0];
     }
     const enabled = optBool(body, "enabled") ?? true;
-    const credential = body.credential === undefined || body.credential === null ? undefined : credentialOf(body.credential);
+    const credential = body.credential === undefined || body.credential === null ? undefined : signedJwtOf(body.credential);
     if ([...this.appsById.values()].some((r) => r.app.name === name)) throw new DsmError(409, "app already exists");
     const app: DsmEmulatorApp = {
       app_id: randomUUID(),
@@ -1344,7 +1344,7 @@ export class DsmEmulator {
     }
     if (body.credential !== undefined && body.credential !== null) {
       if (record.secret !== undefined) throw new DsmError(400, "credential: an API-key app cannot be turned into a signed-JWT app");
-      next.credential = credentialOf(body.credential);
+      next.credential = signedJwtOf(body.credential);
       next.auth_type = "SignedJwt";
     }
     record.app = next;
@@ -1638,10 +1638,6 @@ export class DsmEmulator {
     if (aad) d.setAAD(aad);
     return Buffer.concat([d.update(cipher), d.final()]);
   }
-}
-
-function credentialOf(value: unknown): { signedjwt: DsmEmulatorSignedJwt } {
-  return signedJwtOf(value);
 }
 
 function headerOf(value: string | string[] | undefined): string | undefined {
