@@ -54,6 +54,7 @@ export default defineConfig({
   test: {
     root,
     include: ["test/**/*.test.ts"],
+    reporters: ["default", "./test/summary-reporter.mts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     server: {
