@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { DEFAULT_CERTIFICATE_VALIDITY_DAYS } from "../components/certificate";
 import { DEFAULT_VAULT_URL_HOST } from "../components/ekm";
-import { DEFAULT_JWKS_CACHE_HOURS } from "../components/gateway";
+import { DEFAULT_JWKS_CACHE_HOURS, type GatewayJsonWebKeyArgs } from "../components/gateway";
 import { DEFAULT_DSM_EGRESS_CIDR, DEFAULT_SUBNET_CIDR, DEFAULT_VCN_CIDR } from "../components/network";
 import { DEFAULT_DSM_GROUP_NAME, DEFAULT_DSM_KEY_NAME } from "../components/topology";
 import { DEFAULT_DSM_URL } from "../components/urls";
@@ -60,15 +60,8 @@ export interface EkmStackKey {
   rotationPolicyDays?: number;
 }
 
-/** A public key for `gatewayTokenValidation: staticKeys`. */
-export interface EkmStackStaticKey {
-  kid: string;
-  kty: string;
-  n: string;
-  e: string;
-  alg?: string;
-  use?: string;
-}
+/** A public key for `gatewayTokenValidation: staticKeys`: the gateway component's JWK, as config gives it. */
+export type EkmStackStaticKey = GatewayJsonWebKeyArgs;
 
 /** The validated configuration with defaults applied. */
 export interface EkmStackConfig {
