@@ -3,7 +3,10 @@
 import { describe, expect, it } from "vitest";
 import {
   benchCountRequests,
+  benchDsmStateFigures,
+  benchDsmStateTable,
   benchDsmTable,
+  benchProviderTable,
   benchLatency,
   benchPercentile,
   benchPlanFigures,
@@ -152,6 +155,37 @@ describe("renderBenchTable", () => {
     };
     expect(benchDsmTable([row]).rows).toEqual([
       ["destroy (keys kept)", "1", "3", "1", "1× DELETE /sys/v1/apps/{id}, 1× GET /crypto/v1/keys, 1× PATCH /crypto/v1/keys/{id}"],
+    ]);
+  });
+});
+
+describe("what the DSM state costs", () => {
+  const urn = (type: string, name: string) => `urn:pulumi:dev::oci-ekm::oci-ekm-fortanix:index:EkmTopology$pulumi-nodejs:dynamic/dsm:${type}::${name}`;
+  const entry = (type: string, name: string, provider: string) => ({
+    urn: urn(type, name),
+    id: `${name}-id`,
+    inputs: { __provider: provider, name },
+    outputs: { __provider: provider, name, kid: "k" },
+  });
+
+  it("sums each resource's state entry as JSON, and counts __provider once in the inputs and once in the outputs", () => {
+    const states = [entry("Group", "g", "G".repeat(100)), entry("JwtApp", "a", "A".repeat(200)), entry("SecurityObject", "k1", "K".repeat(300)), entry("SecurityObject", "k2", "K".repeat(300))];
+    const figures = benchDsmStateFigures(2, states);
+    const types = ["Group", "JwtApp", "SecurityObject", "SecurityObject"];
+    const expected = states.reduce(
+      (n, s, i) => n + Buffer.byteLength(JSON.stringify({ urn: s.urn, type: `pulumi-nodejs:dynamic/dsm:${types[i]}`, id: s.id, inputs: s.inputs, outputs: s.outputs })),
+      0,
+    );
+    expect(figures).toMatchObject({ keys: 2, resources: 4, providerBytes: { group: 100, app: 200, key: 300 }, providerStateBytes: 2 * (102 + 202 + 302 + 302) });
+    expect(figures.stateBytes).toBeGreaterThan(figures.providerStateBytes);
+    expect(figures.stateBytes).toBe(expected);
+  });
+
+  it("tables the state by key count and the providers by way of loading, in KiB", () => {
+    const state = { keys: 100, resources: 102, providerBytes: { group: 14745, app: 15155, key: 17100 }, stateBytes: 3589222, providerStateBytes: 3482624 };
+    expect(benchDsmStateTable([state]).rows).toEqual([["100", "102", "3505.1", "3401.0", "14.4 / 14.8 / 16.7"]]);
+    expect(benchProviderTable([{ mode: "package", kind: "key", serializedBytes: 3789, storedBytes: 3789, packageRequires: 2 }]).rows).toEqual([
+      ["installed package", "key", "3.7", "3.7", "2"],
     ]);
   });
 });

@@ -3,8 +3,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { dsmCreateGroup, dsmCreateSobject, dsmFindGroupByName, dsmFindSobjectByName, dsmGetGroup, dsmGetSobject, dsmListGroups } from "../components/dsm/api";
 import {
-  DsmApiError,
+  type DsmApiError,
   DsmClient,
   dsmCredentialsFromEnv,
   dsmMessageOf,
@@ -105,11 +106,11 @@ describe("DsmClient against the emulator", () => {
   });
 
   it("authenticates once per process for many operations, then uses the bearer session", async () => {
-    const group = await client.createGroup({ name: "session-group" });
-    await client.getGroup(group.group_id);
-    await client.listGroups();
-    await new DsmClient({ endpoint: `${dsm.url}/`, apiKey }, FAST).findGroupByName("session-group");
-    await client.findSobjectByName("absent");
+    const group = await dsmCreateGroup(client, { name: "session-group" });
+    await dsmGetGroup(client, group.group_id);
+    await dsmListGroups(client);
+    await dsmFindGroupByName(new DsmClient({ endpoint: `${dsm.url}/`, apiKey }, FAST), "session-group");
+    await dsmFindSobjectByName(client, "absent");
     expect(dsm.counters.sessionAuthentications).toBe(1);
     expect(dsm.counters.basicAuthCalls).toBe(0);
     expect(dsm.requests.map((r) => `${r.method} ${r.path} ${r.auth}`)).toEqual([
@@ -123,9 +124,9 @@ describe("DsmClient against the emulator", () => {
   });
 
   it("renews the session once on 401", async () => {
-    await client.listGroups();
+    await dsmListGroups(client);
     dsm.expireSessions();
-    await client.listGroups();
+    await dsmListGroups(client);
     expect(dsm.counters.sessionAuthentications).toBe(2);
     expect(dsm.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
       "POST /sys/v1/session/auth 200",
@@ -139,7 +140,7 @@ describe("DsmClient against the emulator", () => {
   it("logs a user in and selects the account", async () => {
     dsm.addUser("ops@example.com", "correct horse battery");
     const user = new DsmClient({ endpoint: dsm.url, username: "ops@example.com", password: "correct horse battery", acctId: dsm.accountId }, FAST);
-    await user.listGroups();
+    await dsmListGroups(user);
     expect(dsm.requests.map((r) => [r.method, r.path, r.body])).toEqual([
       ["POST", "/sys/v1/session/auth", undefined],
       ["POST", "/sys/v1/session/select_account", { acct_id: dsm.accountId }],
@@ -150,7 +151,7 @@ describe("DsmClient against the emulator", () => {
 
   it("bad credentials give a clear error without the credential", async () => {
     const wrong = Buffer.from(`${Buffer.from(apiKey, "base64").toString().split(":")[0]}:not-the-secret-at-all`).toString("base64");
-    const err = await caught(new DsmClient({ endpoint: dsm.url, apiKey: wrong }, FAST).listGroups());
+    const err = await caught(dsmListGroups(new DsmClient({ endpoint: dsm.url, apiKey: wrong }, FAST)));
     expect(err.message).toBe(
       `DSM authenticate with the API key (DSM_API_KEY / dsm:apiKey) at ${dsm.url} failed: HTTP 401 ` +
         '"invalid credentials: unknown app or user, or wrong secret or password" (POST /sys/v1/session/auth). ' +
@@ -164,32 +165,32 @@ describe("DsmClient against the emulator", () => {
 
   it("retries 429 honouring Retry-After, then succeeds", async () => {
     dsm.injectFault({ method: "GET", path: "/sys/v1/groups", kind: "status", status: 429, retryAfterSeconds: 1, times: 2 });
-    await client.listGroups();
+    await dsmListGroups(client);
     expect(dsm.requests.filter((r) => r.path === "/sys/v1/groups").map((r) => r.status)).toEqual([429, 429, 200]);
   });
 
   it("retries 502, 503 and 504, then succeeds", async () => {
     for (const status of [502, 503, 504]) dsm.injectFault({ method: "GET", path: "/sys/v1/groups", kind: "status", status });
-    await client.listGroups();
+    await dsmListGroups(client);
     expect(dsm.requests.filter((r) => r.path === "/sys/v1/groups").map((r) => r.status)).toEqual([502, 503, 504, 200]);
   });
 
   it("retries a reset connection on a read", async () => {
     dsm.injectFault({ method: "GET", path: "/sys/v1/groups", kind: "reset", times: 2 });
-    expect(Array.isArray(await client.listGroups())).toBe(true);
+    expect(Array.isArray(await dsmListGroups(client))).toBe(true);
     expect(dsm.requests.filter((r) => r.path === "/sys/v1/groups").map((r) => r.fault ?? r.status)).toEqual(["reset", "reset", 200]);
   });
 
   it("times out a slow answer and retries it", async () => {
     dsm.injectFault({ method: "GET", path: "/sys/v1/groups", kind: "latency", ms: 1500 });
     const slowClient = new DsmClient({ endpoint: dsm.url, apiKey }, { ...FAST, timeoutMs: 300 });
-    expect(Array.isArray(await slowClient.listGroups())).toBe(true);
+    expect(Array.isArray(await dsmListGroups(slowClient))).toBe(true);
     expect(dsm.requests.filter((r) => r.path === "/sys/v1/groups").length).toBe(2);
   });
 
   it("gives up after the bounded number of attempts with a clear error", async () => {
     dsm.injectFault({ method: "GET", path: "/sys/v1/groups", kind: "status", status: 503, times: 100 });
-    const err = await caught(new DsmClient({ endpoint: dsm.url, apiKey }, { ...FAST, maxAttempts: 4 }).listGroups());
+    const err = await caught(dsmListGroups(new DsmClient({ endpoint: dsm.url, apiKey }, { ...FAST, maxAttempts: 4 })));
     expect(err.message).toBe(
       'DSM list groups in the account failed: HTTP 503 "service unavailable (injected fault, HTTP 503)" (GET /sys/v1/groups); gave up after 4 attempts',
     );
@@ -200,7 +201,7 @@ describe("DsmClient against the emulator", () => {
 
   it("gives up when a Retry-After would exceed the time budget", async () => {
     dsm.injectFault({ method: "GET", path: "/sys/v1/groups", kind: "status", status: 429, retryAfterSeconds: 120 });
-    const err = await caught(client.listGroups());
+    const err = await caught(dsmListGroups(client));
     expect(err.message).toBe(
       'DSM list groups in the account failed: HTTP 429 "too many requests (injected fault)" (GET /sys/v1/groups); ' +
         "gave up after 1 attempt: the next retry would exceed the 60 s retry budget",
@@ -209,22 +210,22 @@ describe("DsmClient against the emulator", () => {
   });
 
   it("does not retry other 4xx, and names operation, object, status and DSM's message", async () => {
-    const err = await caught(client.getSobject("6f1c0e52-4a39-4e7e-9d0c-3b2a1f0e9d8c"));
+    const err = await caught(dsmGetSobject(client, "6f1c0e52-4a39-4e7e-9d0c-3b2a1f0e9d8c"));
     expect(err.message).toBe(
       'DSM read security object 6f1c0e52-4a39-4e7e-9d0c-3b2a1f0e9d8c failed: HTTP 404 "sobject does not exist" (GET /crypto/v1/keys/6f1c0e52-4a39-4e7e-9d0c-3b2a1f0e9d8c)',
     );
     expect(isDsmNotFound(err)).toBe(true);
-    const dup = await caught(client.createGroup({ name: "dup" }).then(() => client.createGroup({ name: "dup" })));
+    const dup = await caught(dsmCreateGroup(client, { name: "dup" }).then(() => dsmCreateGroup(client, { name: "dup" })));
     expect(dup.message).toBe('DSM create group "dup" failed: HTTP 409 "group already exists" (POST /sys/v1/groups)');
     expect(dsm.requests.filter((r) => r.path.startsWith("/crypto/v1/keys/6f1c")).length).toBe(1);
     expect(dsm.requests.filter((r) => r.method === "POST" && r.path === "/sys/v1/groups").length).toBe(2);
   });
 
   it("recovers a create whose response was lost, without a duplicate", async () => {
-    const group = await client.createGroup({ name: "lost-response-group" });
+    const group = await dsmCreateGroup(client, { name: "lost-response-group" });
     dsm.clearRequests();
     dsm.injectFault({ method: "POST", path: "/crypto/v1/keys", kind: "commit-then-drop" });
-    const key = await client.createSobject({ name: "lost-key", group_id: group.group_id, obj_type: "AES", key_size: 256, key_ops: ["ENCRYPT", "DECRYPT"] });
+    const key = await dsmCreateSobject(client, { name: "lost-key", group_id: group.group_id, obj_type: "AES", key_size: 256, key_ops: ["ENCRYPT", "DECRYPT"] });
     expect(key.name).toBe("lost-key");
     expect(dsm.sobjects().filter((s) => s.name === "lost-key")).toHaveLength(1);
     expect(dsm.requests.map((r) => `${r.method} ${r.path} ${r.fault ?? r.status}`)).toEqual([
@@ -242,7 +243,7 @@ describe("DsmClient errors in plain text", () => {
   it("reads DSM's plain-text message", async () => {
     resetDsmSessions();
     const client = new DsmClient({ endpoint: dsm.url, apiKey: dsm.createApiKey() }, FAST);
-    const err = await caught(client.getGroup("6f1c0e52-4a39-4e7e-9d0c-3b2a1f0e9d8c"));
+    const err = await caught(dsmGetGroup(client, "6f1c0e52-4a39-4e7e-9d0c-3b2a1f0e9d8c"));
     expect(err.message).toBe(
       'DSM read group 6f1c0e52-4a39-4e7e-9d0c-3b2a1f0e9d8c failed: HTTP 404 "group does not exist" (GET /sys/v1/groups/6f1c0e52-4a39-4e7e-9d0c-3b2a1f0e9d8c)',
     );
@@ -259,7 +260,7 @@ describe("DsmClient over TLS", () => {
 
   it("verifies the certificate: an unknown CA fails at once with a hint about DSM_CA_BUNDLE", async () => {
     dsm.clearRequests();
-    const err = await caught(new DsmClient({ endpoint: dsm.url, apiKey: dsm.createApiKey() }, FAST).listGroups());
+    const err = await caught(dsmListGroups(new DsmClient({ endpoint: dsm.url, apiKey: dsm.createApiKey() }, FAST)));
     expect(err.kind).toBe("tls");
     expect(err.message).toContain(`TLS verification of ${dsm.url} failed`);
     expect(err.message).toContain("set DSM_CA_BUNDLE (or stack config dsm:caBundle) to the CA certificate (PEM)");
@@ -268,7 +269,7 @@ describe("DsmClient over TLS", () => {
 
   it("trusts a CA bundle given as PEM", async () => {
     const client = new DsmClient({ endpoint: dsm.url, apiKey: dsm.createApiKey(), caBundle: ca.certPem }, FAST);
-    expect(await client.findGroupByName("none")).toBeUndefined();
+    expect(await dsmFindGroupByName(client, "none")).toBeUndefined();
   });
 });
 
@@ -300,7 +301,7 @@ describe("DsmClient with answers it cannot use", () => {
     new DsmClient({ endpoint: url, username: "ops@example.com", password, acctId: "a1b2c3d4-0000-4000-8000-000000000001" }, FAST);
 
   it("a truncated session answer fails without showing the token", async () => {
-    const err = await caught(user("pw-truncated").listGroups());
+    const err = await caught(dsmListGroups(user("pw-truncated")));
     expect(err.message).toBe(
       `DSM authenticate as the user (DSM_USERNAME / dsm:username) at ${url} failed: the answer is not JSON (body not shown: it may hold a session token) (POST /sys/v1/session/auth)`,
     );
@@ -308,12 +309,12 @@ describe("DsmClient with answers it cannot use", () => {
   });
 
   it("a 2xx answer that is not JSON names the call and redacts the token", async () => {
-    const err = await caught(new DsmClient({ endpoint: url, apiKey: "YXBwOnNlY3JldC12YWx1ZQ==" }, FAST).listGroups());
+    const err = await caught(dsmListGroups(new DsmClient({ endpoint: url, apiKey: "YXBwOnNlY3JldC12YWx1ZQ==" }, FAST)));
     expect(err.message).toBe("DSM list groups in the account failed: the answer is not JSON: <html>login page for Bearer [redacted]</html> (GET /sys/v1/groups)");
   });
 
   it("redacts a user login echoed in Basic form", async () => {
-    const err = await caught(user("wrong-password-value").listGroups());
+    const err = await caught(dsmListGroups(user("wrong-password-value")));
     expect(err.status).toBe(401);
     expect(err.message).toContain('HTTP 401 "rejected Basic [redacted]"');
     expect(err.message).not.toContain(Buffer.from("ops@example.com:wrong-password-value").toString("base64"));

@@ -101,12 +101,15 @@ describe("DSM resources under mocks", () => {
     const { __provider: keyProvider, ...keyInputs } = byType["pulumi-nodejs:dynamic/dsm:SecurityObject"].inputs;
     expect(keyInputs).toEqual({ name: "oci-ekm-key", groupId: GROUP_ID, rotationPolicyDays: 90 });
 
-    for (const text of [groupProvider, appProvider, keyProvider]) {
+    const providers = [groupProvider, appProvider, keyProvider].map((text) => {
       expect(typeof text).toBe("string");
-      expect(text as string).toContain("exports.handler");
-      expect(text as string).toContain('require("axios');
+      return dsm.dsmUnpackProvider(text as string);
+    });
+    for (const text of providers) {
+      expect(text).toContain("exports.handler");
+      expect(text).toContain('require("axios');
     }
-    const everything = JSON.stringify(registered);
+    const everything = JSON.stringify(registered) + providers.join("\n");
     for (const secret of [...SECRETS, emulatorKey, emulatorSecret, ...tokens]) expect(everything).not.toContain(secret);
     // Every declared output exists as an Output, inputs or not.
     for (const output of [key.enabled, key.keySize, key.keyOps, key.state, key.endpoint, app.validIssuers, app.permissions, app.endpoint, group.endpoint]) {

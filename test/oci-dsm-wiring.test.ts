@@ -1,6 +1,7 @@
 // The whole stack under mocks with DSM credentials present (environment and secret stack config):
 // the DSM group, JWT app and security object are wired to the OCI resources as
 // reference/oci-wiring.md draws them, and no credential reaches any registered resource (issue 3).
+import { dsmUnpackProvider } from "../components/dsm/provider-module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PlanMockResult, type PlanResource, type PlanResult, planClientId, planDsmUuid, planRevealSecrets, runStackInProcess } from "../components/plan";
 import { runEkmStack } from "../infra/stack";
@@ -148,7 +149,8 @@ describe("DSM credentials", () => {
   });
 
   it("appear nowhere in the registered resources' inputs and outputs, the serialized providers included", () => {
-    const providers = plan.resources.map((r) => r.inputs.__provider).filter((p): p is string => typeof p === "string");
+    // Stored compressed when large: read the text the serializer wrote.
+    const providers = plan.resources.map((r) => r.inputs.__provider).filter((p): p is string => typeof p === "string").map(dsmUnpackProvider);
     // The provider code itself is there (one per DSM resource), and reads credentials when it runs.
     expect(providers).toHaveLength(3);
     for (const p of providers) {
@@ -157,6 +159,7 @@ describe("DSM credentials", () => {
     }
     expect(seen.map((s) => s.name).sort()).toEqual(plan.resources.map((r) => r.name).sort()); // every resource went through the mocks
     const everything = [
+      ...providers,
       ...plan.resources.map((r) => JSON.stringify({ inputs: r.inputs, outputs: r.outputs })),
       ...seen.map((s) => JSON.stringify({ inputs: s.inputs, answer: s.answer })),
       JSON.stringify(plan.outputValues),

@@ -1,30 +1,39 @@
-// The package as other stacks get it: `npm pack`, installed from the tarball into a scratch project,
-// a consumer program compiled there with strict tsc and run under Pulumi mocks in the consumer's own
-// Node process. The DSM providers are serialized in that process, where this package lives in
-// node_modules: their `require("oci-ekm-fortanix/dist/…")` references must go through the exports
-// map. Then Pulumi's component analyzer over the repo, as `pulumi package add` runs it.
+// The package as other stacks get it: `npm pack`, then installed from the tarball into a scratch
+// stack project that already has its own @pulumi/pulumi (the newest from the registry, and the
+// oldest our range admits), as npm resolves it for a user. There the README's consumer program is
+// compiled with strict tsc and run under mocks in the consumer's own Node process, and its DSM
+// resources are driven through that project's dynamic-provider host (host-scenario.ts). Then
+// Pulumi's component analyzer over the repo, as `pulumi package add` runs it.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PlanResource } from "../components/testing";
+import { COMPARTMENT, DOMAIN, describeDsmThroughHost } from "./host-scenario";
 
 const root = path.resolve(__dirname, "..");
 const PACKAGE = "oci-ekm-fortanix";
 const SUBNET = "ocid1.subnet.oc1..aaaaaaaateamsubnet";
 const VCN = "ocid1.vcn.oc1..aaaaaaaateamvcn";
-const COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaateamcompartment";
+const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
+  version: string;
+  dependencies: Record<string, string>;
+};
+/** The oldest @pulumi/pulumi the published range admits (`^3.142.0` → 3.142.0). */
+const OLDEST_SDK = pkg.dependencies["@pulumi/pulumi"].replace(/^\^/, "");
 
-/** Children get a clean environment: none of the `npm_*` variables of an enclosing `npm test`. */
-function childEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith("npm_")));
+/** Children get a clean environment: none of the `npm_*` variables of an enclosing `npm test`, no DSM_*. */
+function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith("npm_") && !k.startsWith("DSM_")));
+  return { ...env, ...extra };
 }
 
-function run(command: string, args: string[], cwd: string, timeoutMs: number): string {
+function run(command: string, args: string[], cwd: string, timeoutMs: number, extraEnv: Record<string, string> = {}): string {
   try {
-    return execFileSync(command, args, { cwd, env: childEnv(), encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"] });
+    return execFileSync(command, args, { cwd, env: childEnv(extraEnv), encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"] });
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
     throw new Error(`${command} ${args.join(" ")} failed in ${cwd}: ${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`);
@@ -32,303 +41,206 @@ function run(command: string, args: string[], cwd: string, timeoutMs: number): s
 }
 
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+const scratch = mkdtempSync(path.join(tmpdir(), "oci-ekm-consumer-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+// ---- the tarball -----------------------------------------------------------------------------------
+
+interface Packed {
+  tarball: string;
+  files: string[];
+}
+let packing: Packed | undefined;
+function packOnce(): Packed {
+  if (packing) return packing;
+  if (!existsSync(path.join(root, "dist/index.js"))) run(npm, ["run", "build"], root, 120_000);
+  const packDir = path.join(scratch, "pack");
+  mkdirSync(packDir, { recursive: true });
+  const packed = JSON.parse(run(npm, ["pack", "--json", "--ignore-scripts", "--pack-destination", packDir], root, 60_000)) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
+  packing = { tarball: path.join(packDir, packed[0].filename), files: packed[0].files.map((f) => f.path).sort() };
+  return packing;
+}
 
 // ---- the consumer project ------------------------------------------------------------------------
 
+/** The README's consumer program, verbatim: the TypeScript block after `<!-- consumer-program -->`. */
+function readmeConsumerProgram(): string {
+  const readme = readFileSync(path.join(root, "README.md"), "utf8");
+  const m = /<!-- consumer-program -->\s*```ts\n([\s\S]*?)```/.exec(readme);
+  if (!m) throw new Error("README.md has no consumer program (a ```ts block after <!-- consumer-program -->)");
+  return m[1];
+}
+
 const CONSUMER_TSCONFIG = {
-  compilerOptions: {
-    target: "ES2022",
-    module: "nodenext",
-    moduleResolution: "nodenext",
-    strict: true,
-    outDir: "build",
-    types: ["node"],
-  },
-  files: ["program.ts", "main.ts"],
+  compilerOptions: { target: "ES2022", module: "nodenext", moduleResolution: "nodenext", strict: true, outDir: "build", types: ["node"] },
+  files: ["index.ts"],
 };
 
-// What a team writes: the topology in its own VCN and private subnet. The verify library and the
-// DSM resources come from the same entry.
-const CONSUMER_PROGRAM = `import { DsmSecurityObject, EkmTopology, EkmTopologyArgs, runEkmVerification } from "${PACKAGE}";
-
-const args: EkmTopologyArgs = {
-  compartmentId: "${COMPARTMENT}",
-  gatewayHostname: "ekm-gateway.team.example.com",
-  identityDomainUrl: "https://idcs-0123456789abcdef.identity.oraclecloud.com",
-  dsmUrl: "https://eu.smartkey.io",
-  dsm: { accountId: "5f2b7e0c-1234-4c8e-9a6d-0123456789ab", groupName: "team-ekm", keys: [{ name: "team-key" }] },
-  network: { existingVcnId: "${VCN}", existingSubnetId: "${SUBNET}" },
-};
-
-export const topology = new EkmTopology("team", args);
-
-export const verify: typeof runEkmVerification = runEkmVerification;
-export const SecurityObject: typeof DsmSecurityObject = DsmSecurityObject;
+// Runs the compiled program under mocks with the stack config in CAPTURE_CONFIG and writes every
+// registered resource to the file named by the first argument.
+const CAPTURE = `const { writeFileSync } = require("node:fs");
+const { runStackInProcess } = require("${PACKAGE}/testing");
+runStackInProcess({ project: "team-stack", stack: "dev", config: JSON.parse(process.env.CAPTURE_CONFIG), program: () => require("./build/index.js") })
+  .then((r) => writeFileSync(process.argv[2], JSON.stringify(r.resources)))
+  .catch((e) => { console.error(e); process.exit(1); });
 `;
 
-// Runs the program under mocks and writes what was registered to registered.json.
-const CONSUMER_MAIN = `import * as pulumi from "@pulumi/pulumi";
-import { writeFileSync } from "node:fs";
-
-interface Registered {
-  type: string;
-  name: string;
-  custom: boolean;
-  inputs: Record<string, unknown>;
-}
-const registered: Registered[] = [];
-
-function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
-  const state: Record<string, unknown> = { ...inputs };
-  delete state.__provider;
-  switch (type) {
-    case "oci:ApiGateway/gateway:Gateway":
-      return { ...state, ipAddresses: [{ ipAddress: "10.0.1.10", ipMode: "IPV4" }] };
-    case "oci:Kms/ekmsPrivateEndpoint:EkmsPrivateEndpoint":
-      return { ...state, privateEndpointIp: "10.0.1.20" };
-    case "oci:Identity/domainsApp:DomainsApp":
-      return { ...state, name: name + "-client-id", clientSecret: "mock-client-secret" };
-    case "oci:Kms/vault:Vault":
-      return { ...state, managementEndpoint: "https://m.kms.example", cryptoEndpoint: "https://c.kms.example" };
-    case "tls:index/privateKey:PrivateKey":
-      return { ...state, privateKeyPem: "mock-private-key" };
-    case "tls:index/selfSignedCert:SelfSignedCert":
-      return { ...state, certPem: "mock-certificate" };
-    case "pulumi-nodejs:dynamic/dsm:Group":
-      return { ...state, groupId: name + "-group-uuid" };
-    case "pulumi-nodejs:dynamic/dsm:JwtApp":
-      return { ...state, appId: name + "-app-uuid" };
-    case "pulumi-nodejs:dynamic/dsm:SecurityObject":
-      return { ...state, kid: name + "-kid" };
-    default:
-      return state;
-  }
+interface Consumer {
+  dir: string;
+  /** Every directory holding a @pulumi/pulumi package in the consumer's tree. */
+  sdkCopies: string[];
+  sdkVersion: string;
+  run(dsm: { url: string; accountId: string }): PlanResource[];
 }
 
-pulumi.runtime.setMocks(
-  {
-    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
-      const inputs = args.inputs as Record<string, unknown>;
-      const custom = args.custom !== false;
-      registered.push({ type: args.type, name: args.name, custom, inputs });
-      return { id: custom ? args.name + "_id" : undefined, state: mockState(args.type, args.name, inputs) };
-    },
-    call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
-      const inputs = args.inputs as Record<string, unknown>;
-      return args.token === "oci:Identity/getDomainsSetting:getDomainsSetting" ? { ...inputs, csrAccess: "none" } : inputs;
-    },
-  },
-  "team-stack",
-  "dev",
-  false,
-);
-
-async function main(): Promise<void> {
-  // Imported only now: resources must be constructed after setMocks.
-  const program = await import("./program.js");
-  const t = program.topology;
-  await new Promise<void>((resolve) => pulumi.all([t.urn, t.vaultUrl, t.keyReferenceIds, t.clientId]).apply(() => resolve()));
-  await pulumi.runtime.disconnect();
-  writeFileSync(
-    "registered.json",
-    JSON.stringify({ registered, exported: { verify: typeof program.verify, SecurityObject: typeof program.SecurityObject } }),
-  );
-}
-
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
-`;
-
-interface Registered {
-  type: string;
-  name: string;
-  custom: boolean;
-  inputs: Record<string, unknown>;
-}
-interface PackedFile {
-  path: string;
-}
-
-let scratch = "";
-let consumer = "";
-let packedFiles: string[] = [];
-let registered: Registered[] = [];
-let exported: Record<string, string> = {};
-
-/** Packs the package, installs the tarball into a scratch project, compiles and runs the consumer there. */
-function packInstallAndRun(): void {
-  if (!existsSync(path.join(root, "dist/index.js"))) {
-    // Type errors elsewhere make tsc exit non-zero but still emit; what matters is the output.
-    try {
-      run(npm, ["run", "build"], root, 120_000);
-    } catch (e) {
-      if (!existsSync(path.join(root, "dist/index.js"))) throw e;
+function sdkCopies(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (nm: string): void => {
+    if (!existsSync(nm)) return;
+    for (const entry of readdirSync(nm)) {
+      if (entry.startsWith(".")) continue;
+      const names = entry.startsWith("@") ? readdirSync(path.join(nm, entry)).map((e) => `${entry}/${e}`) : [entry];
+      for (const name of names) {
+        const at = path.join(nm, name);
+        if (name === "@pulumi/pulumi") found.push(path.relative(dir, at));
+        walk(path.join(at, "node_modules"));
+      }
     }
-  }
-  scratch = mkdtempSync(path.join(tmpdir(), "oci-ekm-consumer-"));
-  const packDir = path.join(scratch, "pack");
-  mkdirSync(packDir);
-  const packed = JSON.parse(run(npm, ["pack", "--json", "--ignore-scripts", "--pack-destination", packDir], root, 60_000)) as {
-    filename: string;
-    files: PackedFile[];
-  }[];
-  packedFiles = packed[0].files.map((f) => f.path).sort();
-
-  consumer = path.join(scratch, "consumer");
-  mkdirSync(consumer);
-  writeFileSync(path.join(consumer, "package.json"), JSON.stringify({ name: "team-stack", private: true, main: "build/main.js" }, null, 2));
-  run(
-    npm,
-    [
-      "install", "--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts",
-      path.join(packDir, packed[0].filename), "@pulumi/pulumi@3.248.0", "typescript@5.9.3", "@types/node@20.19.43",
-    ],
-    consumer,
-    120_000,
-  );
-  writeFileSync(path.join(consumer, "tsconfig.json"), JSON.stringify(CONSUMER_TSCONFIG, null, 2));
-  writeFileSync(path.join(consumer, "program.ts"), CONSUMER_PROGRAM);
-  writeFileSync(path.join(consumer, "main.ts"), CONSUMER_MAIN);
-  run(process.execPath, [path.join(consumer, "node_modules/typescript/bin/tsc"), "-p", "."], consumer, 120_000);
-  run(process.execPath, ["build/main.js"], consumer, 60_000);
-  const result = JSON.parse(readFileSync(path.join(consumer, "registered.json"), "utf8")) as {
-    registered: Registered[];
-    exported: Record<string, string>;
   };
-  registered = result.registered;
-  exported = result.exported;
+  walk(path.join(dir, "node_modules"));
+  return found;
 }
 
-const ofType = (type: string) => registered.filter((r) => r.type === type);
-const only = (type: string) => {
-  const found = ofType(type);
-  expect(found.map((r) => r.name), type).toHaveLength(1);
-  return found[0];
-};
-
-describe("the packed package", () => {
-  beforeAll(packInstallAndRun, 240_000);
-  afterAll(() => {
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  });
-
-  describe("npm pack", () => {
-    it("ships dist/ with a declaration next to every module, PulumiPlugin.yaml and package.json, and nothing else", () => {
-      const outside = packedFiles.filter((f) => !f.startsWith("dist/") && !["package.json", "PulumiPlugin.yaml", "README.md"].includes(f));
-      expect(outside).toEqual([]);
-      expect(packedFiles).toEqual(expect.arrayContaining(["PulumiPlugin.yaml", "package.json", "dist/index.js", "dist/index.d.ts", "dist/dsm/provider.js"]));
-      const modules = packedFiles.filter((f) => f.endsWith(".js"));
-      expect(modules.filter((f) => !packedFiles.includes(f.replace(/\.js$/, ".d.ts")))).toEqual([]);
-      expect(packedFiles.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
-      // dist/ is the build of components/ and nothing older: no module whose source is gone.
-      expect(modules.filter((f) => !existsSync(path.join(root, "components", f.replace(/^dist\//, "").replace(/\.js$/, ".ts"))))).toEqual([]);
-    });
-
-    it("PulumiPlugin.yaml declares the Node.js runtime (name and version come from package.json)", () => {
-      expect(parseYaml(readFileSync(path.join(consumer, "node_modules", PACKAGE, "PulumiPlugin.yaml"), "utf8"))).toEqual({ runtime: "nodejs" });
-    });
-  });
-
-  describe("installed in another project", () => {
-    const resolveFrom = () => createRequire(path.join(consumer, "package.json")).resolve;
-    const installed = () => path.join(consumer, "node_modules", PACKAGE);
-
-    it("the exports map serves the main entry, package.json, and dist/ modules with or without .js", () => {
-      const resolve = resolveFrom();
-      expect(resolve(PACKAGE)).toBe(path.join(installed(), "dist/index.js"));
-      expect(resolve(`${PACKAGE}/package.json`)).toBe(path.join(installed(), "package.json"));
-      expect(resolve(`${PACKAGE}/dist/dsm/client.js`)).toBe(path.join(installed(), "dist/dsm/client.js"));
-      expect(resolve(`${PACKAGE}/dist/dsm/client`)).toBe(path.join(installed(), "dist/dsm/client.js"));
-      expect(() => resolve(`${PACKAGE}/components/index`)).toThrow(/not defined by "exports"/);
-    });
-
-    it("Pulumi's serializer names every dist/ module by a path that resolves back to that module", () => {
-      // The function the closure serializer uses to name a module inside an installed package.
-      const consumerRequire = createRequire(path.join(consumer, "package.json"));
-      const { getModuleFromPath } = consumerRequire("@pulumi/pulumi/runtime/closure/package") as {
-        getModuleFromPath: (p: string, pkg: unknown) => string;
+const consumers = new Map<string, Promise<Consumer>>();
+/** A stack project with @pulumi/pulumi@`sdk` installed first, then the tarball, the README program compiled. */
+function consumerWith(sdk: string): Promise<Consumer> {
+  let made = consumers.get(sdk);
+  if (!made) {
+    made = Promise.resolve().then(() => {
+      const { tarball } = packOnce();
+      const dir = path.join(scratch, `stack-${sdk}`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "team-stack", private: true, main: "build/index.js" }, null, 2));
+      const install = ["install", "--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts"];
+      run(npm, [...install, `@pulumi/pulumi@${sdk}`, "typescript@5.9.3", "@types/node@20.19.43"], dir, 240_000);
+      run(npm, [...install, tarball], dir, 240_000);
+      writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(CONSUMER_TSCONFIG, null, 2));
+      writeFileSync(path.join(dir, "index.ts"), readmeConsumerProgram());
+      writeFileSync(path.join(dir, "capture.js"), CAPTURE);
+      run(process.execPath, [path.join(dir, "node_modules/typescript/bin/tsc"), "-p", "."], dir, 120_000);
+      const version = (JSON.parse(readFileSync(path.join(dir, "node_modules/@pulumi/pulumi/package.json"), "utf8")) as { version: string }).version;
+      return {
+        dir,
+        sdkCopies: sdkCopies(dir),
+        sdkVersion: version,
+        run: (dsm) => {
+          const config = {
+            "team-stack:compartmentId": COMPARTMENT,
+            "team-stack:gatewayHostname": "ekm-gateway.team.example.com",
+            "team-stack:identityDomainUrl": DOMAIN,
+            "team-stack:dsmUrl": dsm.url,
+            "team-stack:dsmAccountId": dsm.accountId,
+            "team-stack:vcnId": VCN,
+            "team-stack:subnetId": SUBNET,
+          };
+          const out = path.join(dir, `registered-${Date.now()}.json`);
+          run(process.execPath, ["capture.js", out], dir, 120_000, { CAPTURE_CONFIG: JSON.stringify(config) });
+          return JSON.parse(readFileSync(out, "utf8")) as PlanResource[];
+        },
       };
-      const pkg = JSON.parse(readFileSync(path.join(installed(), "package.json"), "utf8")) as unknown;
-      const modules = packedFiles.filter((f) => f.endsWith(".js"));
-      const named = modules.map((f) => [f, getModuleFromPath(`${PACKAGE}/${f}`, pkg)] as const);
-      expect(named.find(([f]) => f === "dist/dsm/client.js")?.[1]).toBe(`${PACKAGE}/dist/dsm/client.js`);
-      expect(named.find(([f]) => f === "dist/index.js")?.[1]).toBe(PACKAGE);
-      for (const [file, specifier] of named) expect(consumerRequire.resolve(specifier), specifier).toBe(path.join(installed(), file));
+    });
+    consumers.set(sdk, made);
+  }
+  return made;
+}
+
+describe("npm pack", () => {
+  it("ships dist/ with a declaration next to every module, PulumiPlugin.yaml, README.md and package.json, and nothing else", () => {
+    const { files } = packOnce();
+    const outside = files.filter((f) => !f.startsWith("dist/") && !["package.json", "PulumiPlugin.yaml", "README.md"].includes(f));
+    expect(outside).toEqual([]);
+    expect(files).toEqual(expect.arrayContaining(["PulumiPlugin.yaml", "README.md", "package.json", "dist/index.js", "dist/index.d.ts", "dist/dsm/provider.js", "dist/testing/index.js"]));
+    const modules = files.filter((f) => f.endsWith(".js"));
+    expect(modules.filter((f) => !files.includes(f.replace(/\.js$/, ".d.ts")))).toEqual([]);
+    expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
+    // dist/ is the build of components/ and nothing older: no module whose source is gone.
+    expect(modules.filter((f) => !existsSync(path.join(root, "components", f.replace(/^dist\//, "").replace(/\.js$/, ".ts"))))).toEqual([]);
+  }, 120_000);
+
+  it("depends on @pulumi/pulumi, @pulumi/oci and @pulumi/tls by range, so that npm shares the stack project's copies", () => {
+    expect(pkg.dependencies["@pulumi/pulumi"]).toBe("^3.142.0");
+    expect(pkg.dependencies["@pulumi/oci"]).toBe("^4.20.0");
+    expect(pkg.dependencies["@pulumi/tls"]).toBe("^5.6.1");
+    for (const [name, range] of Object.entries(pkg.dependencies)) expect(range, name).toMatch(/^\^\d+\.\d+\.\d+$/);
+  });
+});
+
+for (const [label, sdk] of [["the newest @pulumi/pulumi", "latest"], [`the oldest @pulumi/pulumi the range admits (${OLDEST_SDK})`, OLDEST_SDK]] as const) {
+  describe(`installed in a stack project that has ${label}`, { timeout: 120_000 }, () => {
+    let consumer: Consumer;
+    let registered: PlanResource[] = [];
+    const only = (type: string): PlanResource => {
+      const found = registered.filter((r) => r.type === type);
+      expect(found.map((r) => r.name), type).toHaveLength(1);
+      return found[0];
+    };
+    beforeAll(async () => {
+      consumer = await consumerWith(sdk);
+      registered = consumer.run({ url: "https://eu.smartkey.io", accountId: "5f2b7e0c-1234-4c8e-9a6d-0123456789ab" });
+    }, 600_000);
+
+    it("npm keeps one @pulumi/pulumi, the stack project's, and the package's exports map serves its subpaths", () => {
+      expect(consumer.sdkCopies).toEqual(["node_modules/@pulumi/pulumi"]);
+      if (sdk !== "latest") expect(consumer.sdkVersion).toBe(sdk);
+      const resolve = createRequire(path.join(consumer.dir, "package.json")).resolve;
+      const installed = path.join(consumer.dir, "node_modules", PACKAGE);
+      expect(resolve(PACKAGE)).toBe(path.join(installed, "dist/index.js"));
+      expect(resolve(`${PACKAGE}/testing`)).toBe(path.join(installed, "dist/testing/index.js"));
+      expect(resolve(`${PACKAGE}/package.json`)).toBe(path.join(installed, "package.json"));
+      expect(resolve(`${PACKAGE}/dist/dsm/client.js`)).toBe(path.join(installed, "dist/dsm/client.js"));
+      expect(() => resolve(`${PACKAGE}/components/index`)).toThrow(/not defined by "exports"/);
+      expect(parseYaml(readFileSync(path.join(installed, "PulumiPlugin.yaml"), "utf8"))).toEqual({ runtime: "nodejs" });
     });
 
-    it("the consumer program compiles with strict tsc against the declarations; the verify library and DsmSecurityObject are exported", () => {
-      expect(existsSync(path.join(consumer, "build/program.js"))).toBe(true);
-      expect(exported).toEqual({ verify: "function", SecurityObject: "function" });
-    });
-
-    it("EkmTopology in the user's VCN and subnet registers no network resource and wires that subnet to the gateway and the private endpoint", () => {
+    it("the README's consumer program compiles with strict tsc and registers the topology in the team's VCN and subnet", () => {
+      expect(existsSync(path.join(consumer.dir, "build/index.js"))).toBe(true);
       expect(registered.filter((r) => r.type.startsWith("oci:Core/"))).toEqual([]);
-      expect(registered.map((r) => r.type).sort()).toEqual(
-        [
-          "oci-ekm-fortanix:index:EkmTopology",
-          "oci-ekm-fortanix:index:EkmNetwork",
-          "oci-ekm-fortanix:index:EkmCertificate",
-          "tls:index/privateKey:PrivateKey",
-          "tls:index/selfSignedCert:SelfSignedCert",
-          "oci:CertificatesManagement/certificate:Certificate",
-          "oci-ekm-fortanix:index:EkmGateway",
-          "oci:ApiGateway/gateway:Gateway",
-          "oci:ApiGateway/deployment:Deployment",
-          "oci-ekm-fortanix:index:EkmIdentity",
-          "oci:Identity/domainsSetting:DomainsSetting",
-          "oci:Identity/domainsApp:DomainsApp",
-          "oci:Identity/domainsApp:DomainsApp",
-          "pulumi-nodejs:dynamic/dsm:Group",
-          "pulumi-nodejs:dynamic/dsm:JwtApp",
-          "pulumi-nodejs:dynamic/dsm:SecurityObject",
-          "oci-ekm-fortanix:index:EkmVault",
-          "oci:Kms/ekmsPrivateEndpoint:EkmsPrivateEndpoint",
-          "oci:Kms/vault:Vault",
-          "oci:Kms/key:Key",
-        ].sort(),
-      );
-      const gateway = only("oci:ApiGateway/gateway:Gateway");
-      expect(gateway.name).toBe("team-gateway-gateway");
-      expect(gateway.inputs).toMatchObject({ subnetId: SUBNET, endpointType: "PRIVATE", compartmentId: COMPARTMENT });
+      expect(only("oci:ApiGateway/gateway:Gateway").inputs).toMatchObject({ subnetId: SUBNET, endpointType: "PRIVATE", compartmentId: COMPARTMENT });
       expect(only("oci:Kms/ekmsPrivateEndpoint:EkmsPrivateEndpoint").inputs).toMatchObject({ subnetId: SUBNET });
       expect(only("oci:Kms/key:Key").inputs).toMatchObject({ externalKeyReference: { externalKeyId: "team-key" } });
-      expect(only("pulumi-nodejs:dynamic/dsm:SecurityObject").inputs).toMatchObject({ name: "team-key", groupId: "team-dsm-group-group-uuid" });
-      expect(only("pulumi-nodejs:dynamic/dsm:Group").inputs).toMatchObject({ name: "team-ekm" });
+      expect(only("pulumi-nodejs:dynamic/dsm:Group").inputs).toMatchObject({ name: "team-ekm", endpoint: "https://eu.smartkey.io" });
     });
 
-    it("the DSM providers serialized in the consumer require this package only through exported dist/ paths, and load there", () => {
-      const dynamic = registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
-      expect(dynamic.map((r) => r.type).sort()).toEqual([
-        "pulumi-nodejs:dynamic/dsm:Group",
-        "pulumi-nodejs:dynamic/dsm:JwtApp",
-        "pulumi-nodejs:dynamic/dsm:SecurityObject",
-      ]);
-      const consumerRequire = createRequire(path.join(consumer, "package.json"));
-      for (const r of dynamic) {
-        const code = r.inputs.__provider;
-        expect(typeof code, r.type).toBe("string");
-        const text = code as string;
-        // Captured by reference, not copied from this checkout.
+    it("the DSM providers serialized there require this package only through exported dist/ paths, each of which resolves", () => {
+      const consumerRequire = createRequire(path.join(consumer.dir, "package.json"));
+      for (const r of registered.filter((x) => x.type.startsWith("pulumi-nodejs:dynamic/"))) {
+        const text = String(r.inputs.__provider);
+        // Captured by reference, not copied from this checkout, and small enough to be stored as written.
         expect(text).not.toContain(root);
+        expect(text).not.toContain("packed provider");
         const requires = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
         const own = requires.filter((s) => s === PACKAGE || s.startsWith(`${PACKAGE}/`));
-        expect(own, r.type).toEqual(expect.arrayContaining([`${PACKAGE}/dist/dsm/client.js`]));
-        for (const s of own) expect(s, r.type).toMatch(/^oci-ekm-fortanix\/dist\/[\w/-]+\.js$/);
-        for (const s of requires) {
-          if (s.startsWith(`${PACKAGE}/`)) expect(consumerRequire.resolve(s)).toBe(path.join(consumer, "node_modules", s));
-          else expect(() => consumerRequire.resolve(s), s).not.toThrow();
-        }
-        // What the dynamic-provider host does with it: evaluate the module and take its handler.
-        const file = path.join(consumer, `provider-${r.type.split(":").pop()}.js`);
-        writeFileSync(file, text);
-        const loaded = run(process.execPath, ["-e", `const p = require(${JSON.stringify(file)}).handler(); console.log([typeof p.create, typeof p.delete].join(","))`], consumer, 30_000);
-        expect(loaded.trim(), r.type).toBe("function,function");
+        const kind = { Group: "group", JwtApp: "app", SecurityObject: "key" }[r.type.split(":").pop()!];
+        expect(own.sort(), r.type).toEqual([`${PACKAGE}/dist/dsm/${kind}-provider.js`, `${PACKAGE}/dist/dsm/provider-common.js`]);
+        expect(text.length, r.type).toBeLessThan(8 * 1024);
+        for (const s of requires) expect(() => consumerRequire.resolve(s), s).not.toThrow();
       }
     });
   });
-});
+
+  describeDsmThroughHost(`the packed package in a stack project that has ${label}: its DSM providers through that project's host`, async () => {
+    const consumer = await consumerWith(sdk);
+    return {
+      programDir: consumer.dir,
+      groupName: "team-ekm",
+      keyName: "team-key",
+      capture: (dsm) => Promise.resolve(consumer.run(dsm).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/")).map((r) => ({ urn: r.urn, type: r.type, name: r.name, inputs: r.inputs }))),
+    };
+  }, 600_000);
+}
 
 // ---- hosting for other languages ----------------------------------------------------------------
 

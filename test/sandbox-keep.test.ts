@@ -130,7 +130,7 @@ describe("the sandbox's Identity Domain", () => {
       },
     });
     expect(r.ok).toBe(false);
-    expect(r.failedStep?.name).toBe("pulumi up (in-process, mocks answered by the emulators)");
+    expect(r.failedStep?.name).toBe("pulumi up (in-process, mocks answered by the emulators, DSM through Pulumi's dynamic-provider host)");
     expect(r.failedStep?.detail).toContain("idcsEndpoint https://idcs-other.identity.oraclecloud.com is not the Identity Domain https://127.0.0.1:");
   });
 });

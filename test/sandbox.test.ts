@@ -6,13 +6,13 @@ import { runEkmStack } from "../infra/stack";
 
 const STEPS = [
   "start the emulated Identity Domain and DSM",
-  "pulumi up (in-process, mocks answered by the emulators)",
+  "pulumi up (in-process, mocks answered by the emulators, DSM through Pulumi's dynamic-provider host)",
   "start the API gateway and the private endpoint from the registered deployment",
   "OCI Vault: token from the Identity Domain (client credentials)",
   "OCI Vault: GetVaultMetadata through the private endpoint and the gateway",
   'OCI Vault: GetKeyMetadata of "oci-ekm-key"',
   "OCI Vault: Encrypt a sample",
-  "rotate the key (provider update: `rotate` changed)",
+  "rotate the key (a later pulumi up with `rotate` changed: Check, Diff, Update through the host)",
   "OCI Vault: Encrypt again (new key version)",
   "OCI Vault: Decrypt both ciphertexts",
   "verify (npm run verify against the sandbox)",
@@ -31,6 +31,8 @@ describe("npm run sandbox", () => {
     expect(r.ok).toBe(true);
     expect(events).toEqual(STEPS.flatMap(() => ["start", "end"]));
     expect(r.summary).toMatchObject({ resourcesPlanned: 26, dsmObjectsCreated: 3, checksPassed: 25, checksRun: 25 });
+    // The DSM objects were made and rotated by two host processes (two CLI commands), with this project's SDK.
+    expect(r.summary.dsmHost).toEqual({ processes: 2, sdkVersion: (require("@pulumi/pulumi/package.json") as { version: string }).version });
     // Every OCI Vault call went through the gateway route to DSM's EKM endpoints.
     expect(r.summary.requestsServed.gateway).toBe(7);
 

@@ -1,5 +1,6 @@
 // runEkmVerification against the emulated Identity Domain and DSM over loopback HTTP: a correct
 // setup passes every check, and each broken link fails its own named check with its fix.
+import { dsmCreateApp, dsmCreateGroup, dsmCreateSobject } from "../components/dsm/api";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DsmClient, resetDsmSessions } from "../components/dsm/client";
 import { DsmEmulator } from "../components/emulators/dsm";
@@ -66,7 +67,7 @@ function signedJwt(overrides: { valid_issuers?: string[]; url?: string } = {}) {
 }
 
 async function createDsmApp(): Promise<void> {
-  await dsmClient.createApp({
+  await dsmCreateApp(dsmClient, {
     name: client.clientId,
     description: "OCI EKM",
     app_type: "default",
@@ -78,7 +79,7 @@ async function createDsmApp(): Promise<void> {
 
 async function createKey(keySize = 256): Promise<void> {
   keyId = (
-    await dsmClient.createSobject({
+    await dsmCreateSobject(dsmClient, {
       name: KEY,
       group_id: groupId,
       obj_type: "AES",
@@ -142,7 +143,7 @@ beforeAll(async () => {
   // DSM side of section 9, through the project's DSM client.
   apiKey = dsm.createApiKey({ role: "admin" });
   dsmClient = new DsmClient({ endpoint: dsm.url, apiKey });
-  groupId = (await dsmClient.createGroup({ name: "oci-ekm" })).group_id;
+  groupId = (await dsmCreateGroup(dsmClient, { name: "oci-ekm" })).group_id;
   await createDsmApp();
   await createKey();
 });

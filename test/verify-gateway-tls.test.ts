@@ -1,6 +1,7 @@
 // The whole chain over TLS, as OCI Vault calls it: Identity Domain (HTTPS, private CA), then the
 // vault URL through the emulated private API Gateway (self-signed certificate for its FQDN, route
 // /{path*} to https://amer.smartkey.io/${request.path[path]}) to DSM's EKM API.
+import { dsmCreateApp, dsmCreateGroup, dsmCreateSobject } from "../components/dsm/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DsmClient, resetDsmSessions } from "../components/dsm/client";
 import { DsmEmulator } from "../components/emulators/dsm";
@@ -54,14 +55,14 @@ beforeAll(async () => {
   });
   client = idp.registerApp({ displayName: "client", isOauthClient: true, allowedGrants: ["client_credentials"], allowedScopes: [{ fqs: GATEWAY + "oci_ekms" }] });
   dsmClient = new DsmClient({ endpoint: dsm.url, apiKey: dsm.createApiKey({ role: "admin" }), caBundle: ca.certPem });
-  const group = await dsmClient.createGroup({ name: "oci-ekm" });
-  await dsmClient.createApp({
+  const group = await dsmCreateGroup(dsmClient, { name: "oci-ekm" });
+  await dsmCreateApp(dsmClient, {
     name: client.clientId,
     default_group: group.group_id,
     add_groups: { [group.group_id]: ["ENCRYPT", "DECRYPT"] },
     credential: { signedjwt: { valid_issuers: [idp.issuer], signing_keys: { kind: "fetched", url: idp.jwksUri, cache_duration: 3600 } } },
   });
-  await dsmClient.createSobject({ name: KEY, group_id: group.group_id, obj_type: "AES", key_size: 256, key_ops: ["ENCRYPT", "DECRYPT", "APPMANAGEABLE"] });
+  await dsmCreateSobject(dsmClient, { name: KEY, group_id: group.group_id, obj_type: "AES", key_size: 256, key_ops: ["ENCRYPT", "DECRYPT", "APPMANAGEABLE"] });
 });
 
 afterAll(async () => {

@@ -49,6 +49,33 @@ export interface BenchDsmPhaseResult {
   byKind: Record<string, number>;
 }
 
+/** What the DSM resources of one stack cost in its state file after `pulumi up`. */
+export interface BenchDsmStateResult {
+  /** Security objects (the group and the JWT app come on top). */
+  keys: number;
+  /** DSM resources in the state. */
+  resources: number;
+  /** Bytes of each kind's `__provider`, as stored (compressed when large). */
+  providerBytes: { group: number; app: number; key: number };
+  /** Bytes of the DSM resources' entries (`urn`, `type`, `id`, `inputs`, `outputs`) as JSON: `__provider` is in both. */
+  stateBytes: number;
+  /** Of `stateBytes`, the `__provider` copies. */
+  providerStateBytes: number;
+}
+
+/** How a stored `__provider` compares with what Pulumi's serializer wrote, for one way of loading the library. */
+export interface BenchProviderSize {
+  /** `stack` (infra/ under ts-node), `dist` (dist/ by path), `linked` (npm link), `package` (installed tarball). */
+  mode: string;
+  kind: "group" | "app" | "key";
+  /** What the serializer wrote. */
+  serializedBytes: number;
+  /** What is stored as `__provider` (packed above 16 KiB). */
+  storedBytes: number;
+  /** Modules the serialized text `require`s from this package. */
+  packageRequires: number;
+}
+
 /** Latency figures of a series of calls, milliseconds. */
 export interface BenchLatency {
   count: number;
@@ -96,12 +123,30 @@ export interface BenchResults {
   machine: BenchMachine;
   plan: BenchPlanResult[];
   dsm: BenchDsmPhaseResult[];
+  dsmState: BenchDsmStateResult[];
+  providers: BenchProviderSize[];
   sandbox: BenchSandboxResult;
   /** The whole bench, wall time. */
   totalMs: number;
 }
 
 // ---- arithmetic -----------------------------------------------------------------------------------
+
+/** The state figures of the DSM resources `pulumi up` left (their entries as the state file keeps them). */
+export function benchDsmStateFigures(keys: number, states: readonly { urn: string; id: string; inputs: Record<string, unknown>; outputs: Record<string, unknown> }[]): BenchDsmStateResult {
+  const typeOf = (urn: string): string => (urn.split("::")[2] ?? "").split("$").pop() ?? "";
+  const sizeOf = (kind: string): number => {
+    const s = states.find((x) => typeOf(x.urn).endsWith(`:${kind}`));
+    return s ? Buffer.byteLength(String(s.inputs.__provider ?? "")) : 0;
+  };
+  let stateBytes = 0;
+  let providerStateBytes = 0;
+  for (const s of states) {
+    stateBytes += Buffer.byteLength(JSON.stringify({ urn: s.urn, type: typeOf(s.urn), id: s.id, inputs: s.inputs, outputs: s.outputs }));
+    for (const props of [s.inputs, s.outputs]) providerStateBytes += Buffer.byteLength(JSON.stringify(String(props.__provider ?? "")));
+  }
+  return { keys, resources: states.length, providerBytes: { group: sizeOf("Group"), app: sizeOf("JwtApp"), key: sizeOf("SecurityObject") }, stateBytes, providerStateBytes };
+}
 
 /** The nearest-rank percentile `p` (0–100) of `values` (any order). */
 export function benchPercentile(values: readonly number[], p: number): number {
@@ -248,6 +293,40 @@ export function benchDsmTable(dsm: readonly BenchDsmPhaseResult[]): BenchTable {
   };
 }
 
+function kib(bytes: number): string {
+  return (bytes / 1024).toFixed(1);
+}
+
+/** The state table: the DSM resources' part of a stack's state file after `pulumi up`, by key count. */
+export function benchDsmStateTable(states: readonly BenchDsmStateResult[]): BenchTable {
+  return {
+    headers: ["keys", "DSM resources", "state KiB", "of it __provider KiB", "__provider KiB (group / app / key)"],
+    align: ["right", "right", "right", "right", "left"],
+    rows: states.map((s) => [
+      String(s.keys),
+      String(s.resources),
+      kib(s.stateBytes),
+      kib(s.providerStateBytes),
+      `${kib(s.providerBytes.group)} / ${kib(s.providerBytes.app)} / ${kib(s.providerBytes.key)}`,
+    ]),
+  };
+}
+
+/** The provider table: bytes serialized and stored per way of loading the library and resource kind. */
+export function benchProviderTable(sizes: readonly BenchProviderSize[]): BenchTable {
+  const label: Record<string, string> = {
+    stack: "this repository's stack (ts-node)",
+    dist: "dist/ required by path",
+    linked: "checkout linked (npm link)",
+    package: "installed package",
+  };
+  return {
+    headers: ["library loaded as", "resource", "serialized KiB", "stored KiB", "requires of this package"],
+    align: ["left", "left", "right", "right", "right"],
+    rows: sizes.map((p) => [label[p.mode] ?? p.mode, p.kind, kib(p.serializedBytes), kib(p.storedBytes), String(p.packageRequires)]),
+  };
+}
+
 /** The sandbox table: one row, the whole series and each operation. */
 export function benchSandboxTable(s: BenchSandboxResult): BenchTable {
   const row = (what: string, l: BenchLatency, rate: string) => [what, String(l.count), rate, ms(l.p50Ms), ms(l.p95Ms), ms(l.maxMs)];
@@ -270,8 +349,14 @@ export function renderBenchReport(r: BenchResults): string {
     "Offline plan of the dev stack (one process each):",
     renderBenchTable(benchPlanTable(r.plan)),
     "",
-    "DSM requests per operation (providers driven as the engine does, against the DSM emulator; one session per phase):",
+    "DSM requests per operation (through Pulumi's dynamic-provider host, one host process per phase, against the DSM emulator):",
     renderBenchTable(benchDsmTable(r.dsm)),
+    "",
+    "DSM state after pulumi up (each resource keeps __provider in its inputs and its outputs):",
+    renderBenchTable(benchDsmStateTable(r.dsmState)),
+    "",
+    "Serialized DSM providers (`__provider`), by how the program loads this library:",
+    renderBenchTable(benchProviderTable(r.providers)),
     "",
     `Sandbox round trips: OCI Vault → private endpoint → gateway → DSM, one call at a time (${r.sandbox.requests} calls after ${r.sandbox.warmupCalls} warm-up, ` +
       `${secs(r.sandbox.durationMs)} s, stopped by the ${r.sandbox.stoppedBy} budget; ${ms(r.sandbox.cpuMsPerRequest)} ms CPU per call ` +

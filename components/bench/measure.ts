@@ -1,20 +1,27 @@
 // The measurements themselves, each run in the process that calls it. The offline plan and the
 // sandbox use the global Pulumi runtime, so `runBench` (runner.ts) gives each one its own process.
+import { createRequire } from "node:module";
+import path from "node:path";
 import { DsmGroupProvider, DsmJwtAppProvider, DsmSecurityObjectProvider } from "../dsm/provider";
-import { resetDsmSessions } from "../dsm/client";
+import { dsmProviderText } from "../dsm/provider-module";
 import { DsmEmulator } from "../emulators/dsm";
+import { destroyResource, type HostedResourceState, refreshResource, upResource } from "../testing/engine-steps";
+import { DynamicProviderHost } from "../testing/provider-host";
 import { planClientId, runStackInProcess } from "../plan/engine";
 import { readPlanStackConfig } from "../plan/stack-config";
 import { runSandbox } from "../sandbox/run";
 import { OciVaultClient } from "../sandbox/oci-vault";
 import {
   benchCountRequests,
+  benchDsmStateFigures,
+  type BenchDsmStateResult,
   benchLatency,
   benchPlanFigures,
   benchStackKeys,
   type BenchDsmPhase,
   type BenchDsmPhaseResult,
   type BenchPlanResult,
+  type BenchProviderSize,
   type BenchSandboxResult,
 } from "./figures";
 
@@ -62,110 +69,125 @@ export async function benchPlanInProcess(opts: BenchPlanOptions): Promise<Omit<B
   };
 }
 
-// ---- DSM requests per operation -------------------------------------------------------------------
+// ---- DSM requests per operation, and what the DSM state costs ------------------------------------
 
 export interface BenchDsmOptions {
   /** Number of security objects. */
   keys: number;
   /** `allowDestroy` of the security objects. Default false (what the topology declares). */
   allowDestroy?: boolean;
+  /** Where the dynamic-provider host runs (the program's directory). Default: this process's working directory. */
+  programDir?: string;
 }
-
-type Props = Record<string, unknown>;
-
-const DSM_ENV = ["DSM_ENDPOINT", "DSM_API_KEY", "DSM_CA_BUNDLE", "DSM_USERNAME", "DSM_PASSWORD", "DSM_ACCT_ID"] as const;
 
 // Inputs as the topology declares them for the dev stack (names, issuer, JWKS URL shape).
 const BENCH_JWKS_URL = "https://idcs-00000000000000000000000000000000.identity.oraclecloud.com/admin/v1/SigningCert/jwk";
 const BENCH_ISSUER = "https://identity.oraclecloud.com/";
+const BENCH_TYPES = { group: "pulumi-nodejs:dynamic/dsm:Group", app: "pulumi-nodejs:dynamic/dsm:JwtApp", key: "pulumi-nodejs:dynamic/dsm:SecurityObject" };
 
-/** The check-then-create the engine performs for a new resource; returns its id and state. */
-async function engineCreate(
-  provider: { check(olds: Props, news: Props): Promise<{ inputs?: Props; failures?: { property: string; reason: string }[] }>; create(inputs: Props): Promise<{ id: string; outs?: Props }> },
-  news: Props,
-): Promise<{ id: string; state: Props }> {
-  const checked = await provider.check({}, news);
-  if (checked.failures && checked.failures.length > 0) {
-    throw new Error(`check failed: ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
-  }
-  const created = await provider.create(checked.inputs ?? news);
-  return { id: created.id, state: created.outs ?? {} };
+/** One DSM lifecycle: the requests of each phase, and the state `up` left. */
+export interface BenchDsmLifecycleResult {
+  phases: BenchDsmPhaseResult[];
+  state: BenchDsmStateResult;
 }
 
 /**
  * Creates, refreshes and destroys a DSM group, a JWT app and `keys` security objects against a
- * fresh DSM emulator, calling the providers in the engine's order (creates parents first, deletes
- * dependents first, one call at a time), and counts the emulator's requests per phase.
- *
- * Each phase is a separate CLI run with a separate provider process, hence a new DSM session:
- * this process's session cache is reset before each phase so that its authentication is counted.
+ * fresh DSM emulator, through Pulumi's dynamic-provider host as the engine drives it (a new host
+ * per phase, as each CLI command starts one; parents first on up, dependents first on destroy, one
+ * call at a time), and counts the emulator's requests per phase. The providers are the ones this
+ * process serializes, as a program loaded this way would store them.
  */
-export async function benchDsmLifecycle(opts: BenchDsmOptions): Promise<BenchDsmPhaseResult[]> {
+export async function benchDsmLifecycle(opts: BenchDsmOptions): Promise<BenchDsmLifecycleResult> {
   const allowDestroy = opts.allowDestroy ?? false;
   const dsm = new DsmEmulator();
-  const savedEnv = Object.fromEntries(DSM_ENV.map((k) => [k, process.env[k]]));
-  const results: BenchDsmPhaseResult[] = [];
+  const phases: BenchDsmPhaseResult[] = [];
   await dsm.start();
   try {
-    for (const k of DSM_ENV) delete process.env[k];
-    process.env.DSM_API_KEY = dsm.createApiKey({ role: "admin", name: "bench-automation" });
+    const apiKey = dsm.createApiKey({ role: "admin", name: "bench-automation" });
     const endpoint = dsm.url;
-    const groups = new DsmGroupProvider();
-    const apps = new DsmJwtAppProvider();
-    const sobjects = new DsmSecurityObjectProvider();
-
-    const phase = async (name: BenchDsmPhase, work: () => Promise<void>): Promise<void> => {
-      resetDsmSessions();
+    const provider = {
+      group: await dsmProviderText(new DsmGroupProvider()),
+      app: await dsmProviderText(new DsmJwtAppProvider()),
+      key: await dsmProviderText(new DsmSecurityObjectProvider()),
+    };
+    const urn = (type: string, name: string) => `urn:pulumi:dev::oci-ekm::oci-ekm-fortanix:index:EkmTopology$${type}::${name}`;
+    const phase = async (name: BenchDsmPhase, work: (host: DynamicProviderHost) => Promise<void>): Promise<void> => {
       dsm.clearRequests();
-      await work();
-      results.push({ phase: name, keys: opts.keys, allowDestroy, ...benchCountRequests(dsm.requests) });
+      const host = await DynamicProviderHost.start({ programDir: opts.programDir ?? process.cwd() });
+      try {
+        await host.configure({ "dsm:endpoint": endpoint, "dsm:apiKey": apiKey }, ["dsm:apiKey"]);
+        await work(host);
+      } finally {
+        await host.stop();
+      }
+      phases.push({ phase: name, keys: opts.keys, allowDestroy, ...benchCountRequests(dsm.requests) });
     };
 
-    let group = { id: "", state: {} as Props };
-    let app = { id: "", state: {} as Props };
-    let keys: { id: string; state: Props }[] = [];
-    await phase("up", async () => {
-      group = await engineCreate(groups, { name: "oci-ekm", endpoint, adopt: false });
-      const groupId = String(group.state.groupId);
-      app = await engineCreate(apps, {
+    let states: HostedResourceState[] = [];
+    await phase("up", async (host) => {
+      const group = (await upResource(host, urn(BENCH_TYPES.group, "oci-ekm-dsm-group"), { __provider: provider.group, name: "oci-ekm", endpoint, adopt: false })).state;
+      const groupId = group.id;
+      const app = (await upResource(host, urn(BENCH_TYPES.app, "oci-ekm-dsm-app"), {
+        __provider: provider.app,
         name: planClientId("oci-ekm-identity-client-app"),
         groupId,
         jwksUrl: BENCH_JWKS_URL,
         validIssuers: [BENCH_ISSUER],
         endpoint,
         adopt: false,
-      });
-      keys = [];
+      })).state;
+      states = [group, app];
       for (const k of benchStackKeys(opts.keys, JSON.stringify([{ name: "oci-ekm-key", description: "AES-256 key of the OCI external vault", rotationPolicyDays: 90 }]))) {
-        keys.push(await engineCreate(sobjects, { ...k, groupId, endpoint, adopt: false, allowDestroy }));
+        const inputs = { __provider: provider.key, ...k, groupId, endpoint, adopt: false, allowDestroy };
+        states.push((await upResource(host, urn(BENCH_TYPES.key, `oci-ekm-dsm-key-${k.name}`), inputs)).state);
       }
     });
-    await phase("refresh", async () => {
-      const refreshed = async (p: { read(id: string, props?: Props): Promise<{ id?: string; props?: Props }> }, r: { id: string; state: Props }) => {
-        const read = await p.read(r.id, r.state);
-        if (read.props === undefined) throw new Error(`refresh: ${r.id} is gone from DSM`);
-        return { id: r.id, state: read.props };
-      };
-      group = await refreshed(groups, group);
-      app = await refreshed(apps, app);
-      const next: { id: string; state: Props }[] = [];
-      for (const k of keys) next.push(await refreshed(sobjects, k));
-      keys = next;
+    const state = benchDsmStateFigures(opts.keys, states);
+    await phase("refresh", async (host) => {
+      const next: HostedResourceState[] = [];
+      for (const s of states) {
+        const refreshed = await refreshResource(host, s);
+        if (refreshed === undefined) throw new Error(`refresh: ${s.urn} is gone from DSM`);
+        next.push(refreshed);
+      }
+      states = next;
     });
-    await phase("destroy", async () => {
-      for (const k of [...keys].reverse()) await sobjects.delete(k.id, k.state);
-      await apps.delete(app.id, app.state);
-      await groups.delete(group.id, group.state);
+    await phase("destroy", async (host) => {
+      for (const s of [...states].reverse()) await destroyResource(host, s);
     });
-    return results;
+    return { phases, state };
   } finally {
-    resetDsmSessions();
-    for (const k of DSM_ENV) {
-      if (savedEnv[k] === undefined) delete process.env[k];
-      else process.env[k] = savedEnv[k];
-    }
     await dsm.stop();
   }
+}
+
+// ---- serialized provider sizes ----------------------------------------------------------------------
+
+/** The DSM part of this library as one way of loading it exposes it (its own copies of these functions). */
+interface BenchDsmModule {
+  dsmGroupProvider(): object;
+  dsmJwtAppProvider(): object;
+  dsmSecurityObjectProvider(): object;
+  dsmProviderText(provider: object): Promise<string>;
+  dsmUnpackProvider(stored: string): string;
+}
+
+/**
+ * Serializes the three DSM providers of the library loaded with `require(specifier)` from `fromDir`
+ * (the serializer decides by where that copy lives whether to copy code or `require` it), and
+ * reports what Pulumi wrote and what would be stored. Call it once per process and loading mode.
+ */
+export async function benchProviderSizesHere(mode: string, specifier: string, fromDir: string): Promise<BenchProviderSize[]> {
+  const lib = createRequire(path.join(fromDir, "package.json"))(specifier) as BenchDsmModule;
+  const out: BenchProviderSize[] = [];
+  for (const [kind, provider] of [["group", lib.dsmGroupProvider()], ["app", lib.dsmJwtAppProvider()], ["key", lib.dsmSecurityObjectProvider()]] as const) {
+    const stored = await lib.dsmProviderText(provider);
+    const serialized = lib.dsmUnpackProvider(stored);
+    const packageRequires = [...serialized.matchAll(/require\("oci-ekm-fortanix\/[^"]+"\)/g)].length;
+    out.push({ mode, kind, serializedBytes: Buffer.byteLength(serialized), storedBytes: Buffer.byteLength(stored), packageRequires });
+  }
+  return out;
 }
 
 // ---- sandbox round trips --------------------------------------------------------------------------

@@ -2,10 +2,11 @@
 // global to a process, and a fresh process gives honest start-up time, peak memory and DSM sessions).
 // This file is also the child's entry point: `node [-r ts-node/register] runner.(ts|js) '<task JSON>'`.
 import { fork } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { BenchDsmPhaseResult, BenchMachine, BenchPlanResult, BenchResults, BenchSandboxResult } from "./figures";
-import { benchDsmLifecycle, benchPlanInProcess, benchSandboxRoundTrips, type BenchProgram } from "./measure";
+import type { BenchDsmPhaseResult, BenchDsmStateResult, BenchMachine, BenchPlanResult, BenchProviderSize, BenchResults, BenchSandboxResult } from "./figures";
+import { benchDsmLifecycle, type BenchDsmLifecycleResult, benchPlanInProcess, benchProviderSizesHere, benchSandboxRoundTrips, type BenchProgram } from "./measure";
 
 /** Where a stack program comes from: a module (loaded in the child) and the function it exports. */
 export interface BenchProgramRef {
@@ -19,6 +20,7 @@ export interface BenchProgramRef {
 export type BenchTask =
   | { kind: "plan"; program: BenchProgramRef; stackConfigFile: string; project: string; stack: string; keys: number }
   | { kind: "dsm"; keys: number[] }
+  | { kind: "providers"; mode: string; specifier: string; fromDir: string }
   | { kind: "sandbox"; program: BenchProgramRef; maxRequests: number; maxSeconds: number };
 
 type BenchChildMessage = { ok: true; value: unknown } | { ok: false; error: string };
@@ -34,7 +36,7 @@ export interface BenchOptions {
   stack?: string;
   /** Key counts of the offline plan. Default [1, 10, 100]. */
   planKeys?: number[];
-  /** Key counts of the DSM request count. Default [1, 10]. */
+  /** Key counts of the DSM request count and state size. Default [1, 10, 100]. */
   dsmKeys?: number[];
   /** Sandbox calls to measure at most. Default 200. */
   sandboxRequests?: number;
@@ -53,7 +55,7 @@ export const BENCH_DEFAULTS = {
   project: "oci-ekm",
   stack: "dev",
   planKeys: [1, 10, 100] as number[],
-  dsmKeys: [1, 10] as number[],
+  dsmKeys: [1, 10, 100] as number[],
   sandboxRequests: 200,
   sandboxSeconds: 20,
   childTimeoutMs: 60_000,
@@ -108,11 +110,6 @@ function tail(text: string, lines = 20): string {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
-/** Warnings the providers print (e.g. "kept in DSM"), counted rather than shown. */
-function warningCount(stderr: string): number {
-  return stderr.split("\n").filter((l) => l.startsWith("warning:")).length;
-}
-
 /** Every measurement, one child process after another (never two at once: the numbers would mix). */
 export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const o = {
@@ -148,15 +145,57 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     progress(`plan, ${keys} key(s): ${r.value.resources} resources, ${(r.wallMs / 1000).toFixed(1)} s`);
   }
 
-  const dsmRun = await runBenchTask<BenchDsmPhaseResult[]>({ kind: "dsm", keys: [...o.dsmKeys] }, child);
-  const warnings = warningCount(dsmRun.stderr);
-  progress(`DSM up/refresh/destroy for ${o.dsmKeys.join(" and ")} key(s): ${(dsmRun.wallMs / 1000).toFixed(1)} s` +
-    (warnings > 0 && !o.verbose ? ` (${warnings} provider warnings about kept keys not shown; --verbose shows them)` : ""));
+  const dsmRun = await runBenchTask<{ phases: BenchDsmPhaseResult[]; states: BenchDsmStateResult[] }>({ kind: "dsm", keys: [...o.dsmKeys] }, child);
+  progress(`DSM up/refresh/destroy through the dynamic-provider host for ${o.dsmKeys.join(", ")} key(s): ${(dsmRun.wallMs / 1000).toFixed(1)} s`);
+
+  const providers = await benchProviderSizes(child);
+  progress(`serialized DSM providers in ${new Set(providers.map((p) => p.mode)).size} ways of loading the library`);
 
   const sandboxRun = await runBenchTask<BenchSandboxResult>({ kind: "sandbox", program: o.program, maxRequests: o.sandboxRequests, maxSeconds: o.sandboxSeconds }, child);
   progress(`sandbox: ${sandboxRun.value.requests} calls, ${sandboxRun.value.requestsPerSecond.toFixed(1)} req/s`);
 
-  return { startedAt, machine, plan, dsm: dsmRun.value, sandbox: sandboxRun.value, totalMs: performance.now() - started };
+  return {
+    startedAt, machine, plan, dsm: dsmRun.value.phases, dsmState: dsmRun.value.states, providers, sandbox: sandboxRun.value,
+    totalMs: performance.now() - started,
+  };
+}
+
+/**
+ * The DSM providers as each way of loading the library serializes them: from the sources under
+ * ts-node (this repository's stack), `dist/` by path, a checkout linked into a project's
+ * node_modules, and the built package copied into one (as `npm install <tarball>` lays it out).
+ */
+async function benchProviderSizes(child: { timeoutMs: number; verbose: boolean }): Promise<BenchProviderSize[]> {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), "oci-ekm-bench-"));
+  try {
+    const project = (name: string, pkg: (nm: string) => void): string => {
+      const dir = path.join(scratch, name);
+      mkdirSync(path.join(dir, "node_modules"), { recursive: true });
+      writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: `bench-${name}`, private: true }));
+      for (const entry of readdirSync(path.join(REPO_ROOT, "node_modules"))) {
+        if (!entry.startsWith(".")) symlinkSync(path.join(REPO_ROOT, "node_modules", entry), path.join(dir, "node_modules", entry));
+      }
+      pkg(path.join(dir, "node_modules", "oci-ekm-fortanix"));
+      return dir;
+    };
+    const linked = project("linked", (at) => symlinkSync(REPO_ROOT, at));
+    const installed = project("package", (at) => {
+      mkdirSync(at);
+      cpSync(path.join(REPO_ROOT, "package.json"), path.join(at, "package.json"));
+      cpSync(path.join(REPO_ROOT, "dist"), path.join(at, "dist"), { recursive: true });
+    });
+    const modes: { mode: string; specifier: string; fromDir: string }[] = [
+      { mode: "stack", specifier: path.join(REPO_ROOT, "components", "dsm"), fromDir: REPO_ROOT },
+      { mode: "dist", specifier: path.join(REPO_ROOT, "dist", "dsm"), fromDir: REPO_ROOT },
+      { mode: "linked", specifier: "oci-ekm-fortanix/dist/dsm/index.js", fromDir: linked },
+      { mode: "package", specifier: "oci-ekm-fortanix/dist/dsm/index.js", fromDir: installed },
+    ];
+    const out: BenchProviderSize[] = [];
+    for (const m of modes) out.push(...(await runBenchTask<BenchProviderSize[]>({ kind: "providers", ...m }, child)).value);
+    return out;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 // ---- the child ------------------------------------------------------------------------------------
@@ -180,14 +219,19 @@ async function runTaskHere(task: BenchTask): Promise<unknown> {
         keys: task.keys,
       });
     case "dsm": {
-      const out: BenchDsmPhaseResult[] = [];
+      const phases: BenchDsmPhaseResult[] = [];
+      const states: BenchDsmStateResult[] = [];
       for (const keys of task.keys) {
-        out.push(...(await benchDsmLifecycle({ keys })));
+        const kept: BenchDsmLifecycleResult = await benchDsmLifecycle({ keys });
+        phases.push(...kept.phases);
+        states.push(kept.state);
         // Only destroy differs with allowDestroy; up and refresh are the same calls.
-        out.push(...(await benchDsmLifecycle({ keys, allowDestroy: true })).filter((r) => r.phase === "destroy"));
+        phases.push(...(await benchDsmLifecycle({ keys, allowDestroy: true })).phases.filter((r) => r.phase === "destroy"));
       }
-      return out;
+      return { phases, states };
     }
+    case "providers":
+      return benchProviderSizesHere(task.mode, task.specifier, task.fromDir);
     case "sandbox":
       return benchSandboxRoundTrips({ program: loadBenchProgram(task.program), maxRequests: task.maxRequests, maxSeconds: task.maxSeconds });
   }

@@ -1,5 +1,6 @@
-// The Fortanix DSM REST client (../shared/reference/dsm-api.md): one module over axios, shared by the
-// dynamic providers and the verify library.
+// The Fortanix DSM REST transport: credentials, one session per process, retries, errors; one
+// module over axios, shared by the dynamic providers and the verify library. The operations are in
+// api.ts.
 //
 // Serialization note: the dynamic providers reference this module, so the Pulumi closure serializer
 // may capture it by value. Nothing at module level may hold a credential, a token or a live object:
@@ -41,138 +42,62 @@ export interface DsmClientOptions {
   maxDelayMs?: number;
 }
 
-/** A group as DSM reads it back. */
-export interface DsmApiGroup {
-  group_id: string;
-  acct_id: string;
-  name: string;
-  description?: string;
-  created_at?: string;
-  creator?: Record<string, string>;
-}
-
-/** The signed-JWT credential of an app. */
-export interface DsmApiSignedJwt {
-  valid_issuers: string[];
-  signing_keys: { kind: "fetched"; url: string; cache_duration?: number } | { kind: "stored"; keys: Record<string, string> };
-}
-
-/** An app as DSM reads it back (`groups` is a permission map when read with `group_permissions=true`). */
-export interface DsmApiApp {
-  app_id: string;
-  acct_id: string;
-  name: string;
-  description?: string;
-  app_type?: string;
-  role?: string;
-  default_group?: string;
-  groups: Record<string, string[]> | string[];
-  enabled: boolean;
-  auth_type?: string;
-  credential?: { signedjwt?: DsmApiSignedJwt } & Record<string, unknown>;
-  created_at?: string;
-  creator?: Record<string, string>;
-}
-
-/** Rotation policy of a security object. */
-export interface DsmApiRotationPolicy {
-  interval_days?: number;
-  interval_months?: number;
-  effective_at?: string;
-  deactivate_rotated_key?: boolean;
-}
-
-/** A security object as DSM reads it back (never the key material). */
-export interface DsmApiSobject {
-  kid: string;
-  name: string;
-  description?: string;
-  group_id: string;
-  acct_id: string;
-  obj_type: string;
-  key_size?: number;
-  key_ops: string[];
-  enabled: boolean;
-  state?: string;
-  created_at?: string;
-  creator?: Record<string, string>;
-  kcv?: string;
-  links?: { replacement?: string; replaced?: string };
-  deactivation_date?: string;
-  custom_metadata?: Record<string, string>;
-  rotation_policy?: DsmApiRotationPolicy;
-}
-
-/** `POST /sys/v1/groups` / `PATCH /sys/v1/groups/{id}` body. */
-export interface DsmGroupRequest {
-  name?: string;
-  description?: string;
-}
-
-/** `POST /sys/v1/apps` / `PATCH /sys/v1/apps/{id}` body. */
-export interface DsmAppRequest {
-  name?: string;
-  description?: string;
-  app_type?: string;
-  role?: "crypto" | "admin";
-  default_group?: string;
-  add_groups?: Record<string, string[]>;
-  mod_groups?: Record<string, string[]>;
-  del_groups?: string[];
-  credential?: { signedjwt: DsmApiSignedJwt };
-  enabled?: boolean;
-}
-
-/** `POST /crypto/v1/keys` / `PATCH /crypto/v1/keys/{kid}` / rekey body. */
-export interface DsmSobjectRequest {
-  name?: string;
-  group_id?: string;
-  obj_type?: string;
-  key_size?: number;
-  key_ops?: string[];
-  description?: string;
-  enabled?: boolean;
-  custom_metadata?: Record<string, string>;
-  rotation_policy?: DsmApiRotationPolicy | null;
-}
-
 /** What went wrong, in categories a caller can branch on. */
 export type DsmErrorKind = "http" | "network" | "tls" | "auth" | "config";
 
 /**
  * A failed DSM operation. The message names the operation, the object, the HTTP status and DSM's own
  * message; it never contains a credential or a session token (they are redacted if DSM echoes them).
+ *
+ * A plain `Error` with these fields, not a subclass: Pulumi's serializer copies the provider's code
+ * by value when this library is not an installed package, and a copied `Error` subclass loses its
+ * prototype chain and its message (pulumi/pulumi#10974). Recognise one with {@link isDsmApiError}.
  */
-export class DsmApiError extends Error {
-  override readonly name = "DsmApiError";
-  constructor(
-    message: string,
-    /** Category of the failure. */
-    readonly kind: DsmErrorKind,
-    /** What was attempted, e.g. `create security object`. */
-    readonly operation: string,
-    /** The object, e.g. `"test-aes-key"`. */
-    readonly object: string,
-    /** HTTP status DSM answered, when it answered. */
-    readonly status?: number,
-    /** DSM's message (JSON `message` or plain text), redacted. */
-    readonly dsmMessage?: string,
-    /** Attempts made. */
-    readonly attempts = 1,
-  ) {
-    super(message);
-  }
+export interface DsmApiError extends Error {
+  readonly name: "DsmApiError";
+  /** Category of the failure. */
+  readonly kind: DsmErrorKind;
+  /** What was attempted, e.g. `create security object`. */
+  readonly operation: string;
+  /** The object, e.g. `"test-aes-key"`. */
+  readonly object: string;
+  /** HTTP status DSM answered, when it answered. */
+  readonly status?: number;
+  /** DSM's message (JSON `message` or plain text), redacted. */
+  readonly dsmMessage?: string;
+  /** Attempts made. */
+  readonly attempts: number;
+}
+
+/** Makes a {@link DsmApiError}. */
+export function dsmApiError(
+  message: string,
+  kind: DsmErrorKind,
+  operation: string,
+  object: string,
+  status?: number,
+  dsmMessage?: string,
+  attempts = 1,
+): DsmApiError {
+  const err = new Error(message);
+  err.name = "DsmApiError";
+  return Object.assign(err, { kind, operation, object, attempts, ...(status !== undefined ? { status } : {}), ...(dsmMessage !== undefined ? { dsmMessage } : {}) }) as DsmApiError;
+}
+
+/** True when `err` is a {@link DsmApiError}, whichever copy of this module made it (no `instanceof`). */
+export function isDsmApiError(err: unknown): err is DsmApiError {
+  const e = err as Partial<DsmApiError> | null | undefined;
+  return typeof e === "object" && e !== null && e.name === "DsmApiError" && typeof e.kind === "string" && typeof e.message === "string";
 }
 
 /** True when `err` is a DSM "not found" answer (HTTP 404). */
 export function isDsmNotFound(err: unknown): boolean {
-  return err instanceof Error && (err as Partial<DsmApiError>).status === 404 && (err as Partial<DsmApiError>).kind === "http";
+  return isDsmApiError(err) && err.kind === "http" && err.status === 404;
 }
 
 /** True when `err` is a DSM answer with this HTTP status. */
 export function isDsmStatus(err: unknown, ...statuses: number[]): boolean {
-  const status = (err as Partial<DsmApiError> | undefined)?.status;
-  return err instanceof Error && status !== undefined && statuses.includes(status);
+  return isDsmApiError(err) && err.status !== undefined && statuses.includes(err.status);
 }
 
 /**
@@ -214,13 +139,13 @@ export function resolveDsmCredentials(
   const acctId = pick(settings.acctId, "DSM_ACCT_ID");
   const caBundle = pick(settings.caBundle, "DSM_CA_BUNDLE");
   if (endpoint === undefined) {
-    throw new DsmApiError(
+    throw dsmApiError(
       "DSM endpoint not set: give the resource an `endpoint`, or set the stack config `dsm:endpoint` or the environment variable DSM_ENDPOINT (e.g. https://amer.smartkey.io)",
       "config", "configure", "credentials",
     );
   }
   const endpointError = dsmEndpointProblem(endpoint);
-  if (endpointError) throw new DsmApiError(`DSM endpoint ${endpointError}`, "config", "configure", "credentials");
+  if (endpointError) throw dsmApiError(`DSM endpoint ${endpointError}`, "config", "configure", "credentials");
   const base: DsmCredentials = { endpoint: normalizeDsmEndpoint(endpoint), ...(caBundle !== undefined ? { caBundle } : {}) };
   if (apiKey !== undefined) return { ...base, apiKey };
   const missing = [
@@ -229,14 +154,14 @@ export function resolveDsmCredentials(
     acctId === undefined ? "DSM_ACCT_ID (dsm:acctId)" : undefined,
   ].filter((m): m is string => m !== undefined);
   if (username === undefined && password === undefined) {
-    throw new DsmApiError(
+    throw dsmApiError(
       "DSM credentials not set: set DSM_API_KEY (stack config dsm:apiKey, secret) to an administrative app's API key, " +
         "or DSM_USERNAME + DSM_PASSWORD + DSM_ACCT_ID (dsm:username, dsm:password, dsm:acctId) for a user login",
       "config", "configure", "credentials",
     );
   }
   if (missing.length > 0) {
-    throw new DsmApiError(`DSM user login incomplete: missing ${missing.join(", ")}`, "config", "configure", "credentials");
+    throw dsmApiError(`DSM user login incomplete: missing ${missing.join(", ")}`, "config", "configure", "credentials");
   }
   return { ...base, username, password, acctId };
 }
@@ -305,7 +230,7 @@ function readCaBundle(caBundle: string): string {
   try {
     return readFileSync(caBundle, "utf8");
   } catch (err) {
-    throw new DsmApiError(
+    throw dsmApiError(
       `DSM CA bundle: cannot read "${caBundle}" (${(err as NodeJS.ErrnoException).code ?? "error"}); DSM_CA_BUNDLE / dsm:caBundle must be PEM text or the path of a PEM file`,
       "config", "configure", "CA bundle",
     );
@@ -328,7 +253,8 @@ function agentFor(caBundle: string | undefined): https.Agent | undefined {
 
 // ---- the client -----------------------------------------------------------------------------------
 
-interface DsmCall {
+/** One DSM REST call, as {@link DsmClient.request} takes it. */
+export interface DsmRequest {
   method: "GET" | "POST" | "PATCH" | "DELETE";
   path: string;
   query?: Record<string, string>;
@@ -362,10 +288,8 @@ const TLS_ERROR_CODES = [
  * (`POST /sys/v1/session/auth`, then `select_account` for a user login), renews the session once on
  * a 401 or shortly before it expires, retries 429 (honouring `Retry-After`), 502/503/504 and network
  * errors with exponential backoff and jitter within a bounded number of attempts and total time, and
- * never retries another 4xx. TLS is always verified (`caBundle` adds trusted CAs).
- *
- * `get*` methods throw a {@link DsmApiError} with status 404 when the object is absent
- * ({@link isDsmNotFound}); `find*ByName` resolve to `undefined` instead.
+ * never retries another 4xx. TLS is always verified (`caBundle` adds trusted CAs). The operations
+ * (groups, apps, security objects) are the functions of `./api` over it.
  */
 export class DsmClient {
   /** The DSM base URL this client talks to (no trailing slash). */
@@ -377,9 +301,9 @@ export class DsmClient {
 
   constructor(credentials: DsmCredentials, options: DsmClientOptions = {}) {
     const problem = dsmEndpointProblem(credentials.endpoint);
-    if (problem) throw new DsmApiError(`DSM endpoint ${problem}`, "config", "configure", "credentials");
+    if (problem) throw dsmApiError(`DSM endpoint ${problem}`, "config", "configure", "credentials");
     if (credentials.apiKey === undefined && (credentials.username === undefined || credentials.password === undefined || credentials.acctId === undefined)) {
-      throw new DsmApiError(
+      throw dsmApiError(
         "DSM credentials incomplete: give apiKey, or username + password + acctId",
         "config", "configure", "credentials",
       );
@@ -401,163 +325,6 @@ export class DsmClient {
   /** A client from {@link dsmCredentialsFromEnv}. */
   static fromEnv(options: DsmClientOptions = {}, env: Record<string, string | undefined> = process.env): DsmClient {
     return new DsmClient(dsmCredentialsFromEnv(env), options);
-  }
-
-  // ---- groups ------------------------------------------------------------------------------------
-
-  /** `GET /sys/v1/groups`. */
-  listGroups(): Promise<DsmApiGroup[]> {
-    return this.call<DsmApiGroup[]>({ method: "GET", path: "/sys/v1/groups", operation: "list groups", object: "in the account" });
-  }
-
-  /** `GET /sys/v1/groups/{id}` (404 → {@link isDsmNotFound}). */
-  getGroup(groupId: string): Promise<DsmApiGroup> {
-    return this.call<DsmApiGroup>({ method: "GET", path: `/sys/v1/groups/${enc(groupId)}`, operation: "read group", object: groupId });
-  }
-
-  /** The group with exactly this name, or undefined. */
-  async findGroupByName(name: string): Promise<DsmApiGroup | undefined> {
-    return (await this.listGroups()).find((g) => g.name === name);
-  }
-
-  /** `POST /sys/v1/groups`. A response lost in transit is recovered by looking the name up before retrying. */
-  createGroup(body: DsmGroupRequest & { name: string }): Promise<DsmApiGroup> {
-    return this.call<DsmApiGroup>({
-      method: "POST", path: "/sys/v1/groups", body, operation: "create group", object: quote(body.name),
-      recover: () => this.findGroupByName(body.name),
-    });
-  }
-
-  /** `PATCH /sys/v1/groups/{id}`. */
-  patchGroup(groupId: string, body: DsmGroupRequest): Promise<DsmApiGroup> {
-    return this.call<DsmApiGroup>({ method: "PATCH", path: `/sys/v1/groups/${enc(groupId)}`, body, operation: "update group", object: groupId });
-  }
-
-  /** `DELETE /sys/v1/groups/{id}` (DSM refuses a group that still holds security objects). */
-  async deleteGroup(groupId: string): Promise<void> {
-    await this.call({ method: "DELETE", path: `/sys/v1/groups/${enc(groupId)}`, operation: "delete group", object: groupId });
-  }
-
-  // ---- apps --------------------------------------------------------------------------------------
-
-  /** `GET /sys/v1/apps` (every page; `groups` as uuid lists). */
-  async listApps(filter: { groupId?: string } = {}): Promise<DsmApiApp[]> {
-    const pageSize = 100;
-    const apps: DsmApiApp[] = [];
-    for (let offset = 0; ; offset += pageSize) {
-      const page = await this.call<DsmApiApp[]>({
-        method: "GET", path: "/sys/v1/apps",
-        query: { ...(filter.groupId !== undefined ? { group_id: filter.groupId } : {}), limit: String(pageSize), offset: String(offset) },
-        operation: "list apps", object: filter.groupId !== undefined ? `in group ${filter.groupId}` : "in the account",
-      });
-      apps.push(...page);
-      if (page.length < pageSize) return apps;
-    }
-  }
-
-  /** `GET /sys/v1/apps/{id}?group_permissions=true` (`groups` as group → permissions). */
-  getApp(appId: string): Promise<DsmApiApp> {
-    return this.call<DsmApiApp>({
-      method: "GET", path: `/sys/v1/apps/${enc(appId)}`, query: { group_permissions: "true" }, operation: "read app", object: appId,
-    });
-  }
-
-  /** The app with exactly this name (read with its group permissions), or undefined. */
-  async findAppByName(name: string): Promise<DsmApiApp | undefined> {
-    const found = (await this.listApps()).find((a) => a.name === name);
-    return found ? this.getApp(found.app_id) : undefined;
-  }
-
-  /** `POST /sys/v1/apps`. A response lost in transit is recovered by looking the name up before retrying. */
-  createApp(body: DsmAppRequest & { name: string }): Promise<DsmApiApp> {
-    return this.call<DsmApiApp>({
-      method: "POST", path: "/sys/v1/apps", body, operation: "create app", object: quote(body.name),
-      recover: () => this.findAppByName(body.name),
-    });
-  }
-
-  /** `PATCH /sys/v1/apps/{id}?group_permissions=true`. */
-  patchApp(appId: string, body: DsmAppRequest): Promise<DsmApiApp> {
-    return this.call<DsmApiApp>({
-      method: "PATCH", path: `/sys/v1/apps/${enc(appId)}`, query: { group_permissions: "true" }, body, operation: "update app", object: appId,
-    });
-  }
-
-  /** `DELETE /sys/v1/apps/{id}`. */
-  async deleteApp(appId: string): Promise<void> {
-    await this.call({ method: "DELETE", path: `/sys/v1/apps/${enc(appId)}`, operation: "delete app", object: appId });
-  }
-
-  // ---- security objects --------------------------------------------------------------------------
-
-  /** `GET /crypto/v1/keys` filtered by group and/or name. */
-  listSobjects(filter: { groupId?: string; name?: string } = {}): Promise<DsmApiSobject[]> {
-    const query: Record<string, string> = {};
-    if (filter.groupId !== undefined) query.group_id = filter.groupId;
-    if (filter.name !== undefined) query.name = filter.name;
-    return this.call<DsmApiSobject[]>({
-      method: "GET", path: "/crypto/v1/keys", query, operation: "list security objects",
-      object: filter.groupId !== undefined ? `in group ${filter.groupId}` : "in the account",
-    });
-  }
-
-  /** `GET /crypto/v1/keys/{kid}` (404 → {@link isDsmNotFound}). */
-  getSobject(kid: string): Promise<DsmApiSobject> {
-    return this.call<DsmApiSobject>({ method: "GET", path: `/crypto/v1/keys/${enc(kid)}`, operation: "read security object", object: kid });
-  }
-
-  /** `POST /crypto/v1/keys/info {"name"}`: the security object with this name, or undefined. */
-  async findSobjectByName(name: string): Promise<DsmApiSobject | undefined> {
-    try {
-      return await this.call<DsmApiSobject>({
-        method: "POST", path: "/crypto/v1/keys/info", body: { name }, operation: "look up security object", object: quote(name),
-      });
-    } catch (err) {
-      if (isDsmNotFound(err)) return undefined;
-      throw err;
-    }
-  }
-
-  /** `POST /crypto/v1/keys`. A response lost in transit is recovered by looking the name up before retrying. */
-  createSobject(body: DsmSobjectRequest & { name: string }): Promise<DsmApiSobject> {
-    return this.call<DsmApiSobject>({
-      method: "POST", path: "/crypto/v1/keys", body, operation: "create security object", object: quote(body.name),
-      recover: () => this.findSobjectByName(body.name),
-    });
-  }
-
-  /** `PATCH /crypto/v1/keys/{kid}`. */
-  patchSobject(kid: string, body: DsmSobjectRequest): Promise<DsmApiSobject> {
-    return this.call<DsmApiSobject>({ method: "PATCH", path: `/crypto/v1/keys/${enc(kid)}`, body, operation: "update security object", object: kid });
-  }
-
-  /** `DELETE /crypto/v1/keys/{kid}`: destroys the key material. */
-  async deleteSobject(kid: string): Promise<void> {
-    await this.call({ method: "DELETE", path: `/crypto/v1/keys/${enc(kid)}`, operation: "destroy security object", object: kid });
-  }
-
-  /**
-   * `POST /crypto/v1/keys/rekey {"name", …changes}`: a new key (new kid) under the same name; the old one is
-   * renamed and kept. Give `currentKid` so that a rekey whose response was lost is recognised (the name
-   * then points at another kid) instead of rotating twice.
-   */
-  rekeySobject(name: string, changes: Omit<DsmSobjectRequest, "name"> = {}, currentKid?: string): Promise<DsmApiSobject> {
-    return this.call<DsmApiSobject>({
-      method: "POST", path: "/crypto/v1/keys/rekey", body: { name, ...changes }, operation: "rotate security object", object: quote(name),
-      ...(currentKid !== undefined
-        ? {
-            recover: async () => {
-              const now = await this.findSobjectByName(name);
-              return now !== undefined && now.kid !== currentKid ? now : undefined;
-            },
-          }
-        : {}),
-    });
-  }
-
-  /** `POST /crypto/v1/keys/{kid}/revoke {"code"}`: moves the key to Deactivated, keeping its material. */
-  async revokeSobject(kid: string, code = "Unspecified"): Promise<void> {
-    await this.call({ method: "POST", path: `/crypto/v1/keys/${enc(kid)}/revoke`, body: { code }, operation: "revoke security object", object: kid });
   }
 
   // ---- sessions ----------------------------------------------------------------------------------
@@ -620,8 +387,8 @@ export class DsmClient {
         auth: { header: `Basic ${basic}` },
       });
     } catch (err) {
-      if (err instanceof DsmApiError && (err.status === 401 || err.status === 403)) {
-        throw new DsmApiError(
+      if (isDsmApiError(err) && (err.status === 401 || err.status === 403)) {
+        throw dsmApiError(
           `${err.message}. Check the DSM credentials: DSM_API_KEY (or stack config dsm:apiKey) must be the API key of an enabled administrative app, ` +
             "or DSM_USERNAME / DSM_PASSWORD / DSM_ACCT_ID a valid user login",
           "auth", err.operation, err.object, err.status, err.dsmMessage, err.attempts,
@@ -634,13 +401,13 @@ export class DsmClient {
       body = JSON.parse(text) as typeof body;
     } catch {
       // Never echoed: a truncated answer still holds (part of) a session token we cannot redact.
-      throw new DsmApiError(
+      throw dsmApiError(
         `DSM authenticate ${who} at ${this.endpoint} failed: the answer is not JSON (body not shown: it may hold a session token) (POST /sys/v1/session/auth)`,
         "auth", "authenticate", this.endpoint,
       );
     }
     if (!body || typeof body.access_token !== "string" || body.access_token === "") {
-      throw new DsmApiError(`DSM authenticate at ${this.endpoint}: the answer carries no access_token`, "auth", "authenticate", this.endpoint);
+      throw dsmApiError(`DSM authenticate at ${this.endpoint}: the answer carries no access_token`, "auth", "authenticate", this.endpoint);
     }
     const token = body.access_token;
     if (c.apiKey === undefined) {
@@ -654,7 +421,12 @@ export class DsmClient {
 
   // ---- transport ---------------------------------------------------------------------------------
 
-  private async call<T = unknown>(spec: DsmCall): Promise<T> {
+  /**
+   * One DSM REST call with this client's session (opened on first use, renewed once on a 401) and
+   * retries; resolves with the parsed JSON answer (undefined for an empty 2xx), or throws a
+   * {@link DsmApiError}.
+   */
+  async request<T = unknown>(spec: DsmRequest): Promise<T> {
     let renewed = false;
     for (;;) {
       const token = await this.sessionToken();
@@ -663,7 +435,7 @@ export class DsmClient {
         return (text === "" ? undefined : this.parseAnswer(text, spec, [token])) as T;
       } catch (err) {
         // One renewal per call: a second 401 right after a fresh session is a real refusal.
-        if (err instanceof DsmApiError && err.status === 401 && !renewed) {
+        if (isDsmApiError(err) && err.status === 401 && !renewed) {
           renewed = true;
           this.invalidateSession(token);
           continue;
@@ -674,7 +446,7 @@ export class DsmClient {
   }
 
   /** One operation with retries; resolves with the response text of a 2xx. */
-  private async send(spec: DsmCall, extraSecrets: string[] = []): Promise<string> {
+  private async send(spec: DsmRequest, extraSecrets: string[] = []): Promise<string> {
     const o = this.options;
     const started = Date.now();
     let lastFailure: DsmApiError | undefined;
@@ -687,7 +459,7 @@ export class DsmClient {
         }
       }
       const result = await this.attempt(spec, extraSecrets, attempt);
-      if (!(result instanceof DsmApiError)) return result.text;
+      if (!(isDsmApiError(result))) return result.text;
       lastFailure = result;
       const retryable = result.kind === "network" || (result.status !== undefined && [429, 502, 503, 504].includes(result.status));
       if (!retryable) throw result;
@@ -706,10 +478,10 @@ export class DsmClient {
     const budget = why === "attempts"
       ? `gave up after ${attempts} attempts`
       : `gave up after ${attempts} attempt${attempts === 1 ? "" : "s"}: the next retry would exceed the ${Math.round(this.options.maxElapsedMs / 1000)} s retry budget`;
-    return new DsmApiError(`${last.message}; ${budget}`, last.kind, last.operation, last.object, last.status, last.dsmMessage, attempts);
+    return dsmApiError(`${last.message}; ${budget}`, last.kind, last.operation, last.object, last.status, last.dsmMessage, attempts);
   }
 
-  private async attempt(spec: DsmCall, extraSecrets: string[], attempt: number): Promise<DsmRawResponse | (DsmApiError & { retryAfter?: unknown })> {
+  private async attempt(spec: DsmRequest, extraSecrets: string[], attempt: number): Promise<DsmRawResponse | (DsmApiError & { retryAfter?: unknown })> {
     const where = `${spec.method} ${spec.path}`;
     const redact = (s: string): string => this.redact(s, extraSecrets);
     let response: DsmRawResponse;
@@ -735,26 +507,26 @@ export class DsmClient {
       });
       response = { status: r.status, headers: r.headers as Record<string, unknown>, text: typeof r.data === "string" ? r.data : String(r.data ?? "") };
     } catch (err) {
-      if (err instanceof DsmApiError) throw err;
+      if (isDsmApiError(err)) throw err;
       const e = err as { code?: string; message?: string; cause?: { code?: string } };
       const code = e.code ?? e.cause?.code ?? "error";
       const detail = redact(String(e.message ?? code));
       if (TLS_ERROR_CODES.includes(code) || /certificate|self[- ]signed|SSL|TLS/i.test(detail)) {
-        return new DsmApiError(
+        return dsmApiError(
           `DSM ${spec.operation} ${spec.object} failed: TLS verification of ${this.endpoint} failed (${code}: ${detail}). ` +
             "For an on-premises DSM with a private CA, set DSM_CA_BUNDLE (or stack config dsm:caBundle) to the CA certificate (PEM) (" + where + ")",
           "tls", spec.operation, spec.object, undefined, undefined, attempt,
         );
       }
       const what = code === "ECONNABORTED" || code === "ETIMEDOUT" ? `no answer within ${this.options.timeoutMs} ms` : `network error ${code} (${detail})`;
-      return new DsmApiError(
+      return dsmApiError(
         `DSM ${spec.operation} ${spec.object} failed: ${what} contacting ${this.endpoint} (${where})`,
         "network", spec.operation, spec.object, undefined, undefined, attempt,
       );
     }
     if (response.status >= 200 && response.status < 300) return response;
     const message = redact(dsmMessageOf(response.text));
-    const error: DsmApiError & { retryAfter?: unknown } = new DsmApiError(
+    const error: DsmApiError & { retryAfter?: unknown } = dsmApiError(
       `DSM ${spec.operation} ${spec.object} failed: HTTP ${response.status}${message ? ` "${message}"` : ""} (${where})`,
       "http", spec.operation, spec.object, response.status, message, attempt,
     );
@@ -763,11 +535,11 @@ export class DsmClient {
   }
 
   /** A 2xx answer's JSON; the error for anything else names the call and shows the body redacted. */
-  private parseAnswer(text: string, spec: DsmCall, extraSecrets: string[]): unknown {
+  private parseAnswer(text: string, spec: DsmRequest, extraSecrets: string[]): unknown {
     try {
       return JSON.parse(text);
     } catch {
-      throw new DsmApiError(
+      throw dsmApiError(
         `DSM ${spec.operation} ${spec.object} failed: the answer is not JSON: ${this.redact(text, extraSecrets).slice(0, 200)} (${spec.method} ${spec.path})`,
         "http", spec.operation, spec.object,
       );
@@ -788,14 +560,6 @@ export class DsmClient {
     for (const s of secrets) out = out.split(s).join("[redacted]");
     return out;
   }
-}
-
-function enc(segment: string): string {
-  return encodeURIComponent(segment);
-}
-
-function quote(name: string): string {
-  return JSON.stringify(name);
 }
 
 /** DSM's error message from a JSON `{"message"}` body or a plain-text body, shortened. */

@@ -2,6 +2,7 @@
 // AES-256 security object), as Pulumi dynamic resources.
 import * as pulumi from "@pulumi/pulumi";
 import { DsmGroupProvider, DsmJwtAppProvider, DsmSecurityObjectProvider } from "./provider";
+import { dsmProviderModule } from "./provider-module";
 
 // One provider object per kind: Pulumi serializes a provider once per object, so sharing it keeps
 // registration cheap. Created lazily so that importing the package costs nothing.
@@ -23,12 +24,16 @@ export function dsmSecurityObjectProvider(): DsmSecurityObjectProvider {
 }
 
 /**
- * The props of a dynamic resource: the args, plus every declared output name present (undefined when
- * not an input), so that Pulumi creates an Output for each.
+ * The props of a dynamic resource: the args, every declared output name present (undefined when not
+ * an input) so that Pulumi creates an Output for each, and the serialized provider as `__provider`.
+ * This is what `pulumi.dynamic.Resource` registers, with the provider text from
+ * {@link dsmProviderModule} (compressed when large).
  */
-function withOutputs<A extends object>(args: A, outputs: readonly string[]): Record<string, unknown> {
+function dynamicProps<A extends object>(provider: object, args: A, outputs: readonly string[]): Record<string, unknown> {
   const props: Record<string, unknown> = { ...(args as Record<string, unknown>) };
+  if ("__provider" in props) throw new Error("a DSM resource must not define the __provider input");
   for (const name of outputs) if (!(name in props)) props[name] = undefined;
+  props.__provider = dsmProviderModule(provider);
   return props;
 }
 
@@ -52,7 +57,7 @@ export interface DsmGroupArgs {
  * On delete, a group that still holds security objects (kept keys, rotated-away versions) is left in
  * DSM and a warning says so.
  */
-export class DsmGroup extends pulumi.dynamic.Resource {
+export class DsmGroup extends pulumi.CustomResource {
   /** Group UUID (`group_id`). */
   declare readonly groupId: pulumi.Output<string>;
   /** Account UUID (`acct_id`). */
@@ -63,7 +68,7 @@ export class DsmGroup extends pulumi.dynamic.Resource {
   declare readonly endpoint: pulumi.Output<string>;
 
   constructor(name: string, args: DsmGroupArgs, opts?: pulumi.CustomResourceOptions) {
-    super(dsmGroupProvider(), name, withOutputs(args, ["groupId", "acctId", "name", "description", "endpoint"]), opts, "dsm", "Group");
+    super("pulumi-nodejs:dynamic/dsm:Group", name, dynamicProps(dsmGroupProvider(), args, ["groupId", "acctId", "name", "description", "endpoint"]), opts);
   }
 }
 
@@ -93,7 +98,7 @@ export interface DsmJwtAppArgs {
  * A DSM signed-JWT app (`pulumi-nodejs:dynamic/dsm:JwtApp`) with fetched signing keys, member of one
  * group. Every change updates it in place (PATCH); delete deletes it.
  */
-export class DsmJwtApp extends pulumi.dynamic.Resource {
+export class DsmJwtApp extends pulumi.CustomResource {
   /** App UUID (`app_id`). */
   declare readonly appId: pulumi.Output<string>;
   /** `SignedJwt`. */
@@ -110,11 +115,11 @@ export class DsmJwtApp extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: DsmJwtAppArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      dsmJwtAppProvider(), name,
-      withOutputs(args, [
+      "pulumi-nodejs:dynamic/dsm:JwtApp", name,
+      dynamicProps(dsmJwtAppProvider(), args, [
         "appId", "authType", "acctId", "enabled", "name", "groupId", "validIssuers", "jwksUrl", "jwksCacheSeconds", "permissions", "endpoint",
       ]),
-      opts, "dsm", "JwtApp",
+      opts,
     );
   }
 }
@@ -150,7 +155,7 @@ export interface DsmSecurityObjectArgs {
  * its group, size or endpoint, is refused; delete disables it and keeps the key material unless
  * `allowDestroy` is true.
  */
-export class DsmSecurityObject extends pulumi.dynamic.Resource {
+export class DsmSecurityObject extends pulumi.CustomResource {
   /** Current key id (changes on rotation). */
   declare readonly kid: pulumi.Output<string>;
   /** DSM key state, e.g. `Active`. */
@@ -169,11 +174,11 @@ export class DsmSecurityObject extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: DsmSecurityObjectArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      dsmSecurityObjectProvider(), name,
-      withOutputs(args, [
+      "pulumi-nodejs:dynamic/dsm:SecurityObject", name,
+      dynamicProps(dsmSecurityObjectProvider(), args, [
         "kid", "state", "enabled", "keySize", "keyOps", "rotatedKids", "objType", "acctId", "kcv", "name", "groupId", "endpoint",
       ]),
-      opts, "dsm", "SecurityObject",
+      opts,
     );
   }
 }

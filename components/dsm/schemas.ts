@@ -1,34 +1,36 @@
 // Input validation and defaults of the DSM resources: the one place where defaults are applied.
 //
-// Serialization note: the providers call these functions, so the closure serializer captures this
-// module by value. Schemas are therefore built inside functions (a zod schema object is not
-// serializable); module-level values are plain strings and arrays.
+// Serialization note: the providers call these functions, and where this library is not an installed
+// package Pulumi's serializer copies them by value. Schemas are therefore built inside functions (a
+// zod schema object is not serializable), and the constants are module locals exported by name at the
+// end: TypeScript compiles a use of an `export const` to `exports.NAME`, which a copied function
+// cannot resolve; a local binding is captured with the function.
 import { z } from "zod";
 import { dsmEndpointProblem, normalizeDsmEndpoint } from "./client";
 
 /** The value Pulumi passes for an input that is not known yet (during preview). */
-export const DSM_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const DSM_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** Default `validIssuers` of a JWT app: the issuer of OCI Identity Domain tokens. */
-export const DSM_DEFAULT_VALID_ISSUERS: readonly string[] = ["https://identity.oraclecloud.com/"];
+const DSM_DEFAULT_VALID_ISSUERS: readonly string[] = ["https://identity.oraclecloud.com/"];
 /** Default group permissions of a JWT app: what OCI Vault's EKM calls need. */
-export const DSM_DEFAULT_APP_PERMISSIONS: readonly string[] = ["ENCRYPT", "DECRYPT"];
+const DSM_DEFAULT_APP_PERMISSIONS: readonly string[] = ["ENCRYPT", "DECRYPT"];
 /** Default `jwksCacheSeconds` of a JWT app. */
-export const DSM_DEFAULT_JWKS_CACHE_SECONDS = 3600;
+const DSM_DEFAULT_JWKS_CACHE_SECONDS = 3600;
 /** Default `keyOps` of a security object. */
-export const DSM_DEFAULT_KEY_OPS: readonly string[] = ["ENCRYPT", "DECRYPT", "APPMANAGEABLE"];
+const DSM_DEFAULT_KEY_OPS: readonly string[] = ["ENCRYPT", "DECRYPT", "APPMANAGEABLE"];
 /** The only key size OCI External Key Management accepts for a DSM key. */
-export const DSM_KEY_SIZE = 256;
+const DSM_KEY_SIZE = 256;
 /** Value of `custom_metadata["managed-by"]` on security objects this library creates. */
-export const DSM_MANAGED_BY = "oci-ekm-fortanix";
+const DSM_MANAGED_BY = "oci-ekm-fortanix";
 
 /** Group permissions DSM knows (an app's rights on a group). */
-export const DSM_GROUP_PERMISSIONS: readonly string[] = [
+const DSM_GROUP_PERMISSIONS: readonly string[] = [
   "SIGN", "VERIFY", "ENCRYPT", "DECRYPT", "WRAPKEY", "UNWRAPKEY", "DERIVEKEY", "MACGENERATE", "MACVERIFY", "EXPORT", "MANAGE",
   "AGREEKEY", "MASKDECRYPT", "AUDIT", "TRANSFORM",
 ];
 /** Security object operations DSM knows (`key_ops`). */
-export const DSM_KEY_OPERATIONS: readonly string[] = [
+const DSM_KEY_OPERATIONS: readonly string[] = [
   "SIGN", "VERIFY", "ENCRYPT", "DECRYPT", "WRAPKEY", "UNWRAPKEY", "DERIVEKEY", "TRANSFORM", "MACGENERATE", "MACVERIFY", "EXPORT",
   "APPMANAGEABLE", "HIGHVOLUME", "AGREEKEY", "ENCAPSULATE", "DECAPSULATE", "MASKDECRYPT", "AUDIT",
 ];
@@ -175,7 +177,13 @@ export function dsmSecurityObjectInputsSchema() {
   });
 }
 
-function schemaOf(kind: DsmResourceKind) {
+/** The zod schema of one resource kind's inputs. */
+export type DsmInputsSchema =
+  | ReturnType<typeof dsmGroupInputsSchema>
+  | ReturnType<typeof dsmJwtAppInputsSchema>
+  | ReturnType<typeof dsmSecurityObjectInputsSchema>;
+
+function schemaOf(kind: DsmResourceKind): DsmInputsSchema {
   return kind === "group" ? dsmGroupInputsSchema() : kind === "jwtApp" ? dsmJwtAppInputsSchema() : dsmSecurityObjectInputsSchema();
 }
 
@@ -193,6 +201,14 @@ export function containsDsmUnknown(value: unknown): boolean {
  * normalized inputs and one failure per bad field (`property` = the input name).
  */
 export function checkDsmInputs(kind: DsmResourceKind, raw: Record<string, unknown>): { inputs: Record<string, unknown>; failures: DsmInputFailure[] } {
+  return checkDsmInputsAgainst(schemaOf(kind), raw);
+}
+
+/**
+ * {@link checkDsmInputs} with the kind's schema given: each provider passes its own, so that the
+ * code Pulumi copies into its `__provider` carries that one schema and not the other two.
+ */
+export function checkDsmInputsAgainst(full: DsmInputsSchema, raw: Record<string, unknown>): { inputs: Record<string, unknown>; failures: DsmInputFailure[] } {
   const given: Record<string, unknown> = {};
   const unknowns: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) {
@@ -200,9 +216,8 @@ export function checkDsmInputs(kind: DsmResourceKind, raw: Record<string, unknow
     if (containsDsmUnknown(v)) unknowns[k] = v;
     else given[k] = v;
   }
-  const full = schemaOf(kind);
   const mask = Object.fromEntries(Object.keys(unknowns).filter((k) => k in full.shape).map((k) => [k, true]));
-  const schema = Object.keys(mask).length > 0 ? (full.omit(mask as never) as unknown as typeof full) : full;
+  const schema = Object.keys(mask).length > 0 ? ((full as ReturnType<typeof dsmGroupInputsSchema>).omit(mask as never) as unknown as typeof full) : full;
   const result = schema.safeParse(given);
   if (result.success) return { inputs: { ...(result.data as Record<string, unknown>), ...unknowns }, failures: [] };
   const failures: DsmInputFailure[] = [];
@@ -225,7 +240,12 @@ export function parseDsmInputs<K extends DsmResourceKind>(
   kind: K,
   raw: Record<string, unknown>,
 ): K extends "group" ? DsmGroupInputs : K extends "jwtApp" ? DsmJwtAppInputs : DsmSecurityObjectInputs {
-  const { inputs, failures } = checkDsmInputs(kind, raw);
+  return parseDsmInputsAgainst(kind, schemaOf(kind), raw) as never;
+}
+
+/** {@link parseDsmInputs} with the kind's schema given (see {@link checkDsmInputsAgainst}). */
+export function parseDsmInputsAgainst<T>(kind: DsmResourceKind, schema: DsmInputsSchema, raw: Record<string, unknown>): T {
+  const { inputs, failures } = checkDsmInputsAgainst(schema, raw);
   if (failures.length > 0) {
     throw new Error(`invalid DSM ${dsmKindLabel(kind)} inputs:\n${failures.map((f) => `  - ${f.reason}`).join("\n")}`);
   }
@@ -238,3 +258,15 @@ export function parseDsmInputs<K extends DsmResourceKind>(
 export function dsmKindLabel(kind: DsmResourceKind): string {
   return kind === "group" ? "group" : kind === "jwtApp" ? "JWT app" : "security object";
 }
+
+export {
+  DSM_UNKNOWN,
+  DSM_DEFAULT_VALID_ISSUERS,
+  DSM_DEFAULT_APP_PERMISSIONS,
+  DSM_DEFAULT_JWKS_CACHE_SECONDS,
+  DSM_DEFAULT_KEY_OPS,
+  DSM_KEY_SIZE,
+  DSM_MANAGED_BY,
+  DSM_GROUP_PERMISSIONS,
+  DSM_KEY_OPERATIONS,
+};

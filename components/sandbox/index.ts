@@ -42,7 +42,7 @@ export function renderSandboxSummary(result: SandboxResult): string {
   const lines = [
     `Summary: ${result.ok ? "every step passed" : `FAILED at "${result.failedStep?.name}"`}`,
     `  resources planned      ${s.resourcesPlanned}`,
-    `  DSM objects created    ${s.dsmObjectsCreated}`,
+    `  DSM objects created    ${s.dsmObjectsCreated} (by Pulumi's dynamic-provider host, ${s.dsmHost.processes} process${s.dsmHost.processes === 1 ? "" : "es"}${s.dsmHost.sdkVersion ? `, @pulumi/pulumi ${s.dsmHost.sdkVersion}` : ""})`,
     `  requests served        Identity Domain ${s.requestsServed.identityDomain}, gateway ${s.requestsServed.gateway}, DSM ${s.requestsServed.dsm}`,
     `  verify checks passed   ${s.checksPassed} of ${s.checksRun}`,
   ];

@@ -3,7 +3,6 @@
 import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
-import { DsmGroupProvider, DsmJwtAppProvider, DsmSecurityObjectProvider } from "../dsm";
 import { DsmClient } from "../dsm/client";
 import { DsmEmulator } from "../emulators/dsm";
 import { ApiGatewayEmulator, type GatewayDeploymentSpec } from "../emulators/gateway";
@@ -14,6 +13,8 @@ import { planRevealSecrets, runStackInProcess, type PlanMockResult, type PlanRes
 import { dsmReaderFromClient } from "../verify/dsm-checks";
 import { adaptJwksForApiGateway } from "../verify/jwks-adapter";
 import { runEkmVerification, type EkmVerificationReport } from "../verify/run";
+import { DynamicProviderHost } from "../testing/provider-host";
+import { type HostedResourceState, upResource } from "../testing/engine-steps";
 import { OciVaultClient, type EkmCiphertext, type SandboxNetwork } from "./oci-vault";
 
 /** One deliberate misconfiguration the sandbox can inject, each a way seed 000 says EKM breaks. */
@@ -50,6 +51,11 @@ export interface SandboxOptions {
   keep?: boolean;
   /** Progress callback. Default: none. */
   onEvent?: (event: SandboxEvent) => void;
+  /**
+   * The program's directory, where Pulumi's dynamic-provider host runs (with that project's
+   * @pulumi/pulumi) to create the DSM objects, as `pulumi up` runs it. Default: the current directory.
+   */
+  programDir?: string;
 }
 
 /** Where the running sandbox is, for `--keep` (the API key is the sandbox's own throw-away credential). */
@@ -72,6 +78,8 @@ export interface SandboxEndpoints {
 export interface SandboxSummary {
   resourcesPlanned: number;
   dsmObjectsCreated: number;
+  /** The dynamic-provider host processes that made and changed the DSM objects, and the SDK that ran them. */
+  dsmHost: { processes: number; sdkVersion?: string };
   requestsServed: { identityDomain: number; gateway: number; dsm: number };
   checksPassed: number;
   checksRun: number;
@@ -104,18 +112,6 @@ const T = {
   dsmJwtApp: "pulumi-nodejs:dynamic/dsm:JwtApp",
   dsmSecurityObject: "pulumi-nodejs:dynamic/dsm:SecurityObject",
 } as const;
-
-interface DynamicProviderLike {
-  check?(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ inputs?: Record<string, unknown>; failures?: { property: string; reason: string }[] }>;
-  create(inputs: Record<string, unknown>): Promise<{ id: string; outs?: Record<string, unknown> }>;
-  update?(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ outs?: Record<string, unknown> }>;
-}
-
-const DSM_PROVIDERS: Record<string, DynamicProviderLike> = {
-  [T.dsmGroup]: new DsmGroupProvider(),
-  [T.dsmJwtApp]: new DsmJwtAppProvider(),
-  [T.dsmSecurityObject]: new DsmSecurityObjectProvider(),
-};
 
 /** A resource as the sandbox's mocks saw it: inputs with secrets revealed, and the state it answered. */
 interface Registered {
@@ -226,11 +222,21 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
   let privateEndpoint: PrivateEndpointEmulator | undefined;
   const savedEnv = Object.fromEntries(SANDBOX_ENV.map((k) => [k, process.env[k]]));
   let client: OciVaultClient | undefined;
+  // The DSM objects are made by Pulumi's dynamic-provider host from the providers the program
+  // serialized, one host per CLI command, as `pulumi up` makes them.
+  const hosts: DynamicProviderHost[] = [];
+  const dsmStates = new Map<string, HostedResourceState>();
+  const startHost = async (): Promise<DynamicProviderHost> => {
+    const host = await DynamicProviderHost.start({ programDir: options.programDir ?? process.cwd() });
+    hosts.push(host);
+    await host.configure({ "dsm:endpoint": dsm!.url, "dsm:apiKey": dsmApiKey, "dsm:caBundle": ca.certPem }, ["dsm:apiKey"]);
+    return host;
+  };
   // Every server is stopped and the environment restored even when one stop fails.
   const stopAll = async (): Promise<void> => {
     try {
       client?.close();
-      const stops = await Promise.allSettled([identity.stop(), dsm?.stop(), gateway?.stop(), privateEndpoint?.stop()]);
+      const stops = await Promise.allSettled([identity.stop(), dsm?.stop(), gateway?.stop(), privateEndpoint?.stop(), ...hosts.map((h) => h.stop())]);
       const failed = stops.find((s): s is PromiseRejectedResult => s.status === "rejected");
       if (failed) throw failed.reason;
     } finally {
@@ -266,8 +272,9 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
     });
 
     // 2. `pulumi up` of the real program, every resource answered by the emulators.
-    plan = await runner.run("pulumi up (in-process, mocks answered by the emulators)", async () => {
+    plan = await runner.run("pulumi up (in-process, mocks answered by the emulators, DSM through Pulumi's dynamic-provider host)", async () => {
       const d = dsm!;
+      let upHost: Promise<DynamicProviderHost> | undefined;
       // Identity resources land in the domain their idcsEndpoint names; here there is only one. A
       // mismatch is reported once the program has run: a throwing mock would leave its dependents waiting.
       const wrongDomain: string[] = [];
@@ -309,15 +316,12 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
           case T.dsmGroup:
           case T.dsmJwtApp:
           case T.dsmSecurityObject: {
-            const provider = DSM_PROVIDERS[args.type];
-            const { __provider: _serialized, ...props } = inputs;
-            const checked = provider.check ? await provider.check({}, props) : { inputs: props };
-            if (checked.failures && checked.failures.length > 0) {
-              throw new Error(`${args.type} ${args.name}: ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
-            }
-            const created = await provider.create(checked.inputs ?? props);
+            const host = await (upHost ??= startHost());
+            const { state } = await upResource(host, `urn:pulumi:sandbox::oci-ekm::${args.type}::${args.name}`, inputs);
+            dsmStates.set(args.name, state);
             dsmObjectsCreated++;
-            result = { id: created.id, state: { ...props, ...created.outs } };
+            const { __provider: _serialized, ...outputs } = state.outputs;
+            result = { id: state.id, state: outputs };
             break;
           }
         }
@@ -344,6 +348,8 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
         },
         onNewResource: answer,
       });
+      // The command is over: its host goes, as the engine ends its plugins.
+      await (await upHost)?.stop();
       if (wrongDomain.length > 0) throw new Error(wrongDomain.join("; "));
       const created = `${result.resources.length} resources registered, ${dsmObjectsCreated} DSM objects created`;
       return { value: result, detail: created };
@@ -438,17 +444,21 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       const c = await atGateway(() => client!.encrypt(keyName, sample));
       return { value: c, detail: `ciphertext under key version ${c.keyVersionId}` };
     });
-    await runner.run("rotate the key (provider update: `rotate` changed)", async () => {
+    await runner.run("rotate the key (a later pulumi up with `rotate` changed: Check, Diff, Update through the host)", async () => {
       const so = byType(T.dsmSecurityObject).find((r) => r.state.name === keyName);
-      if (!so) throw new Error(`no DSM security object named "${keyName}" in this stack`);
-      const provider = DSM_PROVIDERS[T.dsmSecurityObject];
-      const news: Props = { ...so.inputs, rotate: `sandbox-${randomBytes(4).toString("hex")}` };
-      delete news.__provider;
-      const updated = await provider.update!(so.id, so.state, news);
-      const outs = { ...so.state, ...updated.outs };
-      const rotated = (outs.rotatedKids as string[] | undefined) ?? [];
-      so.state = outs;
-      return { value: undefined, detail: `new kid ${str(outs.kid)}, rotated kids [${rotated.join(", ")}]` };
+      const prior = so ? dsmStates.get(so.name) : undefined;
+      if (!so || !prior) throw new Error(`no DSM security object named "${keyName}" in this stack`);
+      const host = await startHost();
+      try {
+        const up = await upResource(host, prior.urn, { ...prior.inputs, rotate: `sandbox-${randomBytes(4).toString("hex")}` }, prior);
+        dsmStates.set(so.name, up.state);
+        const { __provider: _serialized, ...outs } = up.state.outputs;
+        so.state = outs;
+      } finally {
+        await host.stop();
+      }
+      const rotated = (so.state.rotatedKids as string[] | undefined) ?? [];
+      return { value: undefined, detail: `new kid ${str(so.state.kid)}, rotated kids [${rotated.join(", ")}]` };
     });
     const after = await runner.run("OCI Vault: Encrypt again (new key version)", async () => {
       const c = await atGateway(() => client!.encrypt(keyName, sample));
@@ -518,6 +528,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       summary: {
         resourcesPlanned: plan?.resources.length ?? 0,
         dsmObjectsCreated,
+        dsmHost: { processes: hosts.length, ...(hosts[0] ? { sdkVersion: hosts[0].sdkVersion } : {}) },
         requestsServed: {
           identityDomain: identity.requests.length,
           gateway: gateway?.requests.length ?? 0,

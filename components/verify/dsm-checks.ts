@@ -1,7 +1,8 @@
 // What DSM itself must hold for OCI Vault's calls to succeed (seed 000, sections 9.4, 9.5, 10):
 // a signed-JWT app named after the client ID, trusting the domain's issuer and JWKS, with ENCRYPT and
 // DECRYPT on the key's group; each key present under its name, enabled, Active, AES-256.
-import { DsmClient, isDsmNotFound, resolveDsmCredentials, type DsmApiSobject } from "../dsm/client";
+import { type DsmApiSobject, dsmFindAppByName, dsmFindSobjectByName, dsmGetSobject, dsmListSobjects } from "../dsm/api";
+import { DsmClient, isDsmNotFound, resolveDsmCredentials } from "../dsm/client";
 import { ekmCheck, ekmCheckFailed, ekmCheckSkipped, type EkmCheckResult } from "./checks";
 import { sameEkmUrl } from "./http";
 
@@ -266,7 +267,7 @@ export function dsmReaderFromClient(client: DsmClient): EkmDsmReader {
   });
   return {
     async findAppByName(name) {
-      const app = await client.findAppByName(name);
+      const app = await dsmFindAppByName(client, name);
       if (!app) return undefined;
       // Read with group_permissions=true: a plain uuid list would mean "member, permissions unknown".
       const groups = Array.isArray(app.groups) ? Object.fromEntries(app.groups.map((g) => [g, [] as string[]])) : app.groups;
@@ -280,19 +281,19 @@ export function dsmReaderFromClient(client: DsmClient): EkmDsmReader {
       };
     },
     async findKeyByName(name) {
-      const key = await client.findSobjectByName(name);
+      const key = await dsmFindSobjectByName(client, name);
       return key ? asKey(key) : undefined;
     },
     async getKey(kid) {
       try {
-        return asKey(await client.getSobject(kid));
+        return asKey(await dsmGetSobject(client, kid));
       } catch (err) {
         if (isDsmNotFound(err)) return undefined;
         throw err;
       }
     },
     async listKeysInGroup(groupId) {
-      return (await client.listSobjects({ groupId })).map(asKey);
+      return (await dsmListSobjects(client, { groupId })).map(asKey);
     },
   };
 }

@@ -1,0 +1,226 @@
+// The provider of DSM signed-JWT apps: one function per provider method. provider.ts holds the class
+// the serializer sees; its methods call these (provider-common.ts says why).
+import * as pulumi from "@pulumi/pulumi";
+import {
+  type DsmApiApp,
+  type DsmApiSignedJwt,
+  type DsmAppRequest,
+  dsmCreateApp,
+  dsmDeleteApp,
+  dsmFindAppByName,
+  dsmGetApp,
+  dsmPatchApp,
+} from "./api";
+import {
+  isDsmNotFound,
+  isDsmStatus,
+} from "./client";
+import {
+  dsmAlreadyExists,
+  dsmClean,
+  dsmClientFor,
+  dsmDefaultEndpoint,
+  dsmKnown,
+  dsmPartialCreate,
+  type DsmProviderHandle,
+  dsmSameSet,
+  type Props,
+} from "./provider-common";
+import {
+  checkDsmInputsAgainst,
+  type DsmJwtAppInputs,
+  dsmJwtAppInputsSchema,
+  parseDsmInputsAgainst,
+} from "./schemas";
+
+export type DsmJwtAppOutputs = DsmJwtAppInputs & {
+  endpoint: string;
+  appId: string;
+  acctId: string;
+  /** `SignedJwt` for a JWT app. */
+  authType: string;
+  enabled: boolean;
+};
+
+/** State of a {@link DsmSecurityObject}. */
+
+// ---- JWT apps -------------------------------------------------------------------------------------
+
+function dsmSignedJwt(inputs: DsmJwtAppInputs): DsmApiSignedJwt {
+  return {
+    valid_issuers: [...inputs.validIssuers],
+    signing_keys: { kind: "fetched", url: inputs.jwksUrl, cache_duration: inputs.jwksCacheSeconds },
+  };
+}
+
+/** What the app provider compares: the managed parts of a JWT app. */
+interface DsmAppView {
+  name: string;
+  description?: string;
+  groups: Record<string, string[]>;
+  defaultGroup?: string;
+  validIssuers?: string[];
+  jwksUrl?: string;
+  jwksCacheSeconds?: number;
+}
+
+function dsmAppViewOf(app: DsmApiApp): DsmAppView {
+  const groups = Array.isArray(app.groups) ? Object.fromEntries(app.groups.map((g) => [g, [] as string[]])) : { ...app.groups };
+  const jwt = app.credential?.signedjwt;
+  const keys = jwt?.signing_keys;
+  return dsmClean({
+    name: app.name,
+    description: app.description,
+    groups,
+    defaultGroup: app.default_group,
+    validIssuers: jwt?.valid_issuers,
+    jwksUrl: keys?.kind === "fetched" ? keys.url : undefined,
+    jwksCacheSeconds: keys?.kind === "fetched" ? keys.cache_duration : undefined,
+  });
+}
+
+function dsmAppViewOfState(state: DsmJwtAppOutputs): DsmAppView {
+  return dsmClean({
+    name: state.name,
+    description: state.description,
+    groups: { [state.groupId]: state.permissions ?? [] },
+    defaultGroup: state.groupId,
+    validIssuers: state.validIssuers,
+    jwksUrl: state.jwksUrl,
+    jwksCacheSeconds: state.jwksCacheSeconds,
+  });
+}
+
+/** The PATCH body that brings `current` to `inputs`; `previousGroupId` is removed from the app when the group changed. */
+function dsmAppPatch(current: DsmAppView, inputs: DsmJwtAppInputs, previousGroupId?: string): DsmAppRequest {
+  const body: DsmAppRequest = {};
+  if (current.name !== inputs.name) body.name = inputs.name;
+  if (inputs.description !== undefined && current.description !== inputs.description) body.description = inputs.description;
+  const held = current.groups[inputs.groupId];
+  if (held === undefined) body.add_groups = { [inputs.groupId]: [...inputs.permissions] };
+  else if (!dsmSameSet(held, inputs.permissions)) body.mod_groups = { [inputs.groupId]: [...inputs.permissions] };
+  if (previousGroupId !== undefined && previousGroupId !== inputs.groupId && previousGroupId in current.groups) {
+    body.del_groups = [previousGroupId];
+  }
+  if (current.defaultGroup !== inputs.groupId) body.default_group = inputs.groupId;
+  const credentialSame =
+    dsmSameSet(current.validIssuers, inputs.validIssuers) &&
+    current.jwksUrl === inputs.jwksUrl &&
+    current.jwksCacheSeconds === inputs.jwksCacheSeconds;
+  if (!credentialSame) body.credential = { signedjwt: dsmSignedJwt(inputs) };
+  return body;
+}
+
+function dsmAppOutputs(inputs: DsmJwtAppInputs, app: DsmApiApp, endpoint: string): DsmJwtAppOutputs {
+  return dsmClean({
+    ...inputs,
+    name: app.name,
+    description: app.description ?? inputs.description,
+    endpoint,
+    appId: app.app_id,
+    acctId: app.acct_id,
+    authType: app.auth_type ?? "SignedJwt",
+    enabled: app.enabled,
+  });
+}
+
+export async function dsmJwtAppCheck(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
+  return checkDsmInputsAgainst(dsmJwtAppInputsSchema(), news);
+}
+
+export async function dsmJwtAppDiff(provider: DsmProviderHandle, id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
+  const replaces: string[] = [];
+  const newEndpoint = news.endpoint ?? dsmDefaultEndpoint(provider);
+  if (dsmKnown(newEndpoint) && olds.endpoint !== undefined && newEndpoint !== olds.endpoint) replaces.push("endpoint");
+  const changed =
+    news.name !== olds.name ||
+    news.groupId !== olds.groupId ||
+    news.jwksUrl !== olds.jwksUrl ||
+    news.jwksCacheSeconds !== olds.jwksCacheSeconds ||
+    !dsmKnown(news.validIssuers) || !dsmSameSet(news.validIssuers as string[], olds.validIssuers as string[]) ||
+    !dsmKnown(news.permissions) || !dsmSameSet(news.permissions as string[], olds.permissions as string[]) ||
+    (news.description !== undefined && news.description !== olds.description) ||
+    (news.adopt ?? false) !== (olds.adopt ?? false);
+  return { changes: changed || replaces.length > 0, replaces };
+}
+
+export async function dsmJwtAppCreate(provider: DsmProviderHandle, raw: Props): Promise<pulumi.dynamic.CreateResult<DsmJwtAppOutputs>> {
+  const inputs = parseDsmInputsAgainst<DsmJwtAppInputs>("jwtApp", dsmJwtAppInputsSchema(), raw);
+  const client = dsmClientFor(provider, inputs.endpoint, provider.options);
+  let existing = await dsmFindAppByName(client, inputs.name);
+  if (!existing) {
+    const body: DsmAppRequest & { name: string } = dsmClean({
+      name: inputs.name,
+      description: inputs.description,
+      app_type: "default",
+      default_group: inputs.groupId,
+      add_groups: { [inputs.groupId]: [...inputs.permissions] },
+      credential: { signedjwt: dsmSignedJwt(inputs) },
+    });
+    try {
+      const app = await dsmCreateApp(client, body);
+      return { id: app.app_id, outs: dsmAppOutputs(inputs, app, client.endpoint) };
+    } catch (err) {
+      existing = isDsmStatus(err, 400, 409) ? await dsmFindAppByName(client, inputs.name) : undefined;
+      if (!existing) throw err;
+    }
+  }
+  if (!inputs.adopt) throw dsmAlreadyExists("jwtApp", inputs.name, existing.app_id, client.endpoint);
+  const patch = dsmAppPatch(dsmAppViewOf(existing), inputs);
+  if (Object.keys(patch).length === 0) return { id: existing.app_id, outs: dsmAppOutputs(inputs, existing, client.endpoint) };
+  try {
+    const app = await dsmPatchApp(client, existing.app_id, patch);
+    return { id: app.app_id, outs: dsmAppOutputs(inputs, app, client.endpoint) };
+  } catch (err) {
+    throw dsmPartialCreate(err, existing.app_id, dsmAppOutputs(inputs, existing, client.endpoint), raw);
+  }
+}
+
+export async function dsmJwtAppRead(provider: DsmProviderHandle, id: string, props?: Props): Promise<pulumi.dynamic.ReadResult<DsmJwtAppOutputs>> {
+  const state = (props ?? {}) as Partial<DsmJwtAppOutputs>;
+  const client = dsmClientFor(provider, state.endpoint, provider.options);
+  let app: DsmApiApp;
+  try {
+    app = await dsmGetApp(client, id);
+  } catch (err) {
+    if (isDsmNotFound(err)) return {};
+    throw err;
+  }
+  const view = dsmAppViewOf(app);
+  const groupId = state.groupId !== undefined && state.groupId in view.groups ? state.groupId : (view.defaultGroup ?? Object.keys(view.groups)[0] ?? "");
+  const inputs: DsmJwtAppInputs = dsmClean({
+    name: app.name,
+    groupId,
+    validIssuers: view.validIssuers ?? [],
+    jwksUrl: view.jwksUrl ?? "",
+    jwksCacheSeconds: view.jwksCacheSeconds ?? 0,
+    permissions: view.groups[groupId] ?? [],
+    description: app.description,
+    endpoint: client.endpoint,
+    adopt: state.adopt ?? false,
+  });
+  const outs = dsmAppOutputs(inputs, app, client.endpoint);
+  return { id, props: outs, inputs: inputs as DsmJwtAppOutputs };
+}
+
+export async function dsmJwtAppUpdate(provider: DsmProviderHandle, id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult<DsmJwtAppOutputs>> {
+  const old = olds as unknown as DsmJwtAppOutputs;
+  const inputs = parseDsmInputsAgainst<DsmJwtAppInputs>("jwtApp", dsmJwtAppInputsSchema(), news);
+  const client = dsmClientFor(provider, inputs.endpoint ?? old.endpoint, provider.options);
+  const patch = dsmAppPatch(dsmAppViewOfState(old), inputs, old.groupId);
+  if (Object.keys(patch).length === 0) {
+    return { outs: dsmClean({ ...old, ...inputs, description: inputs.description ?? old.description, endpoint: client.endpoint }) };
+  }
+  const app = await dsmPatchApp(client, id, patch);
+  return { outs: dsmAppOutputs(inputs, app, client.endpoint) };
+}
+
+export async function dsmJwtAppDelete(provider: DsmProviderHandle, id: string, props: Props): Promise<void> {
+  const state = props as unknown as DsmJwtAppOutputs;
+  const client = dsmClientFor(provider, state.endpoint, provider.options);
+  try {
+    await dsmDeleteApp(client, id);
+  } catch (err) {
+    if (!isDsmNotFound(err)) throw err;
+  }
+}

@@ -1,0 +1,162 @@
+// The provider of DSM groups: one function per provider method. provider.ts holds the class
+// the serializer sees; its methods call these (provider-common.ts says why).
+import * as pulumi from "@pulumi/pulumi";
+import {
+  type DsmApiGroup,
+  type DsmApiSobject,
+  dsmCreateGroup,
+  dsmDeleteGroup,
+  dsmFindGroupByName,
+  dsmGetGroup,
+  dsmListSobjects,
+  dsmPatchGroup,
+} from "./api";
+import {
+  isDsmNotFound,
+  isDsmStatus,
+} from "./client";
+import {
+  dsmAlreadyExists,
+  dsmClean,
+  dsmClientFor,
+  dsmDefaultEndpoint,
+  dsmKnown,
+  dsmNotice,
+  dsmPartialCreate,
+  type DsmProviderHandle,
+  type Props,
+} from "./provider-common";
+import {
+  checkDsmInputsAgainst,
+  type DsmGroupInputs,
+  dsmGroupInputsSchema,
+  parseDsmInputsAgainst,
+} from "./schemas";
+
+export type DsmGroupOutputs = DsmGroupInputs & {
+  /** The DSM URL used (no trailing slash). */
+  endpoint: string;
+  groupId: string;
+  acctId: string;
+  createdAt?: string;
+};
+
+/** State of a {@link DsmJwtApp}. */
+
+// ---- groups ---------------------------------------------------------------------------------------
+
+function dsmGroupOutputs(inputs: DsmGroupInputs, group: DsmApiGroup, endpoint: string): DsmGroupOutputs {
+  return dsmClean({
+    name: group.name,
+    description: group.description ?? inputs.description,
+    endpoint,
+    adopt: inputs.adopt,
+    groupId: group.group_id,
+    acctId: group.acct_id,
+    createdAt: group.created_at,
+  });
+}
+
+export async function dsmGroupCheck(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
+  return checkDsmInputsAgainst(dsmGroupInputsSchema(), news);
+}
+
+export async function dsmGroupDiff(provider: DsmProviderHandle, id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
+  const replaces: string[] = [];
+  let changes = false;
+  const newEndpoint = news.endpoint ?? dsmDefaultEndpoint(provider);
+  if (dsmKnown(newEndpoint) && olds.endpoint !== undefined && newEndpoint !== olds.endpoint) replaces.push("endpoint");
+  if (news.name !== olds.name) changes = true;
+  if (news.description !== undefined && news.description !== olds.description) changes = true;
+  if ((news.adopt ?? false) !== (olds.adopt ?? false)) changes = true;
+  return { changes: changes || replaces.length > 0, replaces };
+}
+
+export async function dsmGroupCreate(provider: DsmProviderHandle, raw: Props): Promise<pulumi.dynamic.CreateResult<DsmGroupOutputs>> {
+  const inputs = parseDsmInputsAgainst<DsmGroupInputs>("group", dsmGroupInputsSchema(), raw);
+  const client = dsmClientFor(provider, inputs.endpoint, provider.options);
+  let group = await dsmFindGroupByName(client, inputs.name);
+  if (group) {
+    if (!inputs.adopt) throw dsmAlreadyExists("group", inputs.name, group.group_id, client.endpoint);
+  } else {
+    try {
+      group = await dsmCreateGroup(client, dsmClean({ name: inputs.name, description: inputs.description }));
+    } catch (err) {
+      // Created meanwhile by someone else (409; DSM's status for groups is not confirmed, so 400 too).
+      const raced = isDsmStatus(err, 400, 409) ? await dsmFindGroupByName(client, inputs.name) : undefined;
+      if (!raced) throw err;
+      if (!inputs.adopt) throw dsmAlreadyExists("group", inputs.name, raced.group_id, client.endpoint);
+      group = raced;
+    }
+    return { id: group.group_id, outs: dsmGroupOutputs(inputs, group, client.endpoint) };
+  }
+  const adopted = group;
+  if (inputs.description !== undefined && adopted.description !== inputs.description) {
+    try {
+      group = await dsmPatchGroup(client, adopted.group_id, { description: inputs.description });
+    } catch (err) {
+      throw dsmPartialCreate(err, adopted.group_id, dsmGroupOutputs(inputs, adopted, client.endpoint), raw);
+    }
+  }
+  return { id: group.group_id, outs: dsmGroupOutputs(inputs, group, client.endpoint) };
+}
+
+export async function dsmGroupRead(provider: DsmProviderHandle, id: string, props?: Props): Promise<pulumi.dynamic.ReadResult<DsmGroupOutputs>> {
+  const state = (props ?? {}) as Partial<DsmGroupOutputs>;
+  const client = dsmClientFor(provider, state.endpoint, provider.options);
+  let group: DsmApiGroup;
+  try {
+    group = await dsmGetGroup(client, id);
+  } catch (err) {
+    if (isDsmNotFound(err)) return {};
+    throw err;
+  }
+  const outs = dsmGroupOutputs({ name: group.name, description: group.description, adopt: state.adopt ?? false }, group, client.endpoint);
+  const inputs = dsmClean({ name: outs.name, description: outs.description, endpoint: outs.endpoint, adopt: outs.adopt });
+  return { id, props: outs, inputs: inputs as DsmGroupOutputs };
+}
+
+export async function dsmGroupUpdate(provider: DsmProviderHandle, id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult<DsmGroupOutputs>> {
+  const old = olds as unknown as DsmGroupOutputs;
+  const inputs = parseDsmInputsAgainst<DsmGroupInputs>("group", dsmGroupInputsSchema(), news);
+  const client = dsmClientFor(provider, inputs.endpoint ?? old.endpoint, provider.options);
+  const body = dsmClean({
+    name: inputs.name !== old.name ? inputs.name : undefined,
+    description: inputs.description !== undefined && inputs.description !== old.description ? inputs.description : undefined,
+  });
+  if (Object.keys(body).length === 0) {
+    return { outs: dsmClean({ ...old, adopt: inputs.adopt, endpoint: client.endpoint }) };
+  }
+  const group = await dsmPatchGroup(client, id, body);
+  return { outs: dsmGroupOutputs(inputs, group, client.endpoint) };
+}
+
+export async function dsmGroupDelete(provider: DsmProviderHandle, id: string, props: Props): Promise<void> {
+  const state = props as unknown as DsmGroupOutputs;
+  const client = dsmClientFor(provider, state.endpoint, provider.options);
+  let held: DsmApiSobject[];
+  try {
+    held = await dsmListSobjects(client, { groupId: id });
+  } catch (err) {
+    if (isDsmNotFound(err)) return;
+    throw err;
+  }
+  if (held.length === 0) {
+    try {
+      await dsmDeleteGroup(client, id);
+      return;
+    } catch (err) {
+      if (isDsmNotFound(err)) return;
+      if (!isDsmStatus(err, 400, 409)) throw err;
+    }
+  }
+  const now = held.length > 0 ? held : await dsmListSobjects(client, { groupId: id });
+  if (now.length === 0) throw new Error(`DSM group "${state.name}" (${id}) could not be deleted and holds no visible security object`);
+  const names = now.map((s) => `"${s.name}"`);
+  await dsmNotice(
+    `DSM group "${state.name}" (${id}) was left in DSM at ${client.endpoint}: it still holds ${now.length} security object` +
+      `${now.length === 1 ? "" : "s"} (${names.slice(0, 10).join(", ")}${names.length > 10 ? ", …" : ""}) whose key material was kept ` +
+      `(allowDestroy is false, or rotated-away versions). Data encrypted under them stays recoverable. ` +
+      `Delete the keys and the group in DSM yourself when you are sure no ciphertext depends on them.`,
+  );
+}

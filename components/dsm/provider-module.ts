@@ -1,0 +1,76 @@
+// The `__provider` of a DSM resource: the module text Pulumi's dynamic-provider host evaluates to
+// get the provider. Pulumi's serializer writes it (`pulumi.runtime.serializeFunction`, as
+// `pulumi.dynamic.Resource` does); when this library is not an installed package the serializer
+// copies every function the provider reaches (60-70 KB per provider), and the engine keeps that
+// text twice per resource (inputs and outputs). Above a threshold the text is therefore stored
+// compressed, inside a bootstrap that restores and evaluates it exactly as the host would have.
+// Size matters beyond the state file: a Create or Update that fails after DSM changed something
+// returns its properties, `__provider` included, in a gRPC trailer, and the host (Node's HTTP/2)
+// cannot send a header block above 64 KiB: the engine would lose the failure and the object.
+import { brotliCompressSync, brotliDecompressSync, constants } from "node:zlib";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Serialized providers up to this size are stored as Pulumi wrote them (an installed package's are a few KB). */
+export const DSM_PROVIDER_PACK_THRESHOLD = 16 * 1024;
+
+const PACKED_MARK = "// oci-ekm-fortanix packed provider v1";
+
+/**
+ * The module text stored as `__provider`: `text` itself when small, else a bootstrap carrying it
+ * brotli-compressed and base64-encoded. The bootstrap compiles the original text as a module of its
+ * own, with the host's `require`, so it resolves what the original would have resolved.
+ */
+export function dsmPackProvider(text: string): string {
+  if (text.length <= DSM_PROVIDER_PACK_THRESHOLD) return text;
+  const packed = brotliCompressSync(Buffer.from(text, "utf8"), {
+    params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: text.length },
+  }).toString("base64");
+  return [
+    PACKED_MARK,
+    `const packed = ${JSON.stringify(packed)};`,
+    "let provider;",
+    "exports.handler = function () {",
+    "  if (provider === undefined) {",
+    '    const text = require("zlib").brotliDecompressSync(Buffer.from(packed, "base64")).toString("utf8");',
+    '    const Module = require("module");',
+    '    const filename = typeof module.filename === "string" ? module.filename : "";',
+    "    const inner = new Module(filename);",
+    "    inner.filename = filename;",
+    "    inner.paths = Array.isArray(module.paths) ? module.paths : Module._nodeModulePaths(process.cwd());",
+    "    inner._compile(text, filename);",
+    "    provider = inner.exports.handler;",
+    "  }",
+    "  return provider();",
+    "};",
+    "",
+  ].join("\n");
+}
+
+/** The text Pulumi's serializer wrote, from a stored `__provider` (packed or not). */
+export function dsmUnpackProvider(stored: string): string {
+  if (!stored.startsWith(PACKED_MARK)) return stored;
+  const m = /^const packed = ("[A-Za-z0-9+/=]*");$/m.exec(stored);
+  if (!m) throw new Error("a packed DSM provider without its packed text");
+  return brotliDecompressSync(Buffer.from(JSON.parse(m[1]) as string, "base64")).toString("utf8");
+}
+
+const modules = new WeakMap<object, Promise<string>>();
+
+/**
+ * The `__provider` text of `provider`, serialized once per provider object (as
+ * `pulumi.dynamic.Resource` caches it) and packed when large. A provider that captured a secret is
+ * refused: credentials are read when a method runs, never held by the provider.
+ */
+export function dsmProviderText(provider: object): Promise<string> {
+  let text = modules.get(provider);
+  if (text === undefined) {
+    text = pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false }).then((sf) => dsmPackProvider(sf.text));
+    modules.set(provider, text);
+  }
+  return text;
+}
+
+/** {@link dsmProviderText} as the `__provider` input of a resource. */
+export function dsmProviderModule(provider: object): pulumi.Output<string> {
+  return pulumi.output(dsmProviderText(provider));
+}
