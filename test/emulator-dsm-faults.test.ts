@@ -1,26 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DsmEmulator } from "../components/emulators/dsm";
-import { aesKeyBody, bearerFor, call } from "./emulator-dsm-helpers";
+// Fault injection, for the client's retry tests: no part of DSM's API, but every request these tests
+// send and every answer they get is still held to the OpenAPI document (afterEach).
+import { beforeAll, describe, expect, it } from "vitest";
+import type { DsmEmulator } from "../components/emulators/dsm";
+import { aesKeyBody, call, useDsmEmulator } from "./emulator-dsm-helpers";
 
+const t = useDsmEmulator();
 let dsm: DsmEmulator;
 let url: string;
 let admin: string;
 let groupId: string;
-
-beforeAll(async () => {
-  dsm = new DsmEmulator();
-  url = await dsm.start();
-  admin = await bearerFor(url, dsm.createApiKey({ role: "admin" }));
+beforeAll(() => {
+  ({ dsm, url, admin } = t);
   groupId = dsm.seedGroup({ name: "g-faults" }).group_id;
-});
-
-afterAll(async () => {
-  await dsm.stop();
-});
-
-beforeEach(() => {
-  dsm.clearFaults();
-  dsm.clearRequests();
 });
 
 describe("DsmEmulator fault injection", () => {
@@ -35,10 +26,10 @@ describe("DsmEmulator fault injection", () => {
     expect(dsm.group("g-after-429")).toBeUndefined();
     const ok = await call(url, "POST", "/sys/v1/groups", { auth: admin, body: { name: "g-after-429" } });
     expect(ok.status).toBe(201);
-    expect(dsm.requests.map((r) => [r.status, r.fault])).toEqual([
-      [429, "status"],
-      [429, "status"],
-      [201, undefined],
+    expect(dsm.requests.map((r) => [r.status, r.fault, r.response])).toEqual([
+      [429, "status", { message: "too many requests (injected fault)" }],
+      [429, "status", { message: "too many requests (injected fault)" }],
+      [201, undefined, ok.json],
     ]);
     expect(dsm.pendingFaults()).toEqual([]);
   });
@@ -46,7 +37,7 @@ describe("DsmEmulator fault injection", () => {
   it("answers 503 by default for a status fault, without Retry-After unless asked", async () => {
     dsm.injectFault({ path: /^\/crypto\/v1\/keys/, kind: "status", times: 1 });
     const res = await call(url, "POST", "/crypto/v1/keys", { auth: admin, body: aesKeyBody("k-503", groupId) });
-    expect(res.status).toBe(503);
+    expect({ status: res.status, json: res.json }).toEqual({ status: 503, json: { message: "service unavailable (injected fault, HTTP 503)" } });
     expect(res.headers.get("retry-after")).toBeNull();
     expect(dsm.sobject("k-503")).toBeUndefined();
     expect((await call(url, "POST", "/crypto/v1/keys", { auth: admin, body: aesKeyBody("k-503", groupId) })).status).toBe(201);
@@ -73,7 +64,10 @@ describe("DsmEmulator fault injection", () => {
     const retry = await call(url, "POST", "/crypto/v1/keys", { auth: admin, body: aesKeyBody("k-lost-response", groupId) });
     expect(retry.status).toBe(409);
     expect(retry.json).toEqual({ message: "sobject already exists" });
-    expect(dsm.requests.map((r) => r.fault)).toEqual(["commit-then-drop", undefined]);
+    expect(dsm.requests.map((r) => [r.fault, r.status, r.response])).toEqual([
+      ["commit-then-drop", undefined, undefined],
+      [undefined, 409, { message: "sobject already exists" }],
+    ]);
   });
 
   it("latency delays the answer and then serves it normally", async () => {
@@ -90,6 +84,17 @@ describe("DsmEmulator fault injection", () => {
     expect((await call(url, "POST", "/sys/v1/session/auth", { auth: `Basic ${key}` })).status).toBe(503);
     expect(dsm.counters.sessionAuthentications).toBe(before);
     expect((await call(url, "POST", "/sys/v1/session/auth", { auth: `Basic ${key}` })).status).toBe(200);
+  });
+
+  it("answers an EKM request with Oracle's error body", async () => {
+    dsm.injectFault({ path: /^\/oci\/ekm\//, kind: "status", status: 429, retryAfterSeconds: 1 });
+    const res = await call(url, "GET", `/oci/ekm/v1/vaults/${dsm.accountId}/metadata`);
+    expect({ status: res.status, retryAfter: res.headers.get("retry-after"), json: res.json }).toEqual({
+      status: 429,
+      retryAfter: "1",
+      json: { code: "429", message: "too many requests (injected fault)" },
+    });
+    expect(dsm.requests).toMatchObject([{ api: "ekm", fault: "status", status: 429, response: { code: "429", message: "too many requests (injected fault)" } }]);
   });
 
   it("rejects nonsensical faults", () => {

@@ -22,10 +22,12 @@ export function ekmKeyMetadataUrl(vaultUrl: string, keyName: string): string {
   return `${vaultUrl.replace(/\/+$/, "")}/keys/${encodeURIComponent(keyName)}/metadata`;
 }
 
-function oracleError(body: string): string {
+/** Oracle's error body `{"code": "<status>", "message"}` as text; a `code` that only repeats the status is left out. */
+function oracleError(status: number, body: string): string {
   try {
     const parsed = JSON.parse(body) as { code?: unknown; message?: unknown };
-    const parts = [parsed.code, parsed.message].filter((p) => p !== undefined && p !== null).map(String);
+    const code = parsed.code === undefined || parsed.code === null || String(parsed.code) === String(status) ? undefined : String(parsed.code);
+    const parts = [code, parsed.message].filter((p) => p !== undefined && p !== null).map(String);
     if (parts.length > 0) return parts.join(": ");
   } catch {
     // not JSON: show the text
@@ -73,26 +75,26 @@ export async function probeEkmKeyMetadata(probe: EkmKeyMetadataProbe): Promise<E
       probe.keyName,
     );
   }
-  const detail = oracleError(res.body);
+  const detail = oracleError(res.status, res.body);
   if (res.status === 200) {
-    let meta: { keyId?: unknown; state?: unknown; keyShape?: { algorithm?: unknown; length?: unknown } };
+    let meta: { keyId?: unknown; state?: unknown; keyShape?: { algorithm?: unknown; length?: unknown }; keyOps?: unknown };
     try {
       meta = JSON.parse(res.body) as typeof meta;
     } catch {
       return ekmCheckFailed(name, expected, `200 but not JSON: ${detail}`, "the vault URL must point at DSM's EKM API (…/oci/ekm/v1/vaults/<DSM account ID>)", probe.keyName);
     }
     const found = `200 keyId ${String(meta.keyId)}, state ${String(meta.state)}, ${String(meta.keyShape?.algorithm)} ${String(meta.keyShape?.length)}`;
-    // OCI Vault can only use an enabled AES-256 key (length in bits; 32 would be bytes).
-    const usable = meta.state === undefined || meta.state === "ENABLED" || meta.state === "ACTIVE";
-    const shapeOk =
-      meta.keyShape === undefined ||
-      (meta.keyShape.algorithm === "AES" && (meta.keyShape.length === 256 || meta.keyShape.length === 32 || meta.keyShape.length === undefined));
-    if (!usable || !shapeOk) {
+    // OCI Vault uses a key only in state ACTIVE (BLOCKED: DSM holds it but it is not Active), of shape
+    // AES-256 (length in bits; 32 would be bytes), for ENCRYPT and DECRYPT.
+    const ops = Array.isArray(meta.keyOps) ? meta.keyOps.map(String) : [];
+    const missingOps = ["ENCRYPT", "DECRYPT"].filter((op) => !ops.includes(op));
+    const shapeOk = meta.keyShape?.algorithm === "AES" && (meta.keyShape.length === 256 || meta.keyShape.length === 32);
+    if (meta.state !== "ACTIVE" || !shapeOk || missingOps.length > 0) {
       return ekmCheckFailed(
         name,
-        `${expected}, state ENABLED, AES 256`,
-        found,
-        `DSM serves the key but OCI cannot use it: the security object "${probe.keyName}" must be enabled, Active and AES-256 (see the dsm-key checks)`,
+        `${expected}, state ACTIVE, AES 256, keyOps ENCRYPT and DECRYPT`,
+        missingOps.length > 0 ? `${found}, keyOps [${ops.join(", ")}]` : found,
+        `DSM serves the key but OCI cannot use it: the security object "${probe.keyName}" must be enabled, Active and AES-256, with key_ops ENCRYPT and DECRYPT (see the dsm-key checks)`,
         probe.keyName,
       );
     }
@@ -100,7 +102,7 @@ export async function probeEkmKeyMetadata(probe: EkmKeyMetadataProbe): Promise<E
   }
   const fixes: Record<number, string> = {
     401: "DSM (or the gateway) refused the token: fix the failed token and DSM app checks above",
-    403: "DSM refused the operation: the JWT app needs ENCRYPT and DECRYPT on the key's group and the key must be enabled and Active",
+    403: "DSM refused the operation: the JWT app needs ENCRYPT and DECRYPT on the key's group, the key must be enabled and Active, and the vault (DSM account) must not be blocked",
     404: `no key named "${probe.keyName}" under this vault URL: check the DSM account ID in the vault URL and the key's name in DSM`,
   };
   return ekmCheckFailed(
