@@ -4,7 +4,16 @@ import path from "node:path";
 import { SANDBOX_BREAKS, type SandboxBreak, type SandboxEndpoints, type SandboxResult } from "./run";
 
 export * from "./run";
-export { OciVaultClient, OciVaultCallError, type OciVaultView, type SandboxNetwork, type EkmCiphertext } from "./oci-vault";
+export {
+  OciVaultClient,
+  OciVaultCallError,
+  type OciVaultView,
+  type SandboxNetwork,
+  type EkmCiphertext,
+  type EkmVaultMetadata,
+  type EkmKeyMetadata,
+  type EkmKeyVersionMetadata,
+} from "./oci-vault";
 
 /** Command-line options of `npm run sandbox`. */
 export interface SandboxArgs {

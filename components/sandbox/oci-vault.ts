@@ -1,6 +1,8 @@
 // What OCI Vault does with an external vault (seed 000 section 11): get a token from the Identity
 // Domain with the vault's client credentials, then call the external vault URL through the private
-// endpoint, trusting only the private endpoint's CA bundle.
+// endpoint, trusting only the private endpoint's CA bundle. The calls and their fields are Oracle's
+// External KMS vendor API (GetVaultMetadata, GetKeyMetadata, GetKeyVersionMetadata, Encrypt, Decrypt)
+// as /tmp/research/ekm-protocol.md reconstructs it.
 import { randomUUID } from "node:crypto";
 import https from "node:https";
 import { checkServerIdentity } from "node:tls";
@@ -33,14 +35,16 @@ export class OciVaultCallError extends Error {
     readonly body: string,
     what: string,
   ) {
-    super(`${what} answered HTTP ${status}: ${OciVaultCallError.describe(body)}`);
+    super(`${what} answered HTTP ${status}: ${OciVaultCallError.describe(status, body)}`);
     this.name = "OciVaultCallError";
   }
 
-  private static describe(body: string): string {
+  /** Oracle's `{"code", "message"}`; a code that only repeats the status is left out. */
+  private static describe(status: number, body: string): string {
     try {
       const parsed = JSON.parse(body) as { code?: unknown; message?: unknown };
-      if (parsed.message !== undefined) return `${String(parsed.code ?? "")} ${String(parsed.message)}`.trim();
+      const code = parsed.code === undefined || String(parsed.code) === String(status) ? "" : String(parsed.code);
+      if (parsed.message !== undefined) return `${code} ${String(parsed.message)}`.trim();
     } catch {
       // not JSON
     }
@@ -48,11 +52,54 @@ export class OciVaultCallError extends Error {
   }
 }
 
+/** GetVaultMetadata's answer. */
+export interface EkmVaultMetadata {
+  /** ACTIVE, or BLOCKED when the key manager refuses the vault's key calls. */
+  state: string;
+  vendor: string;
+}
+
+/** GetKeyMetadata's answer: the latest version of a key. */
+export interface EkmKeyMetadata {
+  keyId: string;
+  currentKeyVersionId: string;
+  keyShape: { algorithm: string; length: number };
+  /** ACTIVE or BLOCKED. */
+  state: string;
+  keyOps: string[];
+}
+
+/** GetKeyVersionMetadata's answer. */
+export interface EkmKeyVersionMetadata {
+  keyId: string;
+  keyVersionId: string;
+  state: string;
+  keyVersionOps: string[];
+}
+
+/** Encrypt's answer, handed back whole to Decrypt (Oracle: "the JSON blob returned … can be passed to … decrypt"). */
 export interface EkmCiphertext {
   keyVersionId: string;
   ciphertext: string;
   iv: string;
   tag: string;
+  /** The cipher mode, e.g. GCM. */
+  mode: string;
+  /** The additional authenticated data, when some was given. */
+  aad?: string;
+}
+
+/** The string fields an answer must carry, read or refused with the call's name. */
+function fields<K extends string>(what: string, out: Record<string, unknown>, names: readonly K[]): Record<K, string> {
+  const missing = names.filter((n) => typeof out[n] !== "string");
+  if (missing.length > 0) throw new Error(`${what} answered without ${missing.join(", ")}: ${JSON.stringify(out).slice(0, 300)}`);
+  return Object.fromEntries(names.map((n) => [n, out[n] as string])) as Record<K, string>;
+}
+
+function stringList(what: string, out: Record<string, unknown>, name: string): string[] {
+  const v = out[name];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw new Error(`${what} answered without the list ${name}: ${JSON.stringify(out).slice(0, 300)}`);
+  return v as string[];
 }
 
 /** The OCI Vault side of the sandbox. */
@@ -130,21 +177,40 @@ export class OciVaultClient {
     }
   }
 
-  vaultMetadata(): Promise<Record<string, unknown>> {
-    return this.call("GetVaultMetadata", "GET", "/metadata");
+  async vaultMetadata(): Promise<EkmVaultMetadata> {
+    const what = "GetVaultMetadata";
+    return fields(what, await this.call(what, "GET", "/metadata"), ["state", "vendor"] as const);
   }
 
-  keyMetadata(keyId: string): Promise<Record<string, unknown>> {
-    return this.call("GetKeyMetadata", "GET", `/keys/${encodeURIComponent(keyId)}/metadata`);
+  async keyMetadata(keyId: string): Promise<EkmKeyMetadata> {
+    const what = "GetKeyMetadata";
+    const out = await this.call(what, "GET", `/keys/${encodeURIComponent(keyId)}/metadata`);
+    const shape = (out.keyShape ?? {}) as Record<string, unknown>;
+    if (typeof shape.algorithm !== "string" || typeof shape.length !== "number") {
+      throw new Error(`${what} answered without keyShape {algorithm, length}: ${JSON.stringify(out).slice(0, 300)}`);
+    }
+    return {
+      ...fields(what, out, ["keyId", "currentKeyVersionId", "state"] as const),
+      keyShape: { algorithm: shape.algorithm, length: shape.length },
+      keyOps: stringList(what, out, "keyOps"),
+    };
+  }
+
+  async keyVersionMetadata(keyId: string, keyVersionId: string): Promise<EkmKeyVersionMetadata> {
+    const what = "GetKeyVersionMetadata";
+    const out = await this.call(what, "GET", `/keys/${encodeURIComponent(keyId)}/keyVersions/${encodeURIComponent(keyVersionId)}/metadata`);
+    return { ...fields(what, out, ["keyId", "keyVersionId", "state"] as const), keyVersionOps: stringList(what, out, "keyVersionOps") };
   }
 
   async encrypt(keyId: string, plaintext: Buffer): Promise<EkmCiphertext> {
-    const out = await this.call("Encrypt", "POST", `/keys/${encodeURIComponent(keyId)}/encrypt`, { plaintext: plaintext.toString("base64") });
-    return { keyVersionId: String(out.keyVersionId), ciphertext: String(out.ciphertext), iv: String(out.iv), tag: String(out.tag) };
+    const what = "Encrypt";
+    const out = await this.call(what, "POST", `/keys/${encodeURIComponent(keyId)}/encrypt`, { plaintext: plaintext.toString("base64") });
+    return { ...fields(what, out, ["keyVersionId", "ciphertext", "iv", "tag", "mode"] as const), ...(typeof out.aad === "string" ? { aad: out.aad } : {}) };
   }
 
   async decrypt(keyId: string, c: EkmCiphertext): Promise<Buffer> {
-    const out = await this.call("Decrypt", "POST", `/keys/${encodeURIComponent(keyId)}/decrypt`, { ...c });
-    return Buffer.from(String(out.plaintext), "base64");
+    const what = "Decrypt";
+    const out = await this.call(what, "POST", `/keys/${encodeURIComponent(keyId)}/decrypt`, { ...c });
+    return Buffer.from(fields(what, out, ["plaintext"] as const).plaintext, "base64");
   }
 }

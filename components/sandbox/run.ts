@@ -431,13 +431,28 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       await client.obtainToken();
       return { value: undefined, detail: `token for client ${str(oauth.clientAppId).slice(0, 8)}… with scope ${clientApp.allowedScopes[0]}` };
     });
+    // OCI Vault uses a vault, a key and a key version only in state ACTIVE (Oracle: "Ensure the key is
+    // in Active state"), and a key version only for the operations it lists.
     await runner.run("OCI Vault: GetVaultMetadata through the private endpoint and the gateway", async () => {
       const meta = await atGateway(() => client!.vaultMetadata());
-      return { value: undefined, detail: `vault state ${str(meta.state)}, vendor ${str(meta.vendor)}` };
+      if (meta.state !== "ACTIVE") throw new Error(`GetVaultMetadata: the vault is ${meta.state}, not ACTIVE (vendor ${meta.vendor})`);
+      return { value: undefined, detail: `vault state ${meta.state}, vendor ${meta.vendor}` };
     });
-    await runner.run(`OCI Vault: GetKeyMetadata of "${keyName}"`, async () => {
+    const keyMeta = await runner.run(`OCI Vault: GetKeyMetadata of "${keyName}"`, async () => {
       const meta = await atGateway(() => client!.keyMetadata(keyName));
-      return { value: undefined, detail: `${str(obj(meta.keyShape).algorithm)}-${str(obj(meta.keyShape).length)}, current version ${str(meta.currentKeyVersionId)}` };
+      if (meta.state !== "ACTIVE") throw new Error(`GetKeyMetadata: key "${keyName}" is ${meta.state}, not ACTIVE`);
+      return {
+        value: meta,
+        detail: `${meta.keyShape.algorithm}-${meta.keyShape.length}, state ${meta.state}, operations ${meta.keyOps.join(", ")}, current version ${meta.currentKeyVersionId}`,
+      };
+    });
+    await runner.run("OCI Vault: GetKeyVersionMetadata of the current version", async () => {
+      const version = await atGateway(() => client!.keyVersionMetadata(keyName, keyMeta!.currentKeyVersionId));
+      const missing = ["ENCRYPT", "DECRYPT"].filter((op) => !version.keyVersionOps.includes(op));
+      if (version.state !== "ACTIVE" || missing.length > 0) {
+        throw new Error(`GetKeyVersionMetadata: version ${version.keyVersionId} is ${version.state} with operations [${version.keyVersionOps.join(", ")}]; OCI Vault needs ACTIVE with ENCRYPT and DECRYPT`);
+      }
+      return { value: undefined, detail: `version ${version.keyVersionId}, state ${version.state}, operations ${version.keyVersionOps.join(", ")}` };
     });
     const sample = Buffer.from("the key material never leaves DSM", "utf8");
     const before = await runner.run("OCI Vault: Encrypt a sample", async () => {
