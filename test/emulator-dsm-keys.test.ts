@@ -122,6 +122,10 @@ describe("DsmEmulator security objects", () => {
       call(url, "PATCH", `/crypto/v1/keys/${k.kid as string}`, { auth: admin, body, ...(nonconformant ? { nonconformant } : {}) });
     const res = await patch({ enabled: false, custom_metadata: { owner: "team" }, rotation_policy: { interval_months: 3 } });
     expect({ status: res.status, json: res.json }).toEqual({ status: 200, json: { ...k, enabled: false, custom_metadata: { owner: "team" }, rotation_policy: { interval_months: 3 } } });
+    const nulls = await patch({ custom_metadata: null, description: null });
+    expect({ status: nulls.status, json: nulls.json }).toEqual({ status: 200, json: res.json });
+    expect(DSM_EMULATOR_UNCONFIRMED.patchNullIsAbsent).toBe(true);
+    expect(((await patch({ custom_metadata: {} })).json as { custom_metadata: unknown }).custom_metadata).toEqual({});
     await createKey("k-taken");
     expect((await patch({ name: "k-taken" })).json).toEqual({ message: "sobject already exists" });
     expect((await patch({ key_size: 128 })).json).toEqual({ message: "key_size cannot be changed" });

@@ -171,15 +171,12 @@ function patchSobject(state: DsmState, kid: string, requestBody: unknown, princi
   if (enabled !== undefined) next.enabled = enabled;
   const keyOps = optional(body, "key_ops", (v) => enumListOf(v, "key_ops", DSM_EMULATOR_KEY_OPS));
   if (keyOps !== undefined) next.key_ops = keyOps;
-  // Nested objects are replaced whole (the document: "the request must provide the complete object").
-  if (body.custom_metadata !== undefined) {
-    if (body.custom_metadata === null) delete next.custom_metadata;
-    else next.custom_metadata = customMetadataOf(body.custom_metadata);
-  }
-  if (body.rotation_policy !== undefined) {
-    if (body.rotation_policy === null) delete next.rotation_policy;
-    else next.rotation_policy = rotationPolicyOf(body.rotation_policy);
-  }
+  // Nested objects are replaced whole (the document: "the request must provide the complete object");
+  // null reads as absent (DSM_EMULATOR_UNCONFIRMED.patchNullIsAbsent).
+  const customMetadata = optional(body, "custom_metadata", customMetadataOf);
+  if (customMetadata !== undefined) next.custom_metadata = customMetadata;
+  const rotationPolicy = optional(body, "rotation_policy", rotationPolicyOf);
+  if (rotationPolicy !== undefined) next.rotation_policy = rotationPolicy;
   const groupId = optUuid(body, "group_id");
   if (groupId !== undefined && groupId !== next.group_id) {
     requireGroupAccess(state, groupId, principal);

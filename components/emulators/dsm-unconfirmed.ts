@@ -4,6 +4,8 @@
 // Manager documentation settles. Everything else follows the document (management API) or Oracle's
 // protocol as /tmp/research/ekm-protocol.md reconstructs it (EKM endpoints). If real DSM is observed
 // to differ, change it here. Clients must not depend on these beyond what the sources allow.
+// The statuses, messages, defaults and functions below are what the code reads; the flags (`true`,
+// descriptive strings) record a choice the code makes in the one place their comment names.
 // ============================================================================================
 
 /** Choices the emulator makes where the sources are silent or disagree; each says why. */
@@ -62,6 +64,12 @@ export const DSM_EMULATOR_UNCONFIRMED = {
    * refuses a different `obj_type` or `group_id` with 400 and ignores fields it does not model.
    */
   rekeyRefusesChangeOf: ["obj_type", "group_id"] as readonly string[],
+  /**
+   * In a PATCH (and any request), `null` reads as an absent field, as serde reads an `Option`: it
+   * changes nothing and removes nothing. The document marks many fields nullable without saying
+   * null removes; `custom_metadata: {}` empties the metadata.
+   */
+  patchNullIsAbsent: true,
   /** Name given to the rotated-away key: the document's `<name> (rotated at <timestamp>)`, ` #2`, ` #3`… appended on a same-second clash. */
   rotatedName: (name: string, timestamp: string): string => `${name} (rotated at ${timestamp})`,
   /** Key ops of an AES key created without `key_ops` ("every operation except EXPORT", dsm-api.md; not in the document). */
