@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     stackConfigFile: path.join(root, "Pulumi.dev.yaml"),
     project: EKM_PROJECT,
     verbose: args.verbose,
+    ...(args.childTimeoutSeconds !== undefined ? { childTimeoutMs: args.childTimeoutSeconds * 1000 } : {}),
     onProgress: (line) => console.log(`  ${line}`),
   });
   console.log("\n" + renderBenchReport(results));

@@ -170,20 +170,23 @@ describe("what the DSM state costs", () => {
 
   it("sums each resource's state entry as JSON, and counts __provider once in the inputs and once in the outputs", () => {
     const states = [entry("Group", "g", "G".repeat(100)), entry("JwtApp", "a", "A".repeat(200)), entry("SecurityObject", "k1", "K".repeat(300)), entry("SecurityObject", "k2", "K".repeat(300))];
-    const figures = benchDsmStateFigures(2, states);
+    const figures = benchDsmStateFigures("stack", 2, states);
     const types = ["Group", "JwtApp", "SecurityObject", "SecurityObject"];
     const expected = states.reduce(
       (n, s, i) => n + Buffer.byteLength(JSON.stringify({ urn: s.urn, type: `pulumi-nodejs:dynamic/dsm:${types[i]}`, id: s.id, inputs: s.inputs, outputs: s.outputs })),
       0,
     );
-    expect(figures).toMatchObject({ keys: 2, resources: 4, providerBytes: { group: 100, app: 200, key: 300 }, providerStateBytes: 2 * (102 + 202 + 302 + 302) });
+    expect(figures).toMatchObject({ mode: "stack", keys: 2, resources: 4, providerBytes: { group: 100, app: 200, key: 300 }, providerStateBytes: 2 * (102 + 202 + 302 + 302) });
     expect(figures.stateBytes).toBeGreaterThan(figures.providerStateBytes);
     expect(figures.stateBytes).toBe(expected);
   });
 
   it("tables the state by key count and the providers by way of loading, in KiB", () => {
-    const state = { keys: 100, resources: 102, providerBytes: { group: 14745, app: 15155, key: 17100 }, stateBytes: 3589222, providerStateBytes: 3482624 };
-    expect(benchDsmStateTable([state]).rows).toEqual([["100", "102", "3505.1", "3401.0", "14.4 / 14.8 / 16.7"]]);
+    const state = { mode: "stack" as const, keys: 100, resources: 102, providerBytes: { group: 14745, app: 15155, key: 17100 }, stateBytes: 3589222, providerStateBytes: 3482624 };
+    expect(benchDsmStateTable([state, { ...state, mode: "package" }]).rows).toEqual([
+      ["this repository's stack (ts-node)", "100", "102", "3505.1", "3401.0", "14.4 / 14.8 / 16.7"],
+      ["installed package", "100", "102", "3505.1", "3401.0", "14.4 / 14.8 / 16.7"],
+    ]);
     expect(benchProviderTable([{ mode: "package", kind: "key", serializedBytes: 3789, storedBytes: 3789, packageRequires: 2 }]).rows).toEqual([
       ["installed package", "key", "3.7", "3.7", "2"],
     ]);
@@ -195,10 +198,12 @@ describe("parseBenchArgs", () => {
     expect(parseBenchArgs([])).toEqual({ out: "bench-results.json", verbose: false });
     expect(parseBenchArgs(["--out", "x.json", "--verbose"])).toEqual({ out: "x.json", verbose: true });
     expect(parseBenchArgs(["--out=y.json"])).toEqual({ out: "y.json", verbose: false });
+    expect(parseBenchArgs(["--child-timeout", "600"])).toEqual({ out: "bench-results.json", verbose: false, childTimeoutSeconds: 600 });
   });
 
   it("names a bad argument", () => {
-    expect(() => parseBenchArgs(["--keys", "5"])).toThrow('unknown argument "--keys"; usage: npm run bench -- [--out FILE] [--verbose]');
+    expect(() => parseBenchArgs(["--keys", "5"])).toThrow('unknown argument "--keys"; usage: npm run bench -- [--out FILE] [--verbose] [--child-timeout SECONDS]');
+    expect(() => parseBenchArgs(["--child-timeout", "soon"])).toThrow("--child-timeout needs a number of seconds, got soon");
     expect(() => parseBenchArgs(["--out"])).toThrow("--out needs a file name");
   });
 });

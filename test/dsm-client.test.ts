@@ -3,7 +3,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { dsmCreateGroup, dsmCreateSobject, dsmFindGroupByName, dsmFindSobjectByName, dsmGetGroup, dsmGetSobject, dsmListGroups } from "../components/dsm/api";
+import { dsmCreateGroup, dsmCreateSobject, dsmFindGroupByName, dsmFindSobjectByName, dsmGetGroup, dsmGetSobject, dsmListGroups } from "../components/dsm";
 import {
   type DsmApiError,
   DsmClient,
@@ -212,12 +212,12 @@ describe("DsmClient against the emulator", () => {
   it("does not retry other 4xx, and names operation, object, status and DSM's message", async () => {
     const err = await caught(dsmGetSobject(client, "6f1c0e52-4a39-4e7e-9d0c-3b2a1f0e9d8c"));
     expect(err.message).toBe(
-      'DSM read security object 6f1c0e52-4a39-4e7e-9d0c-3b2a1f0e9d8c failed: HTTP 404 "sobject does not exist" (GET /crypto/v1/keys/6f1c0e52-4a39-4e7e-9d0c-3b2a1f0e9d8c)',
+      'DSM read security object 6f1c0e52-4a39-4e7e-9d0c-3b2a1f0e9d8c failed: HTTP 404 "sobject does not exist" (POST /crypto/v1/keys/info)',
     );
     expect(isDsmNotFound(err)).toBe(true);
     const dup = await caught(dsmCreateGroup(client, { name: "dup" }).then(() => dsmCreateGroup(client, { name: "dup" })));
     expect(dup.message).toBe('DSM create group "dup" failed: HTTP 409 "group already exists" (POST /sys/v1/groups)');
-    expect(dsm.requests.filter((r) => r.path.startsWith("/crypto/v1/keys/6f1c")).length).toBe(1);
+    expect(dsm.requests.filter((r) => r.path === "/crypto/v1/keys/info").map((r) => [r.body, r.status])).toEqual([[{ kid: "6f1c0e52-4a39-4e7e-9d0c-3b2a1f0e9d8c" }, 404]]);
     expect(dsm.requests.filter((r) => r.method === "POST" && r.path === "/sys/v1/groups").length).toBe(2);
   });
 

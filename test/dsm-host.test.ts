@@ -4,7 +4,7 @@
 // code that must survive that copy. The installed package (captured by `require`) is driven the
 // same way in package.test.ts.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll } from "vitest";
@@ -81,27 +81,37 @@ describeDsmThroughHost("this repository's stack (infra/ under ts-node, as Pulumi
   },
 }));
 
-describeDsmThroughHost("dist/ required by path from another project", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "oci-ekm-by-path-"));
+/**
+ * A stack project as a team has it: its own @pulumi/pulumi installed with npm (the version this
+ * repository locks, so that npm's cache serves it), and nothing of this checkout's node_modules.
+ */
+function teamProject(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
   scratches.push(dir);
-  symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
   writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "team-stack", private: true }));
+  const sdk = (JSON.parse(readFileSync(path.join(root, "node_modules/@pulumi/pulumi/package.json"), "utf8")) as { version: string }).version;
+  npmInstall(dir, `@pulumi/pulumi@${sdk}`);
+  return dir;
+}
+
+function npmInstall(dir: string, ...specs: string[]): void {
+  execFileSync(process.platform === "win32" ? "npm.cmd" : "npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts", ...specs], {
+    cwd: dir, env: childEnv({}), stdio: ["ignore", "pipe", "pipe"], timeout: 240_000,
+  });
+}
+
+describeDsmThroughHost("dist/ required by path from another project", () => {
+  const dir = teamProject("oci-ekm-by-path-");
   const dist = path.relative(dir, path.join(root, "dist"));
   writeFileSync(path.join(dir, "program.js"), consumerProgram(`./${dist}`));
   writeFileSync(path.join(dir, "capture.js"), captureMain(`./${dist}/testing`));
   return { programDir: dir, groupName: "team-ekm", keyName: "team-key", capture: (dsm) => Promise.resolve(consumerCapture(dir, dsm)) };
-});
+}, 300_000);
 
-describeDsmThroughHost("a checkout linked into another project's node_modules (npm link, file:)", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "oci-ekm-linked-"));
-  scratches.push(dir);
-  mkdirSync(path.join(dir, "node_modules"));
-  for (const entry of readdirSync(path.join(root, "node_modules"))) {
-    if (!entry.startsWith(".")) symlinkSync(path.join(root, "node_modules", entry), path.join(dir, "node_modules", entry));
-  }
-  symlinkSync(root, path.join(dir, "node_modules", "oci-ekm-fortanix"));
-  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "team-stack", private: true, dependencies: { "oci-ekm-fortanix": `file:${root}` } }));
+describeDsmThroughHost("a checkout linked into another project's node_modules (npm install file:, as npm link does)", () => {
+  const dir = teamProject("oci-ekm-linked-");
+  npmInstall(dir, `file:${root}`);
   writeFileSync(path.join(dir, "program.js"), consumerProgram("oci-ekm-fortanix"));
   writeFileSync(path.join(dir, "capture.js"), captureMain("oci-ekm-fortanix/testing"));
   return { programDir: dir, groupName: "team-ekm", keyName: "team-key", capture: (dsm) => Promise.resolve(consumerCapture(dir, dsm)) };
-});
+}, 300_000);

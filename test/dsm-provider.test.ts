@@ -50,6 +50,11 @@ function calls(): [string, string, unknown?][] {
     });
 }
 
+/** {@link calls} with runs of the same call (polls) shown once. */
+function collapsed(list: [string, string, unknown?][]): [string, string, unknown?][] {
+  return list.filter((c, i) => i === 0 || JSON.stringify(c) !== JSON.stringify(list[i - 1]));
+}
+
 async function failure(p: Promise<unknown>): Promise<Error> {
   try {
     await p;
@@ -104,7 +109,7 @@ describe("check", () => {
       name: CLIENT_ID,
       groupId: "6f1c0e52-4a39-4e7e-9d0c-3b2a1f0e9d8c",
       jwksUrl: JWKS_URL,
-      validIssuers: ["https://identity.oraclecloud.com/"],
+      validIssuers: ["https://identity.oraclecloud.com/", "https://identity.oraclecloud.com"],
       jwksCacheSeconds: 3600,
       permissions: ["ENCRYPT", "DECRYPT"],
       adopt: false,
@@ -130,7 +135,7 @@ describe("check", () => {
       { property: "name", reason: 'name must not start or end with spaces, got " spaced "' },
       { property: "groupId", reason: 'groupId must be the DSM group id (a UUID), got "not-a-uuid"' },
       { property: "keySize", reason: "keySize must be 256 (OCI External Key Management uses AES-256 keys), got 128" },
-      { property: "keyOps", reason: `keyOps[1] "ENCRYPTT" is not a DSM key operation; known: SIGN, VERIFY, ENCRYPT, DECRYPT, WRAPKEY, UNWRAPKEY, DERIVEKEY, TRANSFORM, MACGENERATE, MACVERIFY, EXPORT, APPMANAGEABLE, HIGHVOLUME, AGREEKEY, ENCAPSULATE, DECAPSULATE, MASKDECRYPT, AUDIT` },
+      { property: "keyOps", reason: `keyOps[1] "ENCRYPTT" is not a DSM key operation; known: SIGN, VERIFY, ENCRYPT, DECRYPT, WRAPKEY, UNWRAPKEY, DERIVEKEY, TRANSFORM, MACGENERATE, MACVERIFY, EXPORT, APPMANAGEABLE, HIGHVOLUME, AGREEKEY, ENCAPSULATE, DECAPSULATE` },
       { property: "rotationPolicyDays", reason: "rotationPolicyDays must be positive, got 0" },
       { property: "allowDestroy", reason: 'allowDestroy must be true or false, got "yes"' },
       { property: "endpoint", reason: 'endpoint "http://dsm.example.com" must be an https:// URL (http:// is accepted for loopback emulators only)' },
@@ -171,7 +176,7 @@ describe("groups", () => {
       },
     });
     expect(calls()).toEqual([
-      ["GET", "/sys/v1/groups"],
+      ["GET", "/sys/v1/groups?limit=1000&offset=0"],
       ["POST", "/sys/v1/groups", { name: "oci-ekm-crud", description: "OCI EKM keys" }],
     ]);
 
@@ -192,7 +197,7 @@ describe("groups", () => {
     dsm.clearRequests();
     await groups.delete(created.id, updated.outs as Props);
     expect(calls()).toEqual([
-      ["GET", `/crypto/v1/keys?group_id=${g.group_id}`],
+      ["GET", `/crypto/v1/keys?group_id=${g.group_id}&limit=1000&offset=0`],
       ["DELETE", `/sys/v1/groups/${g.group_id}`],
     ]);
     expect(dsm.group(g.group_id)).toBeUndefined();
@@ -206,12 +211,12 @@ describe("groups", () => {
         "To manage the existing group with Pulumi, set `adopt: true` on the resource: its properties are then reconciled to the inputs. " +
         "Otherwise choose another name.",
     );
-    expect(calls()).toEqual([["GET", "/sys/v1/groups"]]);
+    expect(calls()).toEqual([["GET", "/sys/v1/groups?limit=1000&offset=0"]]);
     dsm.clearRequests();
     const adopted = await groups.create({ name: "console-group", description: "OCI EKM", adopt: true });
     expect(adopted.id).toBe(existing.group_id);
     expect(calls()).toEqual([
-      ["GET", "/sys/v1/groups"],
+      ["GET", "/sys/v1/groups?limit=1000&offset=0"],
       ["PATCH", `/sys/v1/groups/${existing.group_id}`, { description: "OCI EKM" }],
     ]);
     expect(dsm.groups().filter((g) => g.name === "console-group")).toHaveLength(1);
@@ -235,7 +240,7 @@ describe("groups", () => {
     const read = await groups.read(groupId, { endpoint: dsm.url, name: dsm.group(groupId)!.name });
     dsm.clearRequests();
     await groups.delete(groupId, read.props as Props);
-    expect(calls()).toEqual([["GET", `/crypto/v1/keys?group_id=${groupId}`]]);
+    expect(calls()).toEqual([["GET", `/crypto/v1/keys?group_id=${groupId}&limit=1000&offset=0`]]);
     expect(dsm.group(groupId)).toBeDefined();
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0][0])).toContain(
@@ -251,7 +256,7 @@ describe("JWT apps", () => {
     dsm.clearRequests();
     const created = await apps.create(inputs);
     expect(calls()).toEqual([
-      ["GET", "/sys/v1/apps?limit=100&offset=0"],
+      ["GET", "/sys/v1/apps?limit=1000&offset=0"],
       [
         "POST", "/sys/v1/apps",
         {
@@ -262,7 +267,7 @@ describe("JWT apps", () => {
           add_groups: { [groupId]: ["ENCRYPT", "DECRYPT"] },
           credential: {
             signedjwt: {
-              valid_issuers: ["https://identity.oraclecloud.com/"],
+              valid_issuers: ["https://identity.oraclecloud.com/", "https://identity.oraclecloud.com"],
               signing_keys: { kind: "fetched", url: JWKS_URL, cache_duration: 3600 },
             },
           },
@@ -279,7 +284,11 @@ describe("JWT apps", () => {
 
     dsm.clearRequests();
     const read = await apps.read(created.id, created.outs as Props);
-    expect(calls()).toEqual([["GET", `/sys/v1/apps/${app.app_id}?group_permissions=true`]]);
+    // The App object has no credential (Fortanix's API document): it is read from its own endpoint.
+    expect(calls()).toEqual([
+      ["GET", `/sys/v1/apps/${app.app_id}?group_permissions=true`],
+      ["GET", `/sys/v1/apps/${app.app_id}/credential`],
+    ]);
     expect(read.props).toEqual(created.outs);
 
     // Permissions only: mod_groups.
@@ -308,10 +317,16 @@ describe("JWT apps", () => {
     const newJwks = "https://idcs-fedcba9876543210.identity.oraclecloud.com/admin/v1/SigningCert/jwk";
     dsm.clearRequests();
     const u3 = await apps.update(created.id, u2.outs as Props, { ...moved, jwksUrl: newJwks, jwksCacheSeconds: 600 });
+    // The credential is read first, so that what the provider does not manage (a private-claims policy) is kept.
     expect(calls()).toEqual([
+      ["GET", `/sys/v1/apps/${app.app_id}/credential`],
       [
         "PATCH", `/sys/v1/apps/${app.app_id}?group_permissions=true`,
-        { credential: { signedjwt: { valid_issuers: ["https://identity.oraclecloud.com/"], signing_keys: { kind: "fetched", url: newJwks, cache_duration: 600 } } } },
+        {
+          credential: {
+            signedjwt: { valid_issuers: ["https://identity.oraclecloud.com/", "https://identity.oraclecloud.com"], signing_keys: { kind: "fetched", url: newJwks, cache_duration: 600 } },
+          },
+        },
       ],
     ]);
     expect((u3.outs as Props).jwksUrl).toBe(newJwks);
@@ -352,10 +367,19 @@ describe("JWT apps", () => {
     expect((await failure(apps.create(inputs))).message).toContain("set `adopt: true` on the resource");
     dsm.clearRequests();
     const adopted = await apps.create({ ...inputs, adopt: true });
+    // The console app trusts one issuer form; the adopted one gets both, with its whole credential.
     expect(calls()).toEqual([
-      ["GET", "/sys/v1/apps?limit=100&offset=0"],
+      ["GET", "/sys/v1/apps?limit=1000&offset=0"],
       ["GET", `/sys/v1/apps/${adopted.id}?group_permissions=true`],
-      ["PATCH", `/sys/v1/apps/${adopted.id}?group_permissions=true`, { mod_groups: { [groupId]: ["ENCRYPT", "DECRYPT"] } }],
+      ["GET", `/sys/v1/apps/${adopted.id}/credential`],
+      [
+        "PATCH",
+        `/sys/v1/apps/${adopted.id}?group_permissions=true`,
+        {
+          mod_groups: { [groupId]: ["ENCRYPT", "DECRYPT"] },
+          credential: { signedjwt: { valid_issuers: ["https://identity.oraclecloud.com/", "https://identity.oraclecloud.com"], signing_keys: { kind: "fetched", url: JWKS_URL, cache_duration: 3600 } } },
+        },
+      ],
     ]);
     expect(dsm.apps().filter((a) => a.name === name)).toHaveLength(1);
   });
@@ -369,9 +393,9 @@ describe("JWT apps", () => {
     expect(dsm.apps().filter((a) => a.name === name)).toHaveLength(1);
     expect(created.id).toBe(dsm.app(name)!.app_id);
     expect(calls().map(([m, p]) => `${m} ${p}`)).toEqual([
-      "GET /sys/v1/apps?limit=100&offset=0",
+      "GET /sys/v1/apps?limit=1000&offset=0",
       "POST /sys/v1/apps",
-      "GET /sys/v1/apps?limit=100&offset=0",
+      "GET /sys/v1/apps?limit=1000&offset=0",
       `GET /sys/v1/apps/${created.id}?group_permissions=true`,
     ]);
   });
@@ -405,7 +429,8 @@ describe("security objects", () => {
 
     dsm.clearRequests();
     const read = await keys.read(created.id, created.outs as Props);
-    expect(calls()).toEqual([["GET", `/crypto/v1/keys/${s.kid}`]]);
+    // Fortanix's API document has no GET of one key: it is read with GetSobject.
+    expect(calls()).toEqual([["POST", "/crypto/v1/keys/info", { kid: s.kid }]]);
     expect(read.props).toEqual(created.outs);
 
     const news = { ...inputs, enabled: false, keyOps: ["ENCRYPT", "DECRYPT"] };
@@ -541,16 +566,20 @@ describe("security objects", () => {
     const o = rotated.outs as Props;
     dsm.clearRequests();
     await keys.delete(id, o);
-    expect(calls()).toEqual([
+    // Each DELETE is followed by reads until the key is gone (DSM still shows it for a moment).
+    expect(collapsed(calls())).toEqual([
       ["DELETE", `/crypto/v1/keys/${String(o.kid)}`],
+      ["POST", "/crypto/v1/keys/info", { kid: o.kid }],
       ["DELETE", `/crypto/v1/keys/${String(outs.kid)}`],
+      ["POST", "/crypto/v1/keys/info", { kid: outs.kid }],
     ]);
+    expect(dsm.requests.filter((r) => r.path === "/crypto/v1/keys/info").at(-1)?.status).toBe(404);
     expect(dsm.keyMaterial(o.kid as string)).toBeUndefined();
     expect(dsm.keyMaterial(outs.kid as string)).toBeUndefined();
     dsm.clearRequests();
     await groups.delete(groupId, { endpoint: dsm.url, name: dsm.group(groupId)!.name });
     expect(calls()).toEqual([
-      ["GET", `/crypto/v1/keys?group_id=${groupId}`],
+      ["GET", `/crypto/v1/keys?group_id=${groupId}&limit=1000&offset=0`],
       ["DELETE", `/sys/v1/groups/${groupId}`],
     ]);
     expect(dsm.group(groupId)).toBeUndefined();

@@ -2,9 +2,9 @@
 // command (preview, up, refresh, destroy), started in the program's directory with no DSM_*
 // variables, configured with the stack config, and the serialized providers the program registered.
 // Shared by every way the library is loaded (dsm-host.test.ts, package.test.ts).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { dsmUnpackProvider } from "../components/dsm/provider-module";
-import { DsmEmulator } from "../components/emulators/dsm";
+import { DsmEmulator, type DsmEmulatorRequest } from "../components/emulators/dsm";
 import { createTestCertificateAuthority, issueServerCertificate } from "../components/emulators/tls";
 import {
   type CapturedDynamicResource,
@@ -17,9 +17,13 @@ import {
   refreshResource,
   upResource,
 } from "../components/testing";
+import { dsmRequestProblems, dsmResponseProblems } from "./dsm-openapi";
 
 export const DOMAIN = "https://idcs-0123456789abcdef.identity.oraclecloud.com";
 export const COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaahostscenario";
+// The Identity Domain issuer in both forms the public sources give (with and without the slash).
+const ISSUERS = ["https://identity.oraclecloud.com/", "https://identity.oraclecloud.com"];
+
 const T = {
   group: "pulumi-nodejs:dynamic/dsm:Group",
   app: "pulumi-nodejs:dynamic/dsm:JwtApp",
@@ -80,6 +84,13 @@ export function describeDsmThroughHost(title: string, prepare: () => Promise<Hos
       }
       return dsm.counters.sessionAuthentications - before;
     };
+    // Every request the hosted providers send, for the check against Fortanix's document.
+    const sent: DsmEmulatorRequest[] = [];
+    const clearRequests = (): void => {
+      sent.push(...dsm.requests);
+      dsm.clearRequests();
+    };
+    afterEach(clearRequests);
     const withGroup = (r: CapturedDynamicResource, groupId: string, extra: Json = {}): Json => ({ ...r.inputs, groupId, ...extra });
 
     beforeAll(async () => {
@@ -104,7 +115,7 @@ export function describeDsmThroughHost(title: string, prepare: () => Promise<Hos
       }
       expect(of(T.group).inputs).toMatchObject({ name: mode.groupName, endpoint: dsm.url });
       expect(of(T.key).inputs).toMatchObject({ name: mode.keyName, endpoint: dsm.url });
-      expect(of(T.app).inputs).toMatchObject({ jwksUrl: `${DOMAIN}/admin/v1/SigningCert/jwk`, validIssuers: ["https://identity.oraclecloud.com/"], endpoint: dsm.url });
+      expect(of(T.app).inputs).toMatchObject({ jwksUrl: `${DOMAIN}/admin/v1/SigningCert/jwk`, validIssuers: ISSUERS, endpoint: dsm.url });
     });
 
     it("pulumi preview: Check applies the defaults and lets unknown inputs through, without calling DSM", async () => {
@@ -117,7 +128,7 @@ export function describeDsmThroughHost(title: string, prepare: () => Promise<Hos
           __provider: of(T.app).inputs.__provider,
           name: HOST_UNKNOWN,
           groupId: HOST_UNKNOWN,
-          validIssuers: ["https://identity.oraclecloud.com/"],
+          validIssuers: ISSUERS,
           jwksUrl: `${DOMAIN}/admin/v1/SigningCert/jwk`,
           jwksCacheSeconds: 3600,
           permissions: ["ENCRYPT", "DECRYPT"],
@@ -135,7 +146,7 @@ export function describeDsmThroughHost(title: string, prepare: () => Promise<Hos
     });
 
     it("pulumi up: Check then Create make the group, the JWT app and the AES-256 key, with one DSM session", async () => {
-      dsm.clearRequests();
+      clearRequests();
       const sessions = await sessionsDuring(async (host) => {
         states.group = (await upResource(host, of(T.group).urn, of(T.group).inputs)).state;
         const groupId = states.group.id;
@@ -154,7 +165,7 @@ export function describeDsmThroughHost(title: string, prepare: () => Promise<Hos
       expect(states.app!.id).toBe(app.app_id);
       expect(states.app!.outputs).toEqual({
         __provider: of(T.app).inputs.__provider,
-        name: of(T.app).inputs.name, groupId: group.group_id, validIssuers: ["https://identity.oraclecloud.com/"],
+        name: of(T.app).inputs.name, groupId: group.group_id, validIssuers: ISSUERS,
         jwksUrl: `${DOMAIN}/admin/v1/SigningCert/jwk`, jwksCacheSeconds: 3600, permissions: ["ENCRYPT", "DECRYPT"], endpoint: dsm.url,
         adopt: false, appId: app.app_id, acctId: dsm.accountId, authType: "SignedJwt", enabled: true,
       });
@@ -170,7 +181,7 @@ export function describeDsmThroughHost(title: string, prepare: () => Promise<Hos
           "/sys/v1/apps",
           {
             name: of(T.app).inputs.name, app_type: "default", default_group: group.group_id, add_groups: { [group.group_id]: ["ENCRYPT", "DECRYPT"] },
-            credential: { signedjwt: { valid_issuers: ["https://identity.oraclecloud.com/"], signing_keys: { kind: "fetched", url: `${DOMAIN}/admin/v1/SigningCert/jwk`, cache_duration: 3600 } } },
+            credential: { signedjwt: { valid_issuers: ISSUERS, signing_keys: { kind: "fetched", url: `${DOMAIN}/admin/v1/SigningCert/jwk`, cache_duration: 3600 } } },
           },
         ],
         [
@@ -304,6 +315,62 @@ export function describeDsmThroughHost(title: string, prepare: () => Promise<Hos
           "so data encrypted under it stays recoverable. To use it again, re-enable it or declare it with `adopt: true`; to destroy it, set `allowDestroy: true`, run `pulumi up`, then remove it.",
         expect.stringMatching(new RegExp(`^DSM group "${mode.groupName}" \\(${states.group!.id}\\) was left in DSM at ${dsm.url.replace(/[.]/g, "\\.")}: it still holds 3 security objects`)),
       ]);
+    });
+
+    it("pulumi preview of a change whose endpoint is not known yet shows a change, not nothing", async () => {
+      await sessionsDuring(async (host) => {
+        const preview = await previewResource(host, states.group!.urn, { ...of(T.group).inputs, endpoint: HOST_UNKNOWN }, states.group);
+        expect(preview.diff).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+      });
+    });
+
+    it("a resource without an endpoint input uses dsm:endpoint from the stack config; a group deleted outside Pulumi is dropped on refresh", async () => {
+      const urn = of(T.group).urn.replace(/::[^:]+$/, "::extra-group");
+      const { endpoint: _endpoint, ...withoutEndpoint } = of(T.group).inputs;
+      let extra: HostedResourceState | undefined;
+      await sessionsDuring(async (host) => {
+        extra = (await upResource(host, urn, { ...withoutEndpoint, name: `${mode.groupName}-extra` })).state;
+      });
+      expect(extra!.outputs).toMatchObject({ name: `${mode.groupName}-extra`, endpoint: dsm.url, groupId: dsm.group(`${mode.groupName}-extra`)!.group_id });
+      dsm.deleteGroup(extra!.id);
+      await sessionsDuring(async (host) => {
+        expect(await refreshResource(host, extra!)).toBeUndefined();
+      });
+    });
+
+    it("a Create that fails after DSM changed something keeps the object with its provider, and destroy works straight from that state", async () => {
+      const names = { groupName: `${mode.groupName}-adopt`, keyName: `${mode.keyName}-adopt` };
+      let group: HostedResourceState | undefined;
+      await sessionsDuring(async (host) => {
+        group = (await upResource(host, of(T.group).urn.replace(/::[^:]+$/, "::adopt-group"), { ...of(T.group).inputs, name: names.groupName })).state;
+      });
+      dsm.seedSobject({ name: names.keyName, group_id: group!.id, obj_type: "AES", key_size: 256, key_ops: ["ENCRYPT", "DECRYPT", "APPMANAGEABLE"], description: "made by hand" });
+      dsm.injectFault({ method: "PATCH", path: /^\/crypto\/v1\/keys\//, kind: "status", status: 500 });
+      const urn = of(T.key).urn.replace(/::[^:]+$/, "::adopted-key");
+      let failure: EngineStepError | undefined;
+      await sessionsDuring(async (host) => {
+        failure = await upResource(host, urn, withGroup(of(T.key), group!.id, { name: names.keyName, adopt: true, description: "managed now" })).then(
+          () => undefined,
+          (e: unknown) => e as EngineStepError,
+        );
+      });
+      expect(failure).toBeInstanceOf(EngineStepError);
+      const kept = failure!.state!;
+      expect(kept.id).toBe(names.keyName);
+      expect(kept.outputs).toMatchObject({ __provider: of(T.key).inputs.__provider, kid: dsm.sobject(names.keyName)!.kid, name: names.keyName });
+      await sessionsDuring(async (host) => {
+        await destroyResource(host, kept);
+      });
+      expect(dsm.sobject(names.keyName)!.enabled).toBe(false);
+    });
+
+    it("every request the hosted providers sent, and every answer, is what Fortanix's API document describes", () => {
+      expect(sent.length).toBeGreaterThan(30);
+      const problems = sent.flatMap((r) => [
+        ...dsmRequestProblems(r.method, r.path, r.body, r.query),
+        ...(r.status !== undefined ? dsmResponseProblems(r.method, r.path, r.status, r.response) : []),
+      ]);
+      expect(problems).toEqual([]);
     });
 
     it("no DSM credential appears in any serialized provider, input, output, or anything a host printed or logged", () => {

@@ -74,10 +74,15 @@ function readmeConsumerProgram(): string {
   return m[1];
 }
 
-const CONSUMER_TSCONFIG = {
-  compilerOptions: { target: "ES2022", module: "nodenext", moduleResolution: "nodenext", strict: true, outDir: "build", types: ["node"] },
-  files: ["index.ts"],
+// The tsconfig of `pulumi new typescript` (pulumi/templates, typescript/tsconfig.json): today's, and
+// the one before it moved to nodenext (commit 81e65225), which many stacks still have. Neither skips
+// the libraries' declarations, so this package's own must type-check under both.
+const TEMPLATE_OPTIONS = {
+  strict: true, target: "es2020", sourceMap: true, experimentalDecorators: true, pretty: true,
+  noFallthroughCasesInSwitch: true, noImplicitReturns: true, forceConsistentCasingInFileNames: true,
 };
+const CONSUMER_TSCONFIG = { compilerOptions: { ...TEMPLATE_OPTIONS, outDir: "build", module: "nodenext", moduleResolution: "nodenext" }, files: ["index.ts"] };
+const CONSUMER_TSCONFIG_COMMONJS = { compilerOptions: { ...TEMPLATE_OPTIONS, outDir: "build-commonjs", module: "commonjs", moduleResolution: "node" }, files: ["index.ts"] };
 
 // Runs the compiled program under mocks with the stack config in CAPTURE_CONFIG and writes every
 // registered resource to the file named by the first argument.
@@ -128,9 +133,12 @@ function consumerWith(sdk: string): Promise<Consumer> {
       run(npm, [...install, `@pulumi/pulumi@${sdk}`, "typescript@5.9.3", "@types/node@20.19.43"], dir, 240_000);
       run(npm, [...install, tarball], dir, 240_000);
       writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(CONSUMER_TSCONFIG, null, 2));
+      writeFileSync(path.join(dir, "tsconfig.commonjs.json"), JSON.stringify(CONSUMER_TSCONFIG_COMMONJS, null, 2));
       writeFileSync(path.join(dir, "index.ts"), readmeConsumerProgram());
       writeFileSync(path.join(dir, "capture.js"), CAPTURE);
-      run(process.execPath, [path.join(dir, "node_modules/typescript/bin/tsc"), "-p", "."], dir, 120_000);
+      for (const tsconfig of ["tsconfig.json", "tsconfig.commonjs.json"]) {
+        run(process.execPath, [path.join(dir, "node_modules/typescript/bin/tsc"), "-p", tsconfig], dir, 180_000);
+      }
       const version = (JSON.parse(readFileSync(path.join(dir, "node_modules/@pulumi/pulumi/package.json"), "utf8")) as { version: string }).version;
       return {
         dir,
@@ -205,8 +213,9 @@ for (const [label, sdk] of [["the newest @pulumi/pulumi", "latest"], [`the oldes
       expect(parseYaml(readFileSync(path.join(installed, "PulumiPlugin.yaml"), "utf8"))).toEqual({ runtime: "nodejs" });
     });
 
-    it("the README's consumer program compiles with strict tsc and registers the topology in the team's VCN and subnet", () => {
+    it("the README's consumer program compiles with the tsconfig of pulumi new typescript, today's and the commonjs one before it, and registers the topology in the team's VCN and subnet", () => {
       expect(existsSync(path.join(consumer.dir, "build/index.js"))).toBe(true);
+      expect(existsSync(path.join(consumer.dir, "build-commonjs/index.js"))).toBe(true);
       expect(registered.filter((r) => r.type.startsWith("oci:Core/"))).toEqual([]);
       expect(only("oci:ApiGateway/gateway:Gateway").inputs).toMatchObject({ subnetId: SUBNET, endpointType: "PRIVATE", compartmentId: COMPARTMENT });
       expect(only("oci:Kms/ekmsPrivateEndpoint:EkmsPrivateEndpoint").inputs).toMatchObject({ subnetId: SUBNET });
@@ -293,7 +302,7 @@ describe("Pulumi's component analyzer over the repo (pulumi package add)", () =>
   const token = (name: string) => `${PACKAGE}:index:${name}`;
 
   it("finds every component and derives a schema without rejecting any Args or output", () => {
-    expect(analyzed.components).toEqual(["EkmNetwork", "EkmCertificate", "EkmGateway", "EkmIdentity", "EkmVault", "EkmTopology"]);
+    expect(analyzed.components).toEqual(["EkmNetwork", "EkmCertificate", "EkmGateway", "EkmIdentity", "EkmVault", "EkmTopology", "EkmPolicies"]);
     expect(analyzed.error).toBeUndefined();
     expect(analyzed.schema?.name).toBe(PACKAGE);
     expect(Object.keys(analyzed.schema?.resources ?? {}).sort()).toEqual(analyzed.components.map(token).sort());
@@ -322,9 +331,11 @@ describe("Pulumi's component analyzer over the repo (pulumi package add)", () =>
     expect(analyzed.error).toBeUndefined();
     const inputs = (name: string) => Object.keys(analyzed.schema!.resources[token(name)].inputProperties);
     expect(inputs("EkmNetwork")).toEqual(expect.arrayContaining(["compartmentId", "existingVcnId", "existingSubnetId", "vcnCidr", "subnetCidr"]));
-    expect(inputs("EkmCertificate")).toEqual(expect.arrayContaining(["compartmentId", "gatewayHostname", "certificatePem", "privateKeyPem"]));
-    expect(inputs("EkmGateway")).toEqual(expect.arrayContaining(["compartmentId", "subnetId", "certificateId", "dsmUrl", "tokenValidation"]));
+    expect(inputs("EkmCertificate")).toEqual(expect.arrayContaining(["compartmentId", "gatewayHostname", "certificatePem", "privateKeyPem", "certChainPem", "caBundlePem", "renewBeforeDays", "caValidityDays"]));
+    expect(inputs("EkmGateway")).toEqual(expect.arrayContaining(["compartmentId", "subnetId", "certificateId", "dsmUrl", "tokenValidation", "route"]));
+    expect(analyzed.schema!.resources[token("EkmGateway")].inputProperties.route).toMatchObject({ type: "string" });
     expect(inputs("EkmIdentity")).toEqual(expect.arrayContaining(["identityDomainUrl", "gatewayPrivateIp", "dsmUrl", "issuer"]));
     expect(inputs("EkmVault")).toEqual(expect.arrayContaining(["compartmentId", "subnetId", "gatewayPrivateIp", "caBundle", "dsmAccountId", "clientId", "clientSecret", "keys"]));
+    expect(inputs("EkmPolicies").sort()).toEqual(["compartmentId", "displayNamePrefix", "identityDomainCompartmentId", "operatorsGroup", "policyCompartmentId", "policyName"]);
   });
 });

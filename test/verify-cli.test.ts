@@ -104,7 +104,7 @@ describe("npm run verify", () => {
     expect(code).toBe(0);
     const lines = stdout.trim().split("\n");
     expect(lines[0]).toBe(`✓ discovery: issuer https://identity.oraclecloud.com/, token_endpoint ${idp.url}/oauth2/v1/token, jwks_uri ${idp.jwksUri}`);
-    expect(lines).toContain(`✓ ekm-key-metadata [${KEY}]: 200 keyId ${KEY}, state ENABLED, AES 256`);
+    expect(lines).toContain(`✓ ekm-key-metadata [${KEY}]: 200 keyId ${KEY}, state ACTIVE, AES 256`);
     expect(lines.at(-1)).toBe("OK: 25 passed, 0 failed, 0 skipped");
     assertNoSecret(stdout);
   });

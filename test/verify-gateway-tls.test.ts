@@ -1,7 +1,7 @@
 // The whole chain over TLS, as OCI Vault calls it: Identity Domain (HTTPS, private CA), then the
 // vault URL through the emulated private API Gateway (self-signed certificate for its FQDN, route
 // /{path*} to https://amer.smartkey.io/${request.path[path]}) to DSM's EKM API.
-import { dsmCreateApp, dsmCreateGroup, dsmCreateSobject } from "../components/dsm/api";
+import { dsmCreateApp, dsmCreateGroup, dsmCreateSobject } from "../components/dsm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DsmClient, resetDsmSessions } from "../components/dsm/client";
 import { DsmEmulator } from "../components/emulators/dsm";

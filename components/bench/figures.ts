@@ -51,6 +51,8 @@ export interface BenchDsmPhaseResult {
 
 /** What the DSM resources of one stack cost in its state file after `pulumi up`. */
 export interface BenchDsmStateResult {
+  /** How the program loaded the library: `stack` (providers copied by value) or `package` (installed: captured by require). */
+  mode: "stack" | "package";
   /** Security objects (the group and the JWT app come on top). */
   keys: number;
   /** DSM resources in the state. */
@@ -133,7 +135,11 @@ export interface BenchResults {
 // ---- arithmetic -----------------------------------------------------------------------------------
 
 /** The state figures of the DSM resources `pulumi up` left (their entries as the state file keeps them). */
-export function benchDsmStateFigures(keys: number, states: readonly { urn: string; id: string; inputs: Record<string, unknown>; outputs: Record<string, unknown> }[]): BenchDsmStateResult {
+export function benchDsmStateFigures(
+  mode: BenchDsmStateResult["mode"],
+  keys: number,
+  states: readonly { urn: string; id: string; inputs: Record<string, unknown>; outputs: Record<string, unknown> }[],
+): BenchDsmStateResult {
   const typeOf = (urn: string): string => (urn.split("::")[2] ?? "").split("$").pop() ?? "";
   const sizeOf = (kind: string): number => {
     const s = states.find((x) => typeOf(x.urn).endsWith(`:${kind}`));
@@ -145,7 +151,7 @@ export function benchDsmStateFigures(keys: number, states: readonly { urn: strin
     stateBytes += Buffer.byteLength(JSON.stringify({ urn: s.urn, type: typeOf(s.urn), id: s.id, inputs: s.inputs, outputs: s.outputs }));
     for (const props of [s.inputs, s.outputs]) providerStateBytes += Buffer.byteLength(JSON.stringify(String(props.__provider ?? "")));
   }
-  return { keys, resources: states.length, providerBytes: { group: sizeOf("Group"), app: sizeOf("JwtApp"), key: sizeOf("SecurityObject") }, stateBytes, providerStateBytes };
+  return { mode, keys, resources: states.length, providerBytes: { group: sizeOf("Group"), app: sizeOf("JwtApp"), key: sizeOf("SecurityObject") }, stateBytes, providerStateBytes };
 }
 
 /** The nearest-rank percentile `p` (0–100) of `values` (any order). */
@@ -300,9 +306,10 @@ function kib(bytes: number): string {
 /** The state table: the DSM resources' part of a stack's state file after `pulumi up`, by key count. */
 export function benchDsmStateTable(states: readonly BenchDsmStateResult[]): BenchTable {
   return {
-    headers: ["keys", "DSM resources", "state KiB", "of it __provider KiB", "__provider KiB (group / app / key)"],
-    align: ["right", "right", "right", "right", "left"],
+    headers: ["library loaded as", "keys", "DSM resources", "state KiB", "of it __provider KiB", "__provider KiB (group / app / key)"],
+    align: ["left", "right", "right", "right", "right", "left"],
     rows: states.map((s) => [
+      s.mode === "stack" ? "this repository's stack (ts-node)" : "installed package",
       String(s.keys),
       String(s.resources),
       kib(s.stateBytes),
@@ -374,9 +381,11 @@ export interface BenchArgs {
   out: string;
   /** Show the measured processes' stderr (provider warnings). Default false. */
   verbose: boolean;
+  /** Seconds a measuring process may take before it is stopped. Default: the runner's (300). */
+  childTimeoutSeconds?: number;
 }
 
-export const BENCH_USAGE = "usage: npm run bench -- [--out FILE] [--verbose]";
+export const BENCH_USAGE = "usage: npm run bench -- [--out FILE] [--verbose] [--child-timeout SECONDS]";
 
 /** Parses the arguments of `npm run bench`; a bad one is an error naming it. */
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
@@ -388,6 +397,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       const value = a === "--out" ? argv[++i] : a.slice("--out=".length);
       if (value === undefined || value === "" || value.startsWith("--")) throw new Error(`--out needs a file name; ${BENCH_USAGE}`);
       args.out = value;
+    } else if (a === "--child-timeout" || a.startsWith("--child-timeout=")) {
+      const value = a === "--child-timeout" ? argv[++i] : a.slice("--child-timeout=".length);
+      const seconds = Number(value);
+      if (!(seconds > 0)) throw new Error(`--child-timeout needs a number of seconds, got ${value ?? "nothing"}`);
+      args.childTimeoutSeconds = seconds;
     } else throw new Error(`unknown argument "${a}"; ${BENCH_USAGE}`);
   }
   return args;

@@ -3,7 +3,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { DsmGroupProvider, DsmJwtAppProvider, DsmSecurityObjectProvider } from "../dsm/provider";
-import { dsmProviderText } from "../dsm/provider-module";
+import { dsmProviderText, dsmUnpackProvider } from "../dsm/provider-module";
 import { DsmEmulator } from "../emulators/dsm";
 import { destroyResource, type HostedResourceState, refreshResource, upResource } from "../testing/engine-steps";
 import { DynamicProviderHost } from "../testing/provider-host";
@@ -76,8 +76,12 @@ export interface BenchDsmOptions {
   keys: number;
   /** `allowDestroy` of the security objects. Default false (what the topology declares). */
   allowDestroy?: boolean;
-  /** Where the dynamic-provider host runs (the program's directory). Default: this process's working directory. */
-  programDir?: string;
+  /**
+   * The library the providers come from, as a program in `fromDir` would `require(specifier)` it
+   * (the serializer copies or `require`s its code depending on where that copy lives); the host runs
+   * in `fromDir`. Default: this process's copy, the host in its working directory.
+   */
+  library?: { specifier: string; fromDir: string };
 }
 
 // Inputs as the topology declares them for the dev stack (names, issuer, JWKS URL shape).
@@ -106,15 +110,18 @@ export async function benchDsmLifecycle(opts: BenchDsmOptions): Promise<BenchDsm
   try {
     const apiKey = dsm.createApiKey({ role: "admin", name: "bench-automation" });
     const endpoint = dsm.url;
+    const lib: BenchDsmModule = opts.library
+      ? (createRequire(path.join(opts.library.fromDir, "package.json"))(opts.library.specifier) as BenchDsmModule)
+      : { dsmGroupProvider: () => new DsmGroupProvider(), dsmJwtAppProvider: () => new DsmJwtAppProvider(), dsmSecurityObjectProvider: () => new DsmSecurityObjectProvider(), dsmProviderText, dsmUnpackProvider };
     const provider = {
-      group: await dsmProviderText(new DsmGroupProvider()),
-      app: await dsmProviderText(new DsmJwtAppProvider()),
-      key: await dsmProviderText(new DsmSecurityObjectProvider()),
+      group: await lib.dsmProviderText(lib.dsmGroupProvider()),
+      app: await lib.dsmProviderText(lib.dsmJwtAppProvider()),
+      key: await lib.dsmProviderText(lib.dsmSecurityObjectProvider()),
     };
     const urn = (type: string, name: string) => `urn:pulumi:dev::oci-ekm::oci-ekm-fortanix:index:EkmTopology$${type}::${name}`;
     const phase = async (name: BenchDsmPhase, work: (host: DynamicProviderHost) => Promise<void>): Promise<void> => {
       dsm.clearRequests();
-      const host = await DynamicProviderHost.start({ programDir: opts.programDir ?? process.cwd() });
+      const host = await DynamicProviderHost.start({ programDir: opts.library?.fromDir ?? process.cwd() });
       try {
         await host.configure({ "dsm:endpoint": endpoint, "dsm:apiKey": apiKey }, ["dsm:apiKey"]);
         await work(host);
@@ -143,7 +150,7 @@ export async function benchDsmLifecycle(opts: BenchDsmOptions): Promise<BenchDsm
         states.push((await upResource(host, urn(BENCH_TYPES.key, `oci-ekm-dsm-key-${k.name}`), inputs)).state);
       }
     });
-    const state = benchDsmStateFigures(opts.keys, states);
+    const state = benchDsmStateFigures(opts.library ? "package" : "stack", opts.keys, states);
     await phase("refresh", async (host) => {
       const next: HostedResourceState[] = [];
       for (const s of states) {
@@ -234,7 +241,7 @@ export async function benchSandboxRoundTrips(opts: BenchSandboxOptions): Promise
         clientId: str(out.clientId),
         clientSecret: str(out.clientSecret),
         scope: str(out.scope),
-        caBundle: e.gatewayCertificatePem,
+        caBundle: e.gatewayCaBundlePem,
         serverName: e.gatewayHostname,
       },
       // The vault URL's private IP is where the emulated private endpoint listens.

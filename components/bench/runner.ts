@@ -19,7 +19,7 @@ export interface BenchProgramRef {
 /** One measurement, as handed to a child process. */
 export type BenchTask =
   | { kind: "plan"; program: BenchProgramRef; stackConfigFile: string; project: string; stack: string; keys: number }
-  | { kind: "dsm"; keys: number[] }
+  | { kind: "dsm"; keys: number; library?: { specifier: string; fromDir: string }; destroyBoth: boolean }
   | { kind: "providers"; mode: string; specifier: string; fromDir: string }
   | { kind: "sandbox"; program: BenchProgramRef; maxRequests: number; maxSeconds: number };
 
@@ -42,7 +42,7 @@ export interface BenchOptions {
   sandboxRequests?: number;
   /** Seconds of sandbox calls at most. Default 20. */
   sandboxSeconds?: number;
-  /** Kill a child that takes longer, milliseconds. Default 60000. */
+  /** Kill a child that takes longer, milliseconds. Default 300000 (a loaded 2-core machine runs the 100-key DSM lifecycle in about 50 s). */
   childTimeoutMs?: number;
   /** Copy the children's stderr (provider warnings) to this process's stderr. Default false. */
   verbose?: boolean;
@@ -58,7 +58,7 @@ export const BENCH_DEFAULTS = {
   dsmKeys: [1, 10, 100] as number[],
   sandboxRequests: 200,
   sandboxSeconds: 20,
-  childTimeoutMs: 60_000,
+  childTimeoutMs: 300_000,
 } as const;
 
 const RUNNER_FILE = __filename;
@@ -72,7 +72,8 @@ export function runBenchTask<V>(
 ): Promise<{ value: V; wallMs: number; stderr: string }> {
   const started = performance.now();
   const execArgv = RUNNER_FILE.endsWith(".ts") ? ["-r", "ts-node/register"] : [];
-  const child = fork(RUNNER_FILE, [JSON.stringify(task)], { cwd: REPO_ROOT, execArgv, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  // Its own process group, so that a timeout ends it with the dynamic-provider hosts it started.
+  const child = fork(RUNNER_FILE, [JSON.stringify(task)], { cwd: REPO_ROOT, execArgv, stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true });
   let stderr = "";
   child.stdout?.on("data", (d: Buffer) => {
     if (opts.verbose) process.stderr.write(d);
@@ -86,7 +87,7 @@ export function runBenchTask<V>(
     let wallMs = 0;
     const timeoutMs = opts.timeoutMs ?? BENCH_DEFAULTS.childTimeoutMs;
     const timer = setTimeout(() => {
-      child.kill("SIGKILL");
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
       reject(new Error(`bench ${task.kind}: no answer within ${timeoutMs / 1000} s (process killed)\n${tail(stderr)}`));
     }, timeoutMs);
     child.on("message", (m: BenchChildMessage) => {
@@ -145,57 +146,78 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     progress(`plan, ${keys} key(s): ${r.value.resources} resources, ${(r.wallMs / 1000).toFixed(1)} s`);
   }
 
-  const dsmRun = await runBenchTask<{ phases: BenchDsmPhaseResult[]; states: BenchDsmStateResult[] }>({ kind: "dsm", keys: [...o.dsmKeys] }, child);
-  progress(`DSM up/refresh/destroy through the dynamic-provider host for ${o.dsmKeys.join(", ")} key(s): ${(dsmRun.wallMs / 1000).toFixed(1)} s`);
+  const libraries = benchLibraryProjects();
+  try {
+    const dsm: BenchDsmPhaseResult[] = [];
+    const dsmState: BenchDsmStateResult[] = [];
+    for (const keys of o.dsmKeys) {
+      const run = await runBenchTask<{ phases: BenchDsmPhaseResult[]; state: BenchDsmStateResult }>({ kind: "dsm", keys, destroyBoth: true }, child);
+      dsm.push(...run.value.phases);
+      dsmState.push(run.value.state);
+      progress(`DSM up/refresh/destroy through the dynamic-provider host, ${keys} key(s): ${(run.wallMs / 1000).toFixed(1)} s`);
+    }
+    // The same stack's DSM state with the library installed as a package (providers captured by require).
+    for (const keys of o.dsmKeys) {
+      const run = await runBenchTask<{ state: BenchDsmStateResult }>({ kind: "dsm", keys, library: libraries.package, destroyBoth: false }, child);
+      dsmState.push(run.value.state);
+      progress(`DSM state with the installed package, ${keys} key(s): ${(run.wallMs / 1000).toFixed(1)} s`);
+    }
 
-  const providers = await benchProviderSizes(child);
-  progress(`serialized DSM providers in ${new Set(providers.map((p) => p.mode)).size} ways of loading the library`);
+    const providers: BenchProviderSize[] = [];
+    for (const m of libraries.modes) providers.push(...(await runBenchTask<BenchProviderSize[]>({ kind: "providers", ...m }, child)).value);
+    progress(`serialized DSM providers in ${libraries.modes.length} ways of loading the library`);
 
-  const sandboxRun = await runBenchTask<BenchSandboxResult>({ kind: "sandbox", program: o.program, maxRequests: o.sandboxRequests, maxSeconds: o.sandboxSeconds }, child);
-  progress(`sandbox: ${sandboxRun.value.requests} calls, ${sandboxRun.value.requestsPerSecond.toFixed(1)} req/s`);
+    const sandboxRun = await runBenchTask<BenchSandboxResult>({ kind: "sandbox", program: o.program, maxRequests: o.sandboxRequests, maxSeconds: o.sandboxSeconds }, child);
+    progress(`sandbox: ${sandboxRun.value.requests} calls, ${sandboxRun.value.requestsPerSecond.toFixed(1)} req/s`);
 
-  return {
-    startedAt, machine, plan, dsm: dsmRun.value.phases, dsmState: dsmRun.value.states, providers, sandbox: sandboxRun.value,
-    totalMs: performance.now() - started,
-  };
+    return {
+      startedAt, machine, plan, dsm, dsmState, providers, sandbox: sandboxRun.value,
+      totalMs: performance.now() - started,
+    };
+  } finally {
+    libraries.remove();
+  }
 }
 
 /**
- * The DSM providers as each way of loading the library serializes them: from the sources under
- * ts-node (this repository's stack), `dist/` by path, a checkout linked into a project's
- * node_modules, and the built package copied into one (as `npm install <tarball>` lays it out).
+ * Scratch projects that load the library the other ways a program can: a checkout linked into its
+ * node_modules (`npm link`: only the link, the project's own @pulumi/pulumi beside it), and the
+ * built package copied in with its dependencies beside it (as `npm install <tarball>` lays it out).
+ * With this process's sources (ts-node) and `dist/` by path, the four modes of the provider table.
  */
-async function benchProviderSizes(child: { timeoutMs: number; verbose: boolean }): Promise<BenchProviderSize[]> {
+function benchLibraryProjects(): {
+  modes: { mode: string; specifier: string; fromDir: string }[];
+  package: { specifier: string; fromDir: string };
+  remove(): void;
+} {
   const scratch = mkdtempSync(path.join(os.tmpdir(), "oci-ekm-bench-"));
-  try {
-    const project = (name: string, pkg: (nm: string) => void): string => {
-      const dir = path.join(scratch, name);
-      mkdirSync(path.join(dir, "node_modules"), { recursive: true });
-      writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: `bench-${name}`, private: true }));
-      for (const entry of readdirSync(path.join(REPO_ROOT, "node_modules"))) {
-        if (!entry.startsWith(".")) symlinkSync(path.join(REPO_ROOT, "node_modules", entry), path.join(dir, "node_modules", entry));
-      }
-      pkg(path.join(dir, "node_modules", "oci-ekm-fortanix"));
-      return dir;
-    };
-    const linked = project("linked", (at) => symlinkSync(REPO_ROOT, at));
-    const installed = project("package", (at) => {
-      mkdirSync(at);
-      cpSync(path.join(REPO_ROOT, "package.json"), path.join(at, "package.json"));
-      cpSync(path.join(REPO_ROOT, "dist"), path.join(at, "dist"), { recursive: true });
-    });
-    const modes: { mode: string; specifier: string; fromDir: string }[] = [
+  const project = (name: string, deps: readonly string[], pkg: (at: string) => void): string => {
+    const dir = path.join(scratch, name);
+    mkdirSync(path.join(dir, "node_modules", "@pulumi"), { recursive: true });
+    writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: `bench-${name}`, private: true }));
+    for (const dep of deps) symlinkSync(path.join(REPO_ROOT, "node_modules", dep), path.join(dir, "node_modules", dep));
+    pkg(path.join(dir, "node_modules", "oci-ekm-fortanix"));
+    return dir;
+  };
+  const all = readdirSync(path.join(REPO_ROOT, "node_modules")).filter((e) => !e.startsWith(".") && e !== "@pulumi");
+  const pulumi = readdirSync(path.join(REPO_ROOT, "node_modules", "@pulumi")).map((e) => `@pulumi/${e}`);
+  const linked = project("linked", ["@pulumi/pulumi"], (at) => symlinkSync(REPO_ROOT, at));
+  const installed = project("package", [...all, ...pulumi], (at) => {
+    mkdirSync(at);
+    cpSync(path.join(REPO_ROOT, "package.json"), path.join(at, "package.json"));
+    cpSync(path.join(REPO_ROOT, "dist"), path.join(at, "dist"), { recursive: true });
+  });
+  const inPackage = { specifier: "oci-ekm-fortanix/dist/dsm/index.js", fromDir: installed };
+  return {
+    modes: [
       { mode: "stack", specifier: path.join(REPO_ROOT, "components", "dsm"), fromDir: REPO_ROOT },
       { mode: "dist", specifier: path.join(REPO_ROOT, "dist", "dsm"), fromDir: REPO_ROOT },
       { mode: "linked", specifier: "oci-ekm-fortanix/dist/dsm/index.js", fromDir: linked },
-      { mode: "package", specifier: "oci-ekm-fortanix/dist/dsm/index.js", fromDir: installed },
-    ];
-    const out: BenchProviderSize[] = [];
-    for (const m of modes) out.push(...(await runBenchTask<BenchProviderSize[]>({ kind: "providers", ...m }, child)).value);
-    return out;
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
+      { mode: "package", ...inPackage },
+    ],
+    package: inPackage,
+    remove: () => rmSync(scratch, { recursive: true, force: true }),
+  };
 }
 
 // ---- the child ------------------------------------------------------------------------------------
@@ -219,16 +241,11 @@ async function runTaskHere(task: BenchTask): Promise<unknown> {
         keys: task.keys,
       });
     case "dsm": {
-      const phases: BenchDsmPhaseResult[] = [];
-      const states: BenchDsmStateResult[] = [];
-      for (const keys of task.keys) {
-        const kept: BenchDsmLifecycleResult = await benchDsmLifecycle({ keys });
-        phases.push(...kept.phases);
-        states.push(kept.state);
-        // Only destroy differs with allowDestroy; up and refresh are the same calls.
-        phases.push(...(await benchDsmLifecycle({ keys, allowDestroy: true })).phases.filter((r) => r.phase === "destroy"));
-      }
-      return { phases, states };
+      const kept: BenchDsmLifecycleResult = await benchDsmLifecycle({ keys: task.keys, library: task.library });
+      if (!task.destroyBoth) return { phases: kept.phases, state: kept.state };
+      // Only destroy differs with allowDestroy; up and refresh are the same calls.
+      const destroyed = (await benchDsmLifecycle({ keys: task.keys, allowDestroy: true, library: task.library })).phases.filter((r) => r.phase === "destroy");
+      return { phases: [...kept.phases, ...destroyed], state: kept.state };
     }
     case "providers":
       return benchProviderSizesHere(task.mode, task.specifier, task.fromDir);

@@ -1,7 +1,13 @@
 // The Fortanix DSM REST operations this project uses, one function each, over a {@link DsmClient}
-// (the transport: sessions, retries, errors). Plain functions rather than client methods: Pulumi's
-// serializer copies what a dynamic provider references, and a class brings every method along.
-import { type DsmClient, isDsmNotFound } from "./client";
+// (the transport: sessions, retries, errors), as Fortanix's OpenAPI document ("Fortanix DSM REST
+// API" 0.1.0-20260710) describes them: this file has the shapes, the paging and the groups;
+// api-apps.ts and api-keys.ts the apps and the security objects. Plain functions rather than client
+// methods: Pulumi's serializer copies what a dynamic provider references, and a class brings every
+// method along. Answers are read leniently: the document reserves the right to add fields.
+import type { DsmClient } from "./client";
+
+/** Who made an object (OpenAPI `Principal`): `{"app": uuid}`, `{"user": uuid}`, …, or `"system"`. */
+export type DsmApiPrincipal = Record<string, unknown> | string;
 
 /** A group as DSM reads it back. */
 export interface DsmApiGroup {
@@ -10,16 +16,31 @@ export interface DsmApiGroup {
   name: string;
   description?: string;
   created_at?: string;
-  creator?: Record<string, string>;
+  creator?: DsmApiPrincipal;
 }
 
-/** The signed-JWT credential of an app. */
+/** The signed-JWT credential of an app (OpenAPI `SignedJwtCredential`). */
 export interface DsmApiSignedJwt {
+  /** Unique items. */
   valid_issuers: string[];
-  signing_keys: { kind: "fetched"; url: string; cache_duration?: number } | { kind: "stored"; keys: Record<string, string> };
+  /** `fetched` needs both `url` and `cache_duration` (seconds). */
+  signing_keys: { kind: "fetched"; url: string; cache_duration: number } | { kind: "stored"; keys: Record<string, string> };
+  /** Kept as read: a PATCH of the credential must carry it, or it is lost. */
+  private_claims_policy?: unknown;
 }
 
-/** An app as DSM reads it back (`groups` is a permission map when read with `group_permissions=true`). */
+/** `GET /sys/v1/apps/{app_id}/credential` (OpenAPI `AppCredentialResponse`). */
+export interface DsmApiAppCredentialResponse {
+  app_id: string;
+  /** One credential (`{"signedjwt": …}`, `{"secret": …}`, …) or `{"all": [one, …]}`. */
+  credential: Record<string, unknown>;
+  previous_credential?: unknown;
+}
+
+/**
+ * An app as DSM reads it back (`groups` is a permission map when read with `group_permissions=true`).
+ * It has no credential: that is read with {@link dsmGetAppCredential}.
+ */
 export interface DsmApiApp {
   app_id: string;
   acct_id: string;
@@ -31,17 +52,17 @@ export interface DsmApiApp {
   groups: Record<string, string[]> | string[];
   enabled: boolean;
   auth_type?: string;
-  credential?: { signedjwt?: DsmApiSignedJwt } & Record<string, unknown>;
   created_at?: string;
-  creator?: Record<string, string>;
+  creator?: DsmApiPrincipal;
 }
 
-/** Rotation policy of a security object. */
+/** Rotation policy of a security object (OpenAPI `RotationPolicy`: one of `interval_days` or `interval_months`). */
 export interface DsmApiRotationPolicy {
   interval_days?: number;
   interval_months?: number;
   effective_at?: string;
-  deactivate_rotated_key?: boolean;
+  deactivate_rotated_key?: boolean | null;
+  [other: string]: unknown;
 }
 
 /** A security object as DSM reads it back (never the key material). */
@@ -57,7 +78,7 @@ export interface DsmApiSobject {
   enabled: boolean;
   state?: string;
   created_at?: string;
-  creator?: Record<string, string>;
+  creator?: DsmApiPrincipal;
   kcv?: string;
   links?: { replacement?: string; replaced?: string };
   deactivation_date?: string;
@@ -85,7 +106,7 @@ export interface DsmAppRequest {
   enabled?: boolean;
 }
 
-/** `POST /crypto/v1/keys` / `PATCH /crypto/v1/keys/{kid}` / rekey body. */
+/** `POST /crypto/v1/keys` / `PATCH /crypto/v1/keys/{key_id}` / rekey body (PATCH replaces nested objects whole). */
 export interface DsmSobjectRequest {
   name?: string;
   group_id?: string;
@@ -98,14 +119,48 @@ export interface DsmSobjectRequest {
   rotation_policy?: DsmApiRotationPolicy | null;
 }
 
-// ---- groups ------------------------------------------------------------------------------------
+// ---- shared ------------------------------------------------------------------------------------
 
-/** `GET /sys/v1/groups`. */
-export function dsmListGroups(client: DsmClient): Promise<DsmApiGroup[]> {
-  return client.request<DsmApiGroup[]>({ method: "GET", path: "/sys/v1/groups", operation: "list groups", object: "in the account" });
+/**
+ * Every item of a paged list (`limit`, `offset`), a page at a time until one comes back short. A
+ * page is an array, or `{items, metadata}` when DSM answers with metadata.
+ */
+export async function dsmAllPages<T>(
+  client: DsmClient,
+  list: { path: string; query?: Record<string, string>; operation: string; object: string; pageSize: number },
+): Promise<T[]> {
+  const all: T[] = [];
+  for (let offset = 0; ; offset += list.pageSize) {
+    const page = await client.request<T[] | { items?: T[] }>({
+      method: "GET", path: list.path, query: { ...list.query, limit: String(list.pageSize), offset: String(offset) },
+      operation: list.operation, object: list.object,
+    });
+    const items = Array.isArray(page) ? page : (page?.items ?? []);
+    all.push(...items);
+    if (items.length < list.pageSize) return all;
+  }
 }
 
-/** `GET /sys/v1/groups/{id}` (404 → {@link isDsmNotFound}). */
+export function dsmSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+export function quote(name: string): string {
+  return JSON.stringify(name);
+}
+
+// ---- groups ------------------------------------------------------------------------------------
+
+/** `GET /sys/v1/groups`, every page. */
+export function dsmListGroups(client: DsmClient): Promise<DsmApiGroup[]> {
+  return dsmAllPages<DsmApiGroup>(client, { path: "/sys/v1/groups", operation: "list groups", object: "in the account", pageSize: 1000 });
+}
+
+/** `GET /sys/v1/groups/{group_id}` (404 → `isDsmNotFound`). */
 export function dsmGetGroup(client: DsmClient, groupId: string): Promise<DsmApiGroup> {
   return client.request<DsmApiGroup>({ method: "GET", path: `/sys/v1/groups/${enc(groupId)}`, operation: "read group", object: groupId });
 }
@@ -123,142 +178,12 @@ export function dsmCreateGroup(client: DsmClient, body: DsmGroupRequest & { name
   });
 }
 
-/** `PATCH /sys/v1/groups/{id}`. */
+/** `PATCH /sys/v1/groups/{group_id}`. */
 export function dsmPatchGroup(client: DsmClient, groupId: string, body: DsmGroupRequest): Promise<DsmApiGroup> {
   return client.request<DsmApiGroup>({ method: "PATCH", path: `/sys/v1/groups/${enc(groupId)}`, body, operation: "update group", object: groupId });
 }
 
-/** `DELETE /sys/v1/groups/{id}` (DSM refuses a group that still holds security objects). */
+/** `DELETE /sys/v1/groups/{group_id}` (DSM refuses a group that still holds security objects). */
 export async function dsmDeleteGroup(client: DsmClient, groupId: string): Promise<void> {
   await client.request({ method: "DELETE", path: `/sys/v1/groups/${enc(groupId)}`, operation: "delete group", object: groupId });
-}
-
-// ---- apps --------------------------------------------------------------------------------------
-
-/** `GET /sys/v1/apps` (every page; `groups` as uuid lists). */
-export async function dsmListApps(client: DsmClient, filter: { groupId?: string } = {}): Promise<DsmApiApp[]> {
-  const pageSize = 100;
-  const apps: DsmApiApp[] = [];
-  for (let offset = 0; ; offset += pageSize) {
-    const page = await client.request<DsmApiApp[]>({
-      method: "GET", path: "/sys/v1/apps",
-      query: { ...(filter.groupId !== undefined ? { group_id: filter.groupId } : {}), limit: String(pageSize), offset: String(offset) },
-      operation: "list apps", object: filter.groupId !== undefined ? `in group ${filter.groupId}` : "in the account",
-    });
-    apps.push(...page);
-    if (page.length < pageSize) return apps;
-  }
-}
-
-/** `GET /sys/v1/apps/{id}?group_permissions=true` (`groups` as group → permissions). */
-export function dsmGetApp(client: DsmClient, appId: string): Promise<DsmApiApp> {
-  return client.request<DsmApiApp>({
-    method: "GET", path: `/sys/v1/apps/${enc(appId)}`, query: { group_permissions: "true" }, operation: "read app", object: appId,
-  });
-}
-
-/** The app with exactly this name (read with its group permissions), or undefined. */
-export async function dsmFindAppByName(client: DsmClient, name: string): Promise<DsmApiApp | undefined> {
-  const found = (await dsmListApps(client)).find((a) => a.name === name);
-  return found ? dsmGetApp(client, found.app_id) : undefined;
-}
-
-/** `POST /sys/v1/apps`. A response lost in transit is recovered by looking the name up before retrying. */
-export function dsmCreateApp(client: DsmClient, body: DsmAppRequest & { name: string }): Promise<DsmApiApp> {
-  return client.request<DsmApiApp>({
-    method: "POST", path: "/sys/v1/apps", body, operation: "create app", object: quote(body.name),
-    recover: () => dsmFindAppByName(client, body.name),
-  });
-}
-
-/** `PATCH /sys/v1/apps/{id}?group_permissions=true`. */
-export function dsmPatchApp(client: DsmClient, appId: string, body: DsmAppRequest): Promise<DsmApiApp> {
-  return client.request<DsmApiApp>({
-    method: "PATCH", path: `/sys/v1/apps/${enc(appId)}`, query: { group_permissions: "true" }, body, operation: "update app", object: appId,
-  });
-}
-
-/** `DELETE /sys/v1/apps/{id}`. */
-export async function dsmDeleteApp(client: DsmClient, appId: string): Promise<void> {
-  await client.request({ method: "DELETE", path: `/sys/v1/apps/${enc(appId)}`, operation: "delete app", object: appId });
-}
-
-// ---- security objects --------------------------------------------------------------------------
-
-/** `GET /crypto/v1/keys` filtered by group and/or name. */
-export function dsmListSobjects(client: DsmClient, filter: { groupId?: string; name?: string } = {}): Promise<DsmApiSobject[]> {
-  const query: Record<string, string> = {};
-  if (filter.groupId !== undefined) query.group_id = filter.groupId;
-  if (filter.name !== undefined) query.name = filter.name;
-  return client.request<DsmApiSobject[]>({
-    method: "GET", path: "/crypto/v1/keys", query, operation: "list security objects",
-    object: filter.groupId !== undefined ? `in group ${filter.groupId}` : "in the account",
-  });
-}
-
-/** `GET /crypto/v1/keys/{kid}` (404 → {@link isDsmNotFound}). */
-export function dsmGetSobject(client: DsmClient, kid: string): Promise<DsmApiSobject> {
-  return client.request<DsmApiSobject>({ method: "GET", path: `/crypto/v1/keys/${enc(kid)}`, operation: "read security object", object: kid });
-}
-
-/** `POST /crypto/v1/keys/info {"name"}`: the security object with this name, or undefined. */
-export async function dsmFindSobjectByName(client: DsmClient, name: string): Promise<DsmApiSobject | undefined> {
-  try {
-    return await client.request<DsmApiSobject>({
-      method: "POST", path: "/crypto/v1/keys/info", body: { name }, operation: "look up security object", object: quote(name),
-    });
-  } catch (err) {
-    if (isDsmNotFound(err)) return undefined;
-    throw err;
-  }
-}
-
-/** `POST /crypto/v1/keys`. A response lost in transit is recovered by looking the name up before retrying. */
-export function dsmCreateSobject(client: DsmClient, body: DsmSobjectRequest & { name: string }): Promise<DsmApiSobject> {
-  return client.request<DsmApiSobject>({
-    method: "POST", path: "/crypto/v1/keys", body, operation: "create security object", object: quote(body.name),
-    recover: () => dsmFindSobjectByName(client, body.name),
-  });
-}
-
-/** `PATCH /crypto/v1/keys/{kid}`. */
-export function dsmPatchSobject(client: DsmClient, kid: string, body: DsmSobjectRequest): Promise<DsmApiSobject> {
-  return client.request<DsmApiSobject>({ method: "PATCH", path: `/crypto/v1/keys/${enc(kid)}`, body, operation: "update security object", object: kid });
-}
-
-/** `DELETE /crypto/v1/keys/{kid}`: destroys the key material. */
-export async function dsmDeleteSobject(client: DsmClient, kid: string): Promise<void> {
-  await client.request({ method: "DELETE", path: `/crypto/v1/keys/${enc(kid)}`, operation: "destroy security object", object: kid });
-}
-
-/**
- * `POST /crypto/v1/keys/rekey {"name", …changes}`: a new key (new kid) under the same name; the old one is
- * renamed and kept. Give `currentKid` so that a rekey whose response was lost is recognised (the name
- * then points at another kid) instead of rotating twice.
- */
-export function dsmRekeySobject(client: DsmClient, name: string, changes: Omit<DsmSobjectRequest, "name"> = {}, currentKid?: string): Promise<DsmApiSobject> {
-  return client.request<DsmApiSobject>({
-    method: "POST", path: "/crypto/v1/keys/rekey", body: { name, ...changes }, operation: "rotate security object", object: quote(name),
-    ...(currentKid !== undefined
-      ? {
-          recover: async () => {
-            const now = await dsmFindSobjectByName(client, name);
-            return now !== undefined && now.kid !== currentKid ? now : undefined;
-          },
-        }
-      : {}),
-  });
-}
-
-/** `POST /crypto/v1/keys/{kid}/revoke {"code"}`: moves the key to Deactivated, keeping its material. */
-export async function dsmRevokeSobject(client: DsmClient, kid: string, code = "Unspecified"): Promise<void> {
-  await client.request({ method: "POST", path: `/crypto/v1/keys/${enc(kid)}/revoke`, body: { code }, operation: "revoke security object", object: kid });
-}
-
-function enc(segment: string): string {
-  return encodeURIComponent(segment);
-}
-
-function quote(name: string): string {
-  return JSON.stringify(name);
 }

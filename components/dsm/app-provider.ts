@@ -1,22 +1,16 @@
 // The provider of DSM signed-JWT apps: one function per provider method. provider.ts holds the class
 // the serializer sees; its methods call these (provider-common.ts says why).
 import * as pulumi from "@pulumi/pulumi";
-import {
-  type DsmApiApp,
-  type DsmApiSignedJwt,
-  type DsmAppRequest,
-  dsmCreateApp,
-  dsmDeleteApp,
-  dsmFindAppByName,
-  dsmGetApp,
-  dsmPatchApp,
-} from "./api";
+import type { DsmApiApp, DsmApiSignedJwt, DsmAppRequest } from "./api";
+import { dsmCreateApp, dsmDeleteApp, dsmFindAppByName, dsmGetApp, dsmGetAppCredential, dsmPatchApp, dsmSignedJwtOf } from "./api-apps";
+import type { DsmClient } from "./client";
 import {
   isDsmNotFound,
   isDsmStatus,
 } from "./client";
 import {
   dsmAlreadyExists,
+  dsmAnyUnknown,
   dsmClean,
   dsmClientFor,
   dsmDefaultEndpoint,
@@ -42,15 +36,21 @@ export type DsmJwtAppOutputs = DsmJwtAppInputs & {
   enabled: boolean;
 };
 
-/** State of a {@link DsmSecurityObject}. */
-
-// ---- JWT apps -------------------------------------------------------------------------------------
-
-function dsmSignedJwt(inputs: DsmJwtAppInputs): DsmApiSignedJwt {
+/**
+ * The signed-JWT credential of `inputs`. A PATCH replaces the credential whole, so what this
+ * provider does not manage (`private_claims_policy`) is carried over from `current`.
+ */
+function dsmSignedJwt(inputs: DsmJwtAppInputs, current?: DsmApiSignedJwt): DsmApiSignedJwt {
   return {
-    valid_issuers: [...inputs.validIssuers],
+    valid_issuers: [...new Set(inputs.validIssuers)],
     signing_keys: { kind: "fetched", url: inputs.jwksUrl, cache_duration: inputs.jwksCacheSeconds },
+    ...(current?.private_claims_policy !== undefined ? { private_claims_policy: current.private_claims_policy } : {}),
   };
+}
+
+/** The app's signed-JWT credential from its own endpoint (the App object has none), or undefined. */
+async function dsmAppSignedJwt(client: DsmClient, appId: string): Promise<DsmApiSignedJwt | undefined> {
+  return dsmSignedJwtOf(await dsmGetAppCredential(client, appId));
 }
 
 /** What the app provider compares: the managed parts of a JWT app. */
@@ -64,9 +64,8 @@ interface DsmAppView {
   jwksCacheSeconds?: number;
 }
 
-function dsmAppViewOf(app: DsmApiApp): DsmAppView {
+function dsmAppViewOf(app: DsmApiApp, jwt: DsmApiSignedJwt | undefined): DsmAppView {
   const groups = Array.isArray(app.groups) ? Object.fromEntries(app.groups.map((g) => [g, [] as string[]])) : { ...app.groups };
-  const jwt = app.credential?.signedjwt;
   const keys = jwt?.signing_keys;
   return dsmClean({
     name: app.name,
@@ -91,8 +90,11 @@ function dsmAppViewOfState(state: DsmJwtAppOutputs): DsmAppView {
   });
 }
 
-/** The PATCH body that brings `current` to `inputs`; `previousGroupId` is removed from the app when the group changed. */
-function dsmAppPatch(current: DsmAppView, inputs: DsmJwtAppInputs, previousGroupId?: string): DsmAppRequest {
+/**
+ * The PATCH body that brings `current` to `inputs`; `previousGroupId` is removed from the app when
+ * the group changed. A changed credential is sent whole, with what `currentJwt` holds beyond it.
+ */
+function dsmAppPatch(current: DsmAppView, inputs: DsmJwtAppInputs, previousGroupId?: string, currentJwt?: DsmApiSignedJwt): DsmAppRequest {
   const body: DsmAppRequest = {};
   if (current.name !== inputs.name) body.name = inputs.name;
   if (inputs.description !== undefined && current.description !== inputs.description) body.description = inputs.description;
@@ -107,7 +109,7 @@ function dsmAppPatch(current: DsmAppView, inputs: DsmJwtAppInputs, previousGroup
     dsmSameSet(current.validIssuers, inputs.validIssuers) &&
     current.jwksUrl === inputs.jwksUrl &&
     current.jwksCacheSeconds === inputs.jwksCacheSeconds;
-  if (!credentialSame) body.credential = { signedjwt: dsmSignedJwt(inputs) };
+  if (!credentialSame) body.credential = { signedjwt: dsmSignedJwt(inputs, currentJwt) };
   return body;
 }
 
@@ -141,7 +143,7 @@ export async function dsmJwtAppDiff(provider: DsmProviderHandle, id: string, old
     !dsmKnown(news.permissions) || !dsmSameSet(news.permissions as string[], olds.permissions as string[]) ||
     (news.description !== undefined && news.description !== olds.description) ||
     (news.adopt ?? false) !== (olds.adopt ?? false);
-  return { changes: changed || replaces.length > 0, replaces };
+  return { changes: changed || replaces.length > 0 || dsmAnyUnknown(news), replaces };
 }
 
 export async function dsmJwtAppCreate(provider: DsmProviderHandle, raw: Props): Promise<pulumi.dynamic.CreateResult<DsmJwtAppOutputs>> {
@@ -166,7 +168,8 @@ export async function dsmJwtAppCreate(provider: DsmProviderHandle, raw: Props): 
     }
   }
   if (!inputs.adopt) throw dsmAlreadyExists("jwtApp", inputs.name, existing.app_id, client.endpoint);
-  const patch = dsmAppPatch(dsmAppViewOf(existing), inputs);
+  const jwt = await dsmAppSignedJwt(client, existing.app_id);
+  const patch = dsmAppPatch(dsmAppViewOf(existing, jwt), inputs, undefined, jwt);
   if (Object.keys(patch).length === 0) return { id: existing.app_id, outs: dsmAppOutputs(inputs, existing, client.endpoint) };
   try {
     const app = await dsmPatchApp(client, existing.app_id, patch);
@@ -180,13 +183,15 @@ export async function dsmJwtAppRead(provider: DsmProviderHandle, id: string, pro
   const state = (props ?? {}) as Partial<DsmJwtAppOutputs>;
   const client = dsmClientFor(provider, state.endpoint, provider.options);
   let app: DsmApiApp;
+  let jwt: DsmApiSignedJwt | undefined;
   try {
     app = await dsmGetApp(client, id);
+    jwt = await dsmAppSignedJwt(client, id);
   } catch (err) {
     if (isDsmNotFound(err)) return {};
     throw err;
   }
-  const view = dsmAppViewOf(app);
+  const view = dsmAppViewOf(app, jwt);
   const groupId = state.groupId !== undefined && state.groupId in view.groups ? state.groupId : (view.defaultGroup ?? Object.keys(view.groups)[0] ?? "");
   const inputs: DsmJwtAppInputs = dsmClean({
     name: app.name,
@@ -207,10 +212,11 @@ export async function dsmJwtAppUpdate(provider: DsmProviderHandle, id: string, o
   const old = olds as unknown as DsmJwtAppOutputs;
   const inputs = parseDsmInputsAgainst<DsmJwtAppInputs>("jwtApp", dsmJwtAppInputsSchema(), news);
   const client = dsmClientFor(provider, inputs.endpoint ?? old.endpoint, provider.options);
-  const patch = dsmAppPatch(dsmAppViewOfState(old), inputs, old.groupId);
+  let patch = dsmAppPatch(dsmAppViewOfState(old), inputs, old.groupId);
   if (Object.keys(patch).length === 0) {
     return { outs: dsmClean({ ...old, ...inputs, description: inputs.description ?? old.description, endpoint: client.endpoint }) };
   }
+  if (patch.credential) patch = dsmAppPatch(dsmAppViewOfState(old), inputs, old.groupId, await dsmAppSignedJwt(client, id));
   const app = await dsmPatchApp(client, id, patch);
   return { outs: dsmAppOutputs(inputs, app, client.endpoint) };
 }

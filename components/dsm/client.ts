@@ -195,7 +195,16 @@ interface DsmSession {
   token?: string;
   expiresAt: number;
   pending?: Promise<string>;
+  /** When `select_account` answered, for a user login: DSM may take seconds to apply it. */
+  selectedAt?: number;
 }
+
+/**
+ * How long after `select_account` a refusal (401/403) is taken for the account switch not being
+ * in effect yet ("it may take several seconds for the new Account to become the default one
+ * selected", Fortanix's API document) and retried, milliseconds.
+ */
+const ACCOUNT_SELECTION_GRACE_MS = 15_000;
 
 interface DsmProcessState {
   sessions: Map<string, DsmSession>;
@@ -354,8 +363,9 @@ export class DsmClient {
     if (existing?.pending) return existing.pending;
     const session: DsmSession = { expiresAt: 0 };
     session.pending = this.openSession().then(
-      ({ token, expiresInSeconds }) => {
+      ({ token, expiresInSeconds, selectedAt }) => {
         session.token = token;
+        if (selectedAt !== undefined) session.selectedAt = selectedAt;
         // Renew a little before DSM expires it, so a long `pulumi up` does not hit 401 mid-way.
         session.expiresAt = Date.now() + Math.max(1, expiresInSeconds - Math.min(60, expiresInSeconds / 10)) * 1000;
         delete session.pending;
@@ -376,7 +386,7 @@ export class DsmClient {
     if (sessions.get(key)?.token === token) sessions.delete(key);
   }
 
-  private async openSession(): Promise<{ token: string; expiresInSeconds: number }> {
+  private async openSession(): Promise<{ token: string; expiresInSeconds: number; selectedAt?: number }> {
     const c = this.credentials;
     const basic = c.apiKey !== undefined ? c.apiKey : Buffer.from(`${c.username}:${c.password}`).toString("base64");
     const who = c.apiKey !== undefined ? "with the API key (DSM_API_KEY / dsm:apiKey)" : "as the user (DSM_USERNAME / dsm:username)";
@@ -396,7 +406,7 @@ export class DsmClient {
       }
       throw err;
     }
-    let body: { access_token?: unknown; expires_in?: unknown } | undefined;
+    let body: { access_token?: unknown; expires_in?: unknown; allowed_mfa_methods?: unknown; challenge?: unknown; fido2_assertion_options?: unknown } | undefined;
     try {
       body = JSON.parse(text) as typeof body;
     } catch {
@@ -406,17 +416,30 @@ export class DsmClient {
         "auth", "authenticate", this.endpoint,
       );
     }
+    // A user with two-factor authentication gets a session that can do nothing until the second
+    // factor is given (the document's Authenticate): say so now rather than fail later with a 401/403.
+    const mfa = (Array.isArray(body?.allowed_mfa_methods) && body.allowed_mfa_methods.length > 0) || body?.challenge != null || body?.fido2_assertion_options != null;
+    if (mfa) {
+      throw dsmApiError(
+        `DSM authenticate ${who} at ${this.endpoint}: this user has two-factor authentication, and the session DSM opened can do nothing ` +
+          "until a second factor is given, which a deployment cannot do. Use the API key of an administrative app for automation " +
+          "(DSM_API_KEY, or stack config dsm:apiKey as a secret)",
+        "auth", "authenticate", this.endpoint,
+      );
+    }
     if (!body || typeof body.access_token !== "string" || body.access_token === "") {
       throw dsmApiError(`DSM authenticate at ${this.endpoint}: the answer carries no access_token`, "auth", "authenticate", this.endpoint);
     }
     const token = body.access_token;
+    const expiresInSeconds = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : 600;
     if (c.apiKey === undefined) {
       await this.send({
         method: "POST", path: "/sys/v1/session/select_account", body: { acct_id: c.acctId }, operation: "select account",
         object: String(c.acctId), auth: { header: `Bearer ${token}` },
       }, [token]);
+      return { token, expiresInSeconds, selectedAt: Date.now() };
     }
-    return { token, expiresInSeconds: typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : 600 };
+    return { token, expiresInSeconds };
   }
 
   // ---- transport ---------------------------------------------------------------------------------
@@ -428,12 +451,32 @@ export class DsmClient {
    */
   async request<T = unknown>(spec: DsmRequest): Promise<T> {
     let renewed = false;
+    let waitMs = 250;
+    let waited = false;
     for (;;) {
       const token = await this.sessionToken();
       try {
         const text = await this.send({ ...spec, auth: { header: `Bearer ${token}` } }, [token]);
         return (text === "" ? undefined : this.parseAnswer(text, spec, [token])) as T;
       } catch (err) {
+        const refused = isDsmApiError(err) && (err.status === 401 || err.status === 403);
+        const selectedAt = refused ? this.selectedAt(token) : undefined;
+        if (refused && selectedAt !== undefined && (waited || Date.now() - selectedAt < ACCOUNT_SELECTION_GRACE_MS)) {
+          // A user session just switched to its account: DSM may not apply it for a few seconds.
+          if (Date.now() - selectedAt + waitMs <= ACCOUNT_SELECTION_GRACE_MS) {
+            await new Promise((resolve) => setTimeout(resolve, waitMs));
+            waitMs = Math.min(waitMs * 2, 2_000);
+            waited = true;
+            continue;
+          }
+          const e = err as DsmApiError;
+          throw dsmApiError(
+            `${e.message}; DSM selected the account ${String(this.credentials.acctId)} for this session ${Math.round((Date.now() - selectedAt) / 1000)} s ago ` +
+              "and still refuses. select_account can take several seconds to take effect; if this persists, check DSM_ACCT_ID (dsm:acctId) and " +
+              "that the user is a member of that account with the rights this operation needs",
+            e.kind, e.operation, e.object, e.status, e.dsmMessage, e.attempts,
+          );
+        }
         // One renewal per call: a second 401 right after a fresh session is a real refusal.
         if (isDsmApiError(err) && err.status === 401 && !renewed) {
           renewed = true;
@@ -443,6 +486,12 @@ export class DsmClient {
         throw err;
       }
     }
+  }
+
+  /** When the session of `token` selected its account (a user login), else undefined. */
+  private selectedAt(token: string): number | undefined {
+    const session = dsmProcessState().sessions.get(sessionKey(this.credentials));
+    return session?.token === token ? session.selectedAt : undefined;
   }
 
   /** One operation with retries; resolves with the response text of a 2xx. */

@@ -1,22 +1,12 @@
 // The provider of DSM groups: one function per provider method. provider.ts holds the class
 // the serializer sees; its methods call these (provider-common.ts says why).
 import * as pulumi from "@pulumi/pulumi";
-import {
-  type DsmApiGroup,
-  type DsmApiSobject,
-  dsmCreateGroup,
-  dsmDeleteGroup,
-  dsmFindGroupByName,
-  dsmGetGroup,
-  dsmListSobjects,
-  dsmPatchGroup,
-} from "./api";
-import {
-  isDsmNotFound,
-  isDsmStatus,
-} from "./client";
+import { type DsmApiGroup, type DsmApiSobject, dsmCreateGroup, dsmDeleteGroup, dsmFindGroupByName, dsmGetGroup, dsmPatchGroup } from "./api";
+import { dsmListSobjects } from "./api-keys";
+import { isDsmNotFound, isDsmStatus } from "./client";
 import {
   dsmAlreadyExists,
+  dsmAnyUnknown,
   dsmClean,
   dsmClientFor,
   dsmDefaultEndpoint,
@@ -69,7 +59,7 @@ export async function dsmGroupDiff(provider: DsmProviderHandle, id: string, olds
   if (news.name !== olds.name) changes = true;
   if (news.description !== undefined && news.description !== olds.description) changes = true;
   if ((news.adopt ?? false) !== (olds.adopt ?? false)) changes = true;
-  return { changes: changes || replaces.length > 0, replaces };
+  return { changes: changes || replaces.length > 0 || dsmAnyUnknown(news), replaces };
 }
 
 export async function dsmGroupCreate(provider: DsmProviderHandle, raw: Props): Promise<pulumi.dynamic.CreateResult<DsmGroupOutputs>> {

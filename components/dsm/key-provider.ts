@@ -1,22 +1,12 @@
 // The provider of DSM AES-256 security objects: one function per provider method. provider.ts holds the class
 // the serializer sees; its methods call these (provider-common.ts says why).
 import * as pulumi from "@pulumi/pulumi";
-import {
-  type DsmApiSobject,
-  dsmCreateSobject,
-  dsmDeleteSobject,
-  dsmFindSobjectByName,
-  dsmGetSobject,
-  dsmPatchSobject,
-  dsmRekeySobject,
-  type DsmSobjectRequest,
-} from "./api";
-import {
-  isDsmNotFound,
-  isDsmStatus,
-} from "./client";
+import type { DsmApiRotationPolicy, DsmApiSobject, DsmSobjectRequest } from "./api";
+import { dsmCreateSobject, dsmDeleteSobject, dsmFindSobjectByName, dsmGetSobject, dsmPatchSobject, dsmRekeySobject } from "./api-keys";
+import { isDsmNotFound, isDsmStatus } from "./client";
 import {
   dsmAlreadyExists,
+  dsmAnyUnknown,
   dsmClean,
   dsmClientFor,
   dsmDefaultEndpoint,
@@ -72,10 +62,24 @@ interface DsmSobjectView {
   enabled: boolean;
   keyOps: string[];
   rotationPolicyDays?: number;
+  /** The whole policy as DSM has it; absent when the view comes from the state, which keeps only the days. */
+  rotationPolicy?: DsmApiRotationPolicy;
 }
 
 function dsmSobjectViewOf(s: DsmApiSobject): DsmSobjectView {
-  return dsmClean({ description: s.description, enabled: s.enabled, keyOps: s.key_ops, rotationPolicyDays: s.rotation_policy?.interval_days });
+  return dsmClean({
+    description: s.description, enabled: s.enabled, keyOps: s.key_ops, rotationPolicyDays: s.rotation_policy?.interval_days, rotationPolicy: s.rotation_policy,
+  });
+}
+
+/**
+ * The rotation policy to PATCH for `days`: DSM replaces a nested object whole, so everything else the
+ * current policy sets (`effective_at`, `deactivate_rotated_key`, …, set outside Pulumi) is carried over;
+ * the interval is days alone (the document allows one of `interval_days`, `interval_months`).
+ */
+export function dsmRotationPolicyFor(current: DsmApiRotationPolicy | undefined, days: number): DsmApiRotationPolicy {
+  const { interval_months: _months, interval_days: _days, ...rest } = current ?? {};
+  return { ...rest, interval_days: days };
 }
 
 /** The PATCH body bringing `current` to `inputs` (fields left undefined in the inputs are left as DSM has them). */
@@ -85,7 +89,7 @@ function dsmSobjectPatch(current: DsmSobjectView, inputs: DsmSecurityObjectInput
   if (inputs.enabled !== current.enabled) body.enabled = inputs.enabled;
   if (!dsmSameSet(inputs.keyOps, current.keyOps)) body.key_ops = [...inputs.keyOps];
   if (inputs.rotationPolicyDays !== undefined && inputs.rotationPolicyDays !== current.rotationPolicyDays) {
-    body.rotation_policy = { interval_days: inputs.rotationPolicyDays };
+    body.rotation_policy = dsmRotationPolicyFor(current.rotationPolicy, inputs.rotationPolicyDays);
   }
   return body;
 }
@@ -157,7 +161,7 @@ export async function dsmSecurityObjectDiff(provider: DsmProviderHandle, id: str
     (news.rotate !== undefined && news.rotate !== olds.rotate) ||
     (news.allowDestroy ?? false) !== (olds.allowDestroy ?? false) ||
     (news.adopt ?? false) !== (olds.adopt ?? false);
-  return { changes: changed, replaces: [] };
+  return { changes: changed || dsmAnyUnknown(news), replaces: [] };
 }
 
 export async function dsmSecurityObjectCreate(provider: DsmProviderHandle, raw: Props): Promise<pulumi.dynamic.CreateResult<DsmSecurityObjectOutputs>> {
@@ -254,7 +258,11 @@ export async function dsmSecurityObjectUpdate(provider: DsmProviderHandle, id: s
     rotatedKids = [...rotatedKids.filter((k) => k !== old.kid), old.kid];
     view = dsmSobjectViewOf(current);
   }
-  const patch = dsmSobjectPatch(view, inputs);
+  let patch = dsmSobjectPatch(view, inputs);
+  if (patch.rotation_policy && current === undefined) {
+    // The state keeps only the days: the rest of the policy comes from DSM, so the PATCH keeps it.
+    patch = dsmSobjectPatch({ ...view, rotationPolicy: (await dsmGetSobject(client, old.kid)).rotation_policy }, inputs);
+  }
   if (Object.keys(patch).length > 0) {
     const rotated = current;
     try {

@@ -93,6 +93,14 @@ export function dsmKnown(v: unknown): boolean {
   return v !== undefined && !containsDsmUnknown(v);
 }
 
+/**
+ * True when a preview's inputs hold a value not known yet: a diff cannot tell that nothing will
+ * change, so it reports a change (`pulumi preview` then shows an update rather than nothing).
+ */
+export function dsmAnyUnknown(news: Props): boolean {
+  return Object.entries(news).some(([k, v]) => k !== "__provider" && containsDsmUnknown(v));
+}
+
 export function dsmSameSet(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   const x = [...new Set(a)].sort();

@@ -7,6 +7,8 @@
 // Size matters beyond the state file: a Create or Update that fails after DSM changed something
 // returns its properties, `__provider` included, in a gRPC trailer, and the host (Node's HTTP/2)
 // cannot send a header block above 64 KiB: the engine would lose the failure and the object.
+import Module from "node:module";
+import path from "node:path";
 import { brotliCompressSync, brotliDecompressSync, constants } from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -16,12 +18,13 @@ export const DSM_PROVIDER_PACK_THRESHOLD = 16 * 1024;
 const PACKED_MARK = "// oci-ekm-fortanix packed provider v1";
 
 /**
- * The module text stored as `__provider`: `text` itself when small, else a bootstrap carrying it
- * brotli-compressed and base64-encoded. The bootstrap compiles the original text as a module of its
- * own, with the host's `require`, so it resolves what the original would have resolved.
+ * The module text stored as `__provider`: `text` itself when small and nothing else is needed, else
+ * a bootstrap carrying it brotli-compressed and base64-encoded. The bootstrap compiles the original
+ * text as a module of its own, with the host's module paths (the program's `node_modules`), then
+ * `libraryPaths`: relative to the program's directory, where the copied code's own dependencies are.
  */
-export function dsmPackProvider(text: string): string {
-  if (text.length <= DSM_PROVIDER_PACK_THRESHOLD) return text;
+export function dsmPackProvider(text: string, libraryPaths: readonly string[] = []): string {
+  if (text.length <= DSM_PROVIDER_PACK_THRESHOLD && libraryPaths.length === 0) return text;
   const packed = brotliCompressSync(Buffer.from(text, "utf8"), {
     params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: text.length },
   }).toString("base64");
@@ -36,7 +39,9 @@ export function dsmPackProvider(text: string): string {
     '    const filename = typeof module.filename === "string" ? module.filename : "";',
     "    const inner = new Module(filename);",
     "    inner.filename = filename;",
-    "    inner.paths = Array.isArray(module.paths) ? module.paths : Module._nodeModulePaths(process.cwd());",
+    "    const own = Array.isArray(module.paths) ? module.paths : Module._nodeModulePaths(process.cwd());",
+    `    const library = ${JSON.stringify(libraryPaths)}.map((p) => require("path").resolve(process.cwd(), p));`,
+    "    inner.paths = [...own, ...library.filter((p) => !own.includes(p))];",
     "    inner._compile(text, filename);",
     "    provider = inner.exports.handler;",
     "  }",
@@ -54,6 +59,19 @@ export function dsmUnpackProvider(stored: string): string {
   return brotliDecompressSync(Buffer.from(JSON.parse(m[1]) as string, "base64")).toString("utf8");
 }
 
+/**
+ * Where this library's own dependencies are, relative to the program's directory, when Pulumi copies
+ * its code by value (loaded from a checkout: `infra/` under ts-node, `dist/` by path, `npm link`,
+ * `file:`). The copied code `require`s axios and zod by name, and the host resolves names from the
+ * program's directory, whose `node_modules` need not have them; a checkout's own `node_modules`
+ * does. Installed as a package (under a `node_modules` folder) nothing is needed: none.
+ */
+export function dsmLibraryModulePaths(libraryRoot: string = path.resolve(__dirname, "..", ".."), programDir: string = process.cwd()): string[] {
+  if (libraryRoot.split(path.sep).includes("node_modules")) return [];
+  const nodeModulePaths = (Module as unknown as { _nodeModulePaths(from: string): string[] })._nodeModulePaths(libraryRoot);
+  return nodeModulePaths.map((p) => path.relative(programDir, p) || ".");
+}
+
 const modules = new WeakMap<object, Promise<string>>();
 
 /**
@@ -64,7 +82,7 @@ const modules = new WeakMap<object, Promise<string>>();
 export function dsmProviderText(provider: object): Promise<string> {
   let text = modules.get(provider);
   if (text === undefined) {
-    text = pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false }).then((sf) => dsmPackProvider(sf.text));
+    text = pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false }).then((sf) => dsmPackProvider(sf.text, dsmLibraryModulePaths()));
     modules.set(provider, text);
   }
   return text;

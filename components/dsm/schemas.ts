@@ -11,8 +11,13 @@ import { dsmEndpointProblem, normalizeDsmEndpoint } from "./client";
 /** The value Pulumi passes for an input that is not known yet (during preview). */
 const DSM_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-/** Default `validIssuers` of a JWT app: the issuer of OCI Identity Domain tokens. */
-const DSM_DEFAULT_VALID_ISSUERS: readonly string[] = ["https://identity.oraclecloud.com/"];
+/**
+ * Default `validIssuers` of a JWT app: the issuer of OCI Identity Domain tokens, in both forms the
+ * public sources give it (with the trailing slash: Fortanix's page and the domain's discovery
+ * document; without: an Oracle page). DSM's list accepts either, so the app stays right whichever
+ * form the domain puts in `iss`; `verify` reports which one it does.
+ */
+const DSM_DEFAULT_VALID_ISSUERS: readonly string[] = ["https://identity.oraclecloud.com/", "https://identity.oraclecloud.com"];
 /** Default group permissions of a JWT app: what OCI Vault's EKM calls need. */
 const DSM_DEFAULT_APP_PERMISSIONS: readonly string[] = ["ENCRYPT", "DECRYPT"];
 /** Default `jwksCacheSeconds` of a JWT app. */
@@ -24,15 +29,18 @@ const DSM_KEY_SIZE = 256;
 /** Value of `custom_metadata["managed-by"]` on security objects this library creates. */
 const DSM_MANAGED_BY = "oci-ekm-fortanix";
 
-/** Group permissions DSM knows (an app's rights on a group). */
+/** An app's rights on a group: the `AppPermissions` enum of Fortanix's API document. */
 const DSM_GROUP_PERMISSIONS: readonly string[] = [
   "SIGN", "VERIFY", "ENCRYPT", "DECRYPT", "WRAPKEY", "UNWRAPKEY", "DERIVEKEY", "MACGENERATE", "MACVERIFY", "EXPORT", "MANAGE",
-  "AGREEKEY", "MASKDECRYPT", "AUDIT", "TRANSFORM",
+  "AGREEKEY", "MASKDECRYPT", "AUDIT", "TRANSFORM", "CREATE_SOBJECTS", "COPY_SOBJECTS", "ROTATE_SOBJECTS", "ACTIVATE_SOBJECTS",
+  "REVOKE_SOBJECTS", "REVERT_SOBJECTS", "MOVE_SOBJECTS", "UPDATE_SOBJECTS_PROFILE", "UPDATE_SOBJECTS_ENABLED_STATE",
+  "UPDATE_SOBJECT_POLICIES", "UPDATE_KEY_OPS", "DELETE_KEY_MATERIAL", "DELETE_SOBJECTS", "DESTROY_SOBJECTS",
+  "RESTORE_EXTERNAL_SOBJECTS", "CALCULATE_DIGEST", "ENCAPSULATE", "DECAPSULATE",
 ];
-/** Security object operations DSM knows (`key_ops`). */
+/** A security object's operations (`key_ops`): the `KeyOperations` enum of Fortanix's API document (MASKDECRYPT and AUDIT are app permissions, not key operations). */
 const DSM_KEY_OPERATIONS: readonly string[] = [
   "SIGN", "VERIFY", "ENCRYPT", "DECRYPT", "WRAPKEY", "UNWRAPKEY", "DERIVEKEY", "TRANSFORM", "MACGENERATE", "MACVERIFY", "EXPORT",
-  "APPMANAGEABLE", "HIGHVOLUME", "AGREEKEY", "ENCAPSULATE", "DECAPSULATE", "MASKDECRYPT", "AUDIT",
+  "APPMANAGEABLE", "HIGHVOLUME", "AGREEKEY", "ENCAPSULATE", "DECAPSULATE",
 ];
 
 /** Validated inputs of a DSM group (defaults applied). */
@@ -87,10 +95,23 @@ function show(value: unknown): string {
   return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+/**
+ * What the checks use of a resource kind's (zod) input schema. Declared here rather than as zod's
+ * types so that this package's declarations do not reach zod's: a stack compiled with
+ * `module: commonjs` and no `esModuleInterop` (Pulumi's TypeScript template) type-checks them.
+ */
+export interface DsmInputsSchema {
+  readonly shape: Record<string, unknown>;
+  omit(mask: Record<string, true>): DsmInputsSchema;
+  safeParse(value: unknown):
+    | { success: true; data: unknown }
+    | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string; code: string }[] } };
+}
+
 function fieldSchemas() {
-  const name = (what: string) =>
-    z.string({ error: (i) => `must be the ${what} name (a string), got ${show(i.input)}` })
-      .refine((s) => s.trim() !== "", { error: `must not be empty (the ${what} name)` })
+  const name = (what: string, role = "") =>
+    z.string({ error: (i) => `must be the ${what} name (a string)${role}, got ${show(i.input)}` })
+      .refine((s) => s.trim() !== "", { error: `must not be empty (the ${what} name${role})` })
       .refine((s) => s === s.trim(), { error: (i) => `must not start or end with spaces, got ${show(i.input)}` });
   const optionalText = z.string({ error: (i) => `must be a string, got ${show(i.input)}` }).optional();
   const flag = (dflt: boolean) => z.boolean({ error: (i) => `must be true or false, got ${show(i.input)}` }).default(dflt);
@@ -117,22 +138,24 @@ function fieldSchemas() {
 }
 
 /** Zod schema of {@link DsmGroupInputs}. */
-export function dsmGroupInputsSchema() {
+export function dsmGroupInputsSchema(): DsmInputsSchema {
   const f = fieldSchemas();
   return z.object({ name: f.name("group"), description: f.optionalText, endpoint: f.endpoint, adopt: f.flag(false) });
 }
 
 /** Zod schema of {@link DsmJwtAppInputs}. */
-export function dsmJwtAppInputsSchema() {
+export function dsmJwtAppInputsSchema(): DsmInputsSchema {
   const f = fieldSchemas();
   return z.object({
-    name: f.name("app (the OCI client app's client ID)"),
+    name: f.name("app", ", the OCI client app's client ID"),
     groupId: f.groupId,
     validIssuers: z
       .array(z.string().refine((s) => s.trim() !== "", { error: "an issuer must not be empty" }), {
         error: (i) => `must be a list of token issuers (e.g. ["https://identity.oraclecloud.com/"]), got ${show(i.input)}`,
       })
-      .min(1, { error: "must name at least one token issuer (default https://identity.oraclecloud.com/)" })
+      .min(1, { error: "must name at least one token issuer (default https://identity.oraclecloud.com/ and https://identity.oraclecloud.com)" })
+      // DSM's valid_issuers has unique items.
+      .transform((list) => [...new Set(list)])
       .default([...DSM_DEFAULT_VALID_ISSUERS]),
     jwksUrl: z
       .string({ error: (i) => `must be the Identity Domain JWKS URL (…/admin/v1/SigningCert/jwk), got ${show(i.input)}` })
@@ -153,10 +176,10 @@ export function dsmJwtAppInputsSchema() {
 }
 
 /** Zod schema of {@link DsmSecurityObjectInputs}. */
-export function dsmSecurityObjectInputsSchema() {
+export function dsmSecurityObjectInputsSchema(): DsmInputsSchema {
   const f = fieldSchemas();
   return z.object({
-    name: f.name("security object (the key reference's external key ID)"),
+    name: f.name("security object", ", the key reference's external key ID"),
     groupId: f.groupId,
     keySize: z
       .number({ error: (i) => `must be 256, got ${show(i.input)}` })
@@ -177,11 +200,6 @@ export function dsmSecurityObjectInputsSchema() {
   });
 }
 
-/** The zod schema of one resource kind's inputs. */
-export type DsmInputsSchema =
-  | ReturnType<typeof dsmGroupInputsSchema>
-  | ReturnType<typeof dsmJwtAppInputsSchema>
-  | ReturnType<typeof dsmSecurityObjectInputsSchema>;
 
 function schemaOf(kind: DsmResourceKind): DsmInputsSchema {
   return kind === "group" ? dsmGroupInputsSchema() : kind === "jwtApp" ? dsmJwtAppInputsSchema() : dsmSecurityObjectInputsSchema();
@@ -216,8 +234,8 @@ export function checkDsmInputsAgainst(full: DsmInputsSchema, raw: Record<string,
     if (containsDsmUnknown(v)) unknowns[k] = v;
     else given[k] = v;
   }
-  const mask = Object.fromEntries(Object.keys(unknowns).filter((k) => k in full.shape).map((k) => [k, true]));
-  const schema = Object.keys(mask).length > 0 ? ((full as ReturnType<typeof dsmGroupInputsSchema>).omit(mask as never) as unknown as typeof full) : full;
+  const mask: Record<string, true> = Object.fromEntries(Object.keys(unknowns).filter((k) => k in full.shape).map((k) => [k, true] as const));
+  const schema = Object.keys(mask).length > 0 ? full.omit(mask) : full;
   const result = schema.safeParse(given);
   if (result.success) return { inputs: { ...(result.data as Record<string, unknown>), ...unknowns }, failures: [] };
   const failures: DsmInputFailure[] = [];

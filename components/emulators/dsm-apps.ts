@@ -22,7 +22,7 @@ import {
   uuidParam,
 } from "./dsm-request";
 import { type AppRecord, clone, DsmError, type DsmEmulatorReply, type DsmState, dsmTimestamp, type Principal, type RouteContext, UUID } from "./dsm-state";
-import { type DsmEmulatorApp, type DsmEmulatorAppCredential, type DsmEmulatorPermission, DSM_EMULATOR_PERMISSIONS, type DsmEmulatorSigningKeys } from "./dsm-types";
+import { type DsmEmulatorApp, type DsmEmulatorAppCredential, type DsmEmulatorPermission, type DsmEmulatorPrivateClaimsPolicy, DSM_EMULATOR_PERMISSIONS, type DsmEmulatorSigningKeys } from "./dsm-types";
 import { DSM_EMULATOR_UNCONFIRMED } from "./dsm-unconfirmed";
 
 /** `GET /sys/v1/apps` returns at most this many apps unless `limit` says otherwise (ListAppsParams). */
@@ -94,7 +94,21 @@ function credentialOf(value: unknown): DsmEmulatorAppCredential {
   if (jwt.valid_issuers === undefined) throw missingField("credential.signedjwt", "valid_issuers");
   if (jwt.signing_keys === undefined) throw missingField("credential.signedjwt", "signing_keys");
   const issuers = uniqueStringsOf(jwt.valid_issuers, "credential.signedjwt.valid_issuers");
-  return { signedjwt: { valid_issuers: issuers, signing_keys: signingKeysOf(jwt.signing_keys) } };
+  const signedjwt: DsmEmulatorAppCredential["signedjwt"] = { valid_issuers: issuers, signing_keys: signingKeysOf(jwt.signing_keys) };
+  // Stored and served back, never evaluated: the emulator runs no Rego.
+  if (jwt.private_claims_policy !== undefined && jwt.private_claims_policy !== null) signedjwt.private_claims_policy = privateClaimsPolicyOf(jwt.private_claims_policy);
+  return { signedjwt };
+}
+
+/** `PrivateClaimsPolicy`: `{ definition: { $type: "rego", value } }`, the document's only kind. */
+function privateClaimsPolicyOf(value: unknown): DsmEmulatorPrivateClaimsPolicy {
+  const where = "credential.signedjwt.private_claims_policy";
+  const policy = asObject(value, where);
+  if (policy.definition === undefined) throw missingField(where, "definition");
+  const definition = asObject(policy.definition, `${where}.definition`);
+  if (definition.$type !== "rego") throw new DsmError(400, `${where}.definition: unknown variant ${JSON.stringify(definition.$type)}, expected \`rego\``);
+  if (typeof definition.value !== "string") throw missingField(`${where}.definition`, "value");
+  return { definition: { $type: "rego", value: definition.value } };
 }
 
 function checkGroupsExist(state: DsmState, groups: Iterable<string>): void {

@@ -56,6 +56,12 @@ export type DsmEmulatorSigningKeys =
 export interface DsmEmulatorSignedJwt {
   valid_issuers: string[];
   signing_keys: DsmEmulatorSigningKeys;
+  private_claims_policy?: DsmEmulatorPrivateClaimsPolicy;
+}
+
+/** `PrivateClaimsPolicy`: a Rego policy on the token's private claims (stored, not evaluated, by the emulator). */
+export interface DsmEmulatorPrivateClaimsPolicy {
+  definition: { $type: "rego"; value: string };
 }
 
 /** A JWT app's credential (`OneAppCredential`, variant `signedjwt`), served by `GET /sys/v1/apps/{app_id}/credential` only. */

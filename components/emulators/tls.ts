@@ -70,12 +70,47 @@ function buildCertificate(
 
 /**
  * A self-signed certificate for an existing private key: what `tls.SelfSignedCert` produces from
- * `privateKeyPem`, `dnsNames`, `ipAddresses` and `validityPeriodHours`.
+ * `privateKeyPem`, `dnsNames`, `ipAddresses`, `validityPeriodHours` and `isCaCertificate`.
  */
-export function selfSignedCertificatePem(privateKeyPem: string, subject: CertificateSubject): string {
+export function selfSignedCertificatePem(privateKeyPem: string, subject: CertificateSubject, isCa = false): string {
   const key = forge.pki.privateKeyFromPem(privateKeyPem) as forge.pki.rsa.PrivateKey;
   const publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
-  return forge.pki.certificateToPem(buildCertificate(subject, publicKey, { key, issuer: [] }, false));
+  return forge.pki.certificateToPem(buildCertificate(subject, publicKey, { key, issuer: [] }, isCa));
+}
+
+/** A PKCS#10 request for an existing private key: what `tls.CertRequest` produces. */
+export function certificateRequestPem(privateKeyPem: string, subject: CertificateSubject): string {
+  const key = forge.pki.privateKeyFromPem(privateKeyPem) as forge.pki.rsa.PrivateKey;
+  const csr = forge.pki.createCertificationRequest();
+  csr.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
+  csr.setSubject([{ name: "commonName", value: subject.commonName }]);
+  const san = subjectAltNames(subject);
+  if (san.length > 0) csr.setAttributes([{ name: "extensionRequest", extensions: san }]);
+  csr.sign(key, forge.md.sha256.create());
+  return forge.pki.certificationRequestToPem(csr);
+}
+
+/**
+ * A server certificate for a PKCS#10 request, signed by `ca`: what `tls.LocallySignedCert`
+ * produces from `certRequestPem`, `caCertPem`, `caPrivateKeyPem` and `validityPeriodHours`. The
+ * request's subject and subjectAltName carry over; a request whose signature is wrong is refused.
+ */
+export function signCertificateRequestPem(certRequestPem: string, ca: PemKeyPair, validityHours: number): string {
+  const csr = forge.pki.certificationRequestFromPem(certRequestPem);
+  if (!csr.verify()) throw new Error("the certificate request's signature does not verify");
+  const caCert = forge.pki.certificateFromPem(ca.certPem);
+  const caKey = forge.pki.privateKeyFromPem(ca.keyPem) as forge.pki.rsa.PrivateKey;
+  const commonName = String(csr.subject.getField("CN")?.value ?? "");
+  const requested = (csr.getAttribute({ name: "extensionRequest" }) as { extensions?: { name: string; altNames?: { type: number; value?: string; ip?: string }[] }[] } | null)?.extensions ?? [];
+  const altNames = requested.find((e) => e.name === "subjectAltName")?.altNames ?? [];
+  const subject: CertificateSubject = {
+    commonName,
+    dnsNames: altNames.filter((n) => n.type === 2).map((n) => String(n.value)),
+    ipAddresses: altNames.filter((n) => n.type === 7).map((n) => String(n.ip)),
+    validityHours,
+  };
+  const cert = buildCertificate(subject, csr.publicKey as forge.pki.PublicKey, { key: caKey, issuer: caCert.subject.attributes }, false);
+  return forge.pki.certificateToPem(cert);
 }
 
 /** A throw-away certificate authority for the emulators' HTTPS listeners. */

@@ -189,15 +189,22 @@ export class DynamicProviderHost {
       PULUMI_CONFIG: "{}",
       ...options.env,
     };
-    const child = spawn("sh", [path.join(stubs.sdkDir, "pulumi-resource-pulumi-nodejs"), `127.0.0.1:${enginePort}`], {
+    // What `pulumi-resource-pulumi-nodejs` (the script the engine runs) does: resolve the host from
+    // the program's directory and run it with node. Run here without the script, so that stopping the
+    // host ends the host itself, with no shell left in between.
+    const script = createRequire(path.join(options.programDir, "package.json")).resolve("@pulumi/pulumi/cmd/dynamic-provider");
+    const child = spawn(process.execPath, [script, `127.0.0.1:${enginePort}`], {
       cwd: options.programDir,
       env,
       stdio: ["ignore", "pipe", "pipe"],
-      // Its own process group: the script starts node as a child, and stopping the host must end both,
-      // as the engine ends a plugin's process tree.
-      detached: true,
     });
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    liveHosts.add(child);
+    const exited = new Promise<number | null>((resolve) =>
+      child.once("exit", (code) => {
+        liveHosts.delete(child);
+        resolve(code);
+      }),
+    );
     const output = { stdout: "", stderr: "" };
     let started = false;
     child.stderr!.setEncoding("utf8").on("data", (d: string) => (output.stderr += d));
@@ -224,7 +231,7 @@ export class DynamicProviderHost {
         reject(new Error(`the dynamic-provider host exited (${String(code)}) before printing its port: ${output.stderr}`));
       });
     }).catch((e: unknown) => {
-      killTree(child);
+      killHost(child);
       engine.forceShutdown();
       throw e;
     });
@@ -345,7 +352,7 @@ export class DynamicProviderHost {
   /** Ends the host as the engine does at the end of a command, and the `Engine` service. */
   async stop(): Promise<void> {
     this.client.close();
-    killTree(this.child);
+    killHost(this.child);
     await this.exited;
     await new Promise<void>((resolve) => this.engine.tryShutdown(() => resolve()));
   }
@@ -385,14 +392,16 @@ export class DynamicProviderHost {
   }
 }
 
-function killTree(child: ChildProcess): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
+function killHost(child: ChildProcess): void {
+  if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
 }
+
+// Hosts still running when this process exits (a test that failed before stop(), an uncaught
+// error) are ended with it rather than left behind.
+const liveHosts = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of liveHosts) killHost(child);
+});
 
 interface GrpcError {
   code?: number;

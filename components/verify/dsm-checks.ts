@@ -1,12 +1,17 @@
 // What DSM itself must hold for OCI Vault's calls to succeed (seed 000, sections 9.4, 9.5, 10):
 // a signed-JWT app named after the client ID, trusting the domain's issuer and JWKS, with ENCRYPT and
 // DECRYPT on the key's group; each key present under its name, enabled, Active, AES-256.
-import { type DsmApiSobject, dsmFindAppByName, dsmFindSobjectByName, dsmGetSobject, dsmListSobjects } from "../dsm/api";
+import type { DsmApiSobject } from "../dsm/api";
+import { dsmFindAppByName, dsmGetAppCredential, dsmSignedJwtOf } from "../dsm/api-apps";
+import { dsmFindSobjectByName, dsmGetSobject, dsmListSobjects } from "../dsm/api-keys";
 import { DsmClient, isDsmNotFound, resolveDsmCredentials } from "../dsm/client";
 import { ekmCheck, ekmCheckFailed, ekmCheckSkipped, type EkmCheckResult } from "./checks";
 import { sameEkmUrl } from "./http";
 
-/** A DSM app as `GET /sys/v1/apps/{id}?group_permissions=true` reads back (the fields checked). */
+/**
+ * A DSM app as verify checks it: `GET /sys/v1/apps/{id}?group_permissions=true`, and its credential
+ * from `GET /sys/v1/apps/{id}/credential` (the fields checked).
+ */
 export interface EkmDsmApp {
   app_id: string;
   name: string;
@@ -56,6 +61,8 @@ export interface EkmDsmExpectations {
   clientId: string;
   /** The token's `iss` (or, without a token, the issuers expected). */
   issuers: string[];
+  /** The `iss` of a token the domain just issued, when there is one: the check then names the form it found. Default: none. */
+  tokenIssuer?: string;
   /** The domain's JWKS URI from its discovery document; undefined skips the JWKS URL check. */
   jwksUri?: string;
   /** DSM security object names (the key references' external key IDs). */
@@ -116,13 +123,21 @@ function appChecks(app: EkmDsmApp | undefined, expect: EkmDsmExpectations): EkmC
   }
   const valid = jwt.valid_issuers ?? [];
   const missing = expect.issuers.filter((i) => !valid.includes(i));
+  const form = (iss: string): string => (iss.endsWith("/") ? "with a trailing slash" : "without a trailing slash");
+  const token = expect.tokenIssuer;
+  // The other form of a missing issuer, when the app has it: the one mistake the public sources invite.
+  const otherForm = missing.map((i) => (i.endsWith("/") ? i.replace(/\/+$/, "") : i + "/")).find((i) => valid.includes(i));
   results.push(
     ekmCheck(
       missing.length === 0,
       "dsm-app-issuer",
-      `valid issuers include ${list(expect.issuers)}`,
-      `valid issuers ${list(valid)}`,
-      `set the DSM app ${name}'s valid issuer to ${list(missing)} (the identity domain's issuer)`,
+      token !== undefined
+        ? `valid issuers include ${JSON.stringify(token)}, the iss of a token the domain just issued (${form(token)})`
+        : `valid issuers include ${list(expect.issuers)}`,
+      `valid issuers ${list(valid)}` + (token !== undefined && missing.length === 0 ? `; the domain issues ${JSON.stringify(token)}, ${form(token)}` : ""),
+      otherForm !== undefined
+        ? `the DSM app ${name} lists ${JSON.stringify(otherForm)} but the domain's tokens say ${list(missing)} (${form(missing[0])}): DSM compares the issuer exactly, so add ${list(missing)} to its valid issuers`
+        : `set the DSM app ${name}'s valid issuer to ${list(missing)} (the identity domain's issuer)`,
     ),
   );
   const keys = jwt.signing_keys;
@@ -271,12 +286,14 @@ export function dsmReaderFromClient(client: DsmClient): EkmDsmReader {
       if (!app) return undefined;
       // Read with group_permissions=true: a plain uuid list would mean "member, permissions unknown".
       const groups = Array.isArray(app.groups) ? Object.fromEntries(app.groups.map((g) => [g, [] as string[]])) : app.groups;
+      // The App object carries no credential: issuers and signing keys come from its own endpoint.
+      const signedjwt = dsmSignedJwtOf(await dsmGetAppCredential(client, app.app_id));
       return {
         app_id: app.app_id,
         name: app.name,
         enabled: app.enabled,
         auth_type: app.auth_type,
-        credential: app.credential,
+        ...(signedjwt ? { credential: { signedjwt } } : {}),
         groups,
       };
     },

@@ -13,6 +13,7 @@ import {
   requestClientCredentialsToken,
   type OidcDiscovery,
 } from "./oidc";
+import { identityIssuerForms } from "../urls";
 import { EKM_SCOPE, EKM_TOKEN_CHECK_NAMES, IDENTITY_DOMAIN_ISSUER, verifyEkmToken } from "./token";
 
 /** What to verify: the values a deployed stack outputs (see {@link ekmVerificationOptionsFromOutputs}). */
@@ -148,7 +149,9 @@ function tokenRequestFix(err: OAuthTokenError, options: EkmVerificationOptions):
 export async function runEkmVerification(options: EkmVerificationOptions): Promise<EkmVerificationReport> {
   validateEkmVerificationOptions(options);
   const http: EkmHttpOptions = { caBundle: options.caBundle, timeoutMs: options.timeoutMs };
-  const issuers = options.issuers && options.issuers.length > 0 ? options.issuers : [IDENTITY_DOMAIN_ISSUER];
+  const given = options.issuers && options.issuers.length > 0 ? options.issuers : undefined;
+  // A token's iss may carry the issuer with or without the trailing slash (the sources disagree).
+  const issuers = given ?? identityIssuerForms(IDENTITY_DOMAIN_ISSUER);
   const keyNames = options.keyNames ?? [];
   const checks: EkmCheckResult[] = [];
   const secrets = [options.clientSecret, ...(options.secrets ?? [])];
@@ -266,7 +269,8 @@ export async function runEkmVerification(options: EkmVerificationOptions): Promi
       checks.push(
         ...(await runDsmChecks(options.dsm, {
           clientId: options.clientId,
-          issuers: tokenIssuer ? [tokenIssuer] : issuers,
+          issuers: tokenIssuer ? [tokenIssuer] : (given ?? [IDENTITY_DOMAIN_ISSUER]),
+          ...(tokenIssuer ? { tokenIssuer } : {}),
           jwksUri: discovery?.jwksUri,
           keyNames,
           keyIds: options.keyIds,

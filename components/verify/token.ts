@@ -10,6 +10,7 @@ import {
   type JWTPayload,
   type ProtectedHeaderParameters,
 } from "jose";
+import { identityIssuerForms } from "../urls";
 import { ekmCheck, ekmCheckFailed, ekmCheckPassed, ekmCheckSkipped, type EkmCheckResult } from "./checks";
 
 /** The issuer of every OCI Identity Domain token. */
@@ -146,7 +147,7 @@ async function keyAndSignatureChecks(
  * every mismatch at once. Never includes the token in a result.
  */
 export async function verifyEkmToken(token: string, expect: EkmTokenExpectations): Promise<EkmCheckResult[]> {
-  const issuers = expect.issuers && expect.issuers.length > 0 ? expect.issuers : [IDENTITY_DOMAIN_ISSUER];
+  const issuers = expect.issuers && expect.issuers.length > 0 ? expect.issuers : identityIssuerForms(IDENTITY_DOMAIN_ISSUER);
   const requiredScope = expect.requiredScope ?? EKM_SCOPE;
   const skew = expect.clockSkewSeconds ?? 60;
   const now = Math.floor((expect.now ?? new Date()).getTime() / 1000);
