@@ -35,6 +35,15 @@ export interface EkmVaultArgs {
   vaultUrlHost?: string;
   /** Key references to create, one per DSM key. Default: none. */
   keys?: EkmKeyReferenceArgs[];
+  /**
+   * What OCI reaches while it creates the vault and the key references: creating a key reference
+   * makes OCI Vault read the key's metadata from the key manager (token from the domain → private
+   * endpoint → gateway deployment → DSM, which checks the token with the DSM JWT app and the
+   * domain's public signing key). The vault waits for these (in the topology: the gateway
+   * deployment, the domain setting and the DSM JWT app), so the first `pulumi up` does not race.
+   * Default: none.
+   */
+  vaultDependsOn?: pulumi.Input<pulumi.Resource>[];
   /** Protect the vault and key references from deletion. Default true. */
   protect?: boolean;
   /** Prefix of the display names. Default: the component name. */
@@ -119,7 +128,7 @@ export class EkmVault extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, protect },
+      { parent: this, protect, dependsOn: args.vaultDependsOn },
     );
     this.vaultId = this.vault.id;
     this.managementEndpoint = this.vault.managementEndpoint;

@@ -2,15 +2,41 @@ import * as oci from "@pulumi/oci";
 import * as pulumi from "@pulumi/pulumi";
 import {
   DEFAULT_DSM_URL,
+  EKM_API_PATH,
   GATEWAY_PATH_PREFIX,
+  GATEWAY_PATH_VARIABLE,
   GATEWAY_ROUTE_PATH,
   OCI_EKMS_SCOPE,
+  dsmHost,
   gatewayBackendUrl,
   gatewayBaseUrl,
 } from "./urls";
 
 /** Default hours the gateway caches the remote JWKS. */
 export const DEFAULT_JWKS_CACHE_HOURS = 1;
+
+/** Which requests the gateway forwards to DSM. */
+export type GatewayRouteKind = "all" | "ekmOnly";
+
+/** The gateway's route: its path under the deployment's prefix `/`, its methods and its backend. */
+export interface GatewayRouteShape {
+  path: string;
+  methods: string[];
+  /** The HTTP backend, with the `${request.path[path]}` context variable literal. */
+  backendUrl: string;
+}
+
+/**
+ * The route of each kind. `all` is the Fortanix guide's: `/{path*}`, any method, to
+ * `https://<DSM_HOST>/…`, which also lets the VCN reach DSM's management API. `ekmOnly` forwards
+ * only Oracle's EKM API: `/oci/ekm/v1/{path*}`, GET and POST, to the same path on DSM.
+ */
+export function gatewayRoute(kind: GatewayRouteKind, dsmUrl: string): GatewayRouteShape {
+  if (kind === "ekmOnly") {
+    return { path: EKM_API_PATH + GATEWAY_ROUTE_PATH, methods: ["GET", "POST"], backendUrl: "https://" + dsmHost(dsmUrl) + EKM_API_PATH + "/" + GATEWAY_PATH_VARIABLE };
+  }
+  return { path: GATEWAY_ROUTE_PATH, methods: ["ANY"], backendUrl: gatewayBackendUrl(dsmUrl) };
+}
 
 /** A public key the gateway accepts token signatures from (`STATIC_KEYS`), as a JWK. */
 export interface GatewayJsonWebKeyArgs {
@@ -66,6 +92,13 @@ export interface EkmGatewayArgs {
   existingGatewayId?: pulumi.Input<string>;
   /** Validate tokens at the gateway as well as at DSM. Default: off (DSM validates them, seed 000). */
   tokenValidation?: GatewayTokenValidationArgs;
+  /**
+   * What the gateway forwards: `all` (seed 000's `/{path*}`, any method) or `ekmOnly` (only
+   * `/oci/ekm/v1/{path*}`, GET and POST, so that the VCN cannot reach DSM's management API through
+   * the gateway). Changing it updates the deployment in place. A string rather than a union so that
+   * Pulumi's component schema can carry it. Default `all`.
+   */
+  route?: string;
   /** Prefix of the display names. Default: the component name. */
   displayNamePrefix?: string;
 }
@@ -169,6 +202,7 @@ export class EkmGateway extends pulumi.ComponentResource {
       }
     }
     if (args.tokenValidation) problems.push(...gatewayTokenValidationProblems(args.tokenValidation));
+    if (args.route !== undefined && args.route !== "all" && args.route !== "ekmOnly") problems.push(`route is "${String(args.route)}"; expected "all" or "ekmOnly"`);
     if (problems.length > 0) throw new Error(`EkmGateway ${name}: ${problems.join("; ")}`);
     super("oci-ekm-fortanix:index:EkmGateway", name, {}, opts);
     const prefix = args.displayNamePrefix ?? name;
@@ -194,7 +228,8 @@ export class EkmGateway extends pulumi.ComponentResource {
       this.privateIp = this.gateway.ipAddresses.apply((a) => firstIp(a, name));
     }
     this.baseUrl = this.privateIp.apply(gatewayBaseUrl);
-    this.backendUrl = pulumi.output(args.dsmUrl ?? DEFAULT_DSM_URL).apply(gatewayBackendUrl);
+    const route = pulumi.output(args.dsmUrl ?? DEFAULT_DSM_URL).apply((url) => gatewayRoute((args.route ?? "all") as GatewayRouteKind, url));
+    this.backendUrl = route.backendUrl;
 
     const validation = args.tokenValidation;
     this.deployment = new oci.apigateway.Deployment(
@@ -208,8 +243,8 @@ export class EkmGateway extends pulumi.ComponentResource {
           requestPolicies: validation ? { authentication: gatewayAuthenticationPolicy(validation, [this.baseUrl]) } : undefined,
           routes: [
             {
-              path: GATEWAY_ROUTE_PATH,
-              methods: ["ANY"],
+              path: route.path,
+              methods: route.methods,
               backend: { type: "HTTP_BACKEND", url: this.backendUrl },
               requestPolicies: validation
                 ? { authorization: { type: "ANY_OF", allowedScopes: validation.allowedScopes ?? [OCI_EKMS_SCOPE] } }

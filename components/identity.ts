@@ -31,6 +31,30 @@ export interface EkmIdentityArgs {
   displayNamePrefix?: string;
 }
 
+/**
+ * The writable settings of a domain, as `getDomainsSetting` reads them and `DomainsSetting` takes
+ * them. `DomainsSetting` create and update are a whole `PutSetting` of the configured fields, so
+ * every one of these is carried over from the domain as it is: on a shared production domain the
+ * PUT then changes `signingCertPublicAccess` alone.
+ */
+export const DOMAIN_SETTING_CARRIED_FIELDS = [
+  "accountAlwaysTrustScope", "allowedDomains", "allowedForgotPasswordFlowReturnUrls", "allowedNotificationRedirectUrls",
+  "auditEventRetentionPeriod", "certificateValidation", "cloudGateCorsSettings", "cloudMigrationCustomUrl", "cloudMigrationUrlEnabled",
+  "companyNames", "contactEmails", "csrAccess", "customBranding", "customCssLocation", "customHtmlLocation", "customTranslation",
+  "defaultTrustScope", "diagnosticLevel", "diagnosticRecordForSearchIdentifiesReturnedResources", "enableTermsOfUse", "externalId",
+  "iamUpstSessionExpiry", "images", "isHostedPage", "issuer", "locale", "loginTexts", "maxNoOfAppCmvaToReturn",
+  "maxNoOfAppRoleMembersToReturn", "preferredLanguage", "prevIssuer", "privacyPolicyUrl", "purgeConfigs", "reAuthFactors",
+  "reAuthWhenChangingMyAuthenticationFactors", "serviceAdminCannotListOtherUsers", "subMappingAttr", "tags", "tenantCustomClaims",
+  "termsOfUseUrl", "timezone",
+] as const satisfies readonly (keyof oci.identity.DomainsSettingArgs)[];
+
+/** One carried field's value from what `getDomainsSetting` read (two are lists there and objects here). */
+export function carriedDomainSetting(current: Record<string, unknown>, field: (typeof DOMAIN_SETTING_CARRIED_FIELDS)[number]): unknown {
+  if (field === "certificateValidation") return (current.certificateValidations as unknown[] | undefined)?.[0];
+  if (field === "cloudGateCorsSettings") return (current.cloudGateCorsSettings as unknown[] | undefined)?.[0];
+  return current[field];
+}
+
 const APP_SCHEMA = "urn:ietf:params:scim:schemas:oracle:idcs:App";
 const SETTINGS_SCHEMA = "urn:ietf:params:scim:schemas:oracle:idcs:Settings";
 /** The template the console's "Confidential Application" uses. */
@@ -87,15 +111,23 @@ export class EkmIdentity extends pulumi.ComponentResource {
     this.audience = pulumi.output(args.gatewayPrivateIp).apply(gatewayBaseUrl);
 
     if (args.manageSigningCertAccess ?? true) {
-      // Create and update replace the whole settings object: carry the required csrAccess over
-      // from the domain rather than overwrite it.
-      const csrAccess =
-        args.csrAccess ?? oci.identity.getDomainsSettingOutput({ idcsEndpoint, settingId: "Settings" }, { parent: this }).csrAccess;
-      this.domainSetting = new oci.identity.DomainsSetting(
-        `${name}-signing-cert-access`,
-        { idcsEndpoint, settingId: "Settings", schemas: [SETTINGS_SCHEMA], csrAccess, signingCertPublicAccess: true },
-        { parent: this },
-      );
+      const current = oci.identity.getDomainsSettingOutput({ idcsEndpoint, settingId: "Settings" }, { parent: this });
+      const carried: Record<string, pulumi.Output<unknown>> = {};
+      for (const field of DOMAIN_SETTING_CARRIED_FIELDS) {
+        carried[field] = current.apply((c) => carriedDomainSetting(c as unknown as Record<string, unknown>, field));
+      }
+      const settings = {
+        ...(carried as unknown as Omit<oci.identity.DomainsSettingArgs, "idcsEndpoint" | "settingId" | "schemas" | "csrAccess">),
+        idcsEndpoint,
+        settingId: "Settings",
+        schemas: [SETTINGS_SCHEMA],
+        csrAccess: args.csrAccess ?? current.csrAccess,
+        signingCertPublicAccess: true,
+      };
+      // Deleting a DomainsSetting does nothing in OCI: the signing certificate stays public after a
+      // destroy. retainOnDelete makes `pulumi destroy` show it as "[retain]" (the CLI's marker for a
+      // resource left in the cloud) instead of reporting a delete that did not happen.
+      this.domainSetting = new oci.identity.DomainsSetting(`${name}-signing-cert-access`, settings, { parent: this, retainOnDelete: true });
     }
 
     const confidentialApp = {
@@ -108,8 +140,9 @@ export class EkmIdentity extends pulumi.ComponentResource {
       allowedGrants: ["client_credentials"],
       forceDelete,
     };
-    // The provider does not mark `clientSecret` sensitive.
-    const appOpts = { parent: this, additionalSecretOutputs: ["clientSecret"] };
+    // The provider does not mark `clientSecret` sensitive. Its own acceptance test ignores drift in
+    // `schemas`, which the domain may extend on its own: a diff there would recur on every preview.
+    const appOpts = { parent: this, additionalSecretOutputs: ["clientSecret"], ignoreChanges: ["schemas"] };
 
     this.resourceApp = new oci.identity.DomainsApp(
       `${name}-resource-app`,
@@ -120,7 +153,9 @@ export class EkmIdentity extends pulumi.ComponentResource {
         isOauthResource: true,
         audience: this.audience,
         secondaryAudiences: [pulumi.output(args.dsmUrl ?? DEFAULT_DSM_URL).apply(normalizeDsmUrl)],
-        scopes: [{ value: OCI_EKMS_SCOPE, requiresConsent: false }],
+        // displayName and description are part of the provider's hash of each scope: left unset, the
+        // domain's own values would show as a change on every run.
+        scopes: [{ value: OCI_EKMS_SCOPE, requiresConsent: false, displayName: OCI_EKMS_SCOPE, description: "OCI Vault External Key Management" }],
       },
       appOpts,
     );

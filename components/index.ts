@@ -9,6 +9,8 @@ export * from "./gateway";
 export * from "./identity";
 export * from "./ekm";
 export * from "./topology";
+export * from "./policies";
+export * from "./pem";
 
 export * from "./dsm";
 export * from "./verify";

@@ -5,7 +5,8 @@ import { DEFAULT_VAULT_URL_HOST, EkmVault } from "./ekm";
 import { EkmGateway, GatewayJsonWebKeyArgs, GatewayTokenValidationArgs } from "./gateway";
 import { EkmIdentity } from "./identity";
 import { EkmNetwork } from "./network";
-import { DEFAULT_DSM_URL, DEFAULT_IDENTITY_ISSUER, identityJwksUri, normalizeDsmUrl, normalizeIdentityDomainUrl } from "./urls";
+import { caBundleOfChain, normalizePem } from "./pem";
+import { DEFAULT_DSM_URL, DEFAULT_IDENTITY_ISSUER, identityIssuerForms, identityJwksUri, normalizeDsmUrl, normalizeIdentityDomainUrl } from "./urls";
 
 /** Default DSM group holding the keys. */
 export const DEFAULT_DSM_GROUP_NAME = "oci-ekm";
@@ -56,14 +57,20 @@ export interface EkmTopologyNetworkArgs {
 }
 
 export interface EkmTopologyCertificateArgs {
-  /** Validity of the generated self-signed certificate, in days. Default 365. */
+  /** Validity of the generated gateway certificate, in days. Default 365. */
   validityDays?: number;
-  /** Your certificate (PEM). Default: a generated self-signed one. */
+  /** Days before expiry at which `pulumi up` renews the generated gateway certificate. Default 30. */
+  renewBeforeDays?: number;
+  /** Validity of the generated CA the private endpoint trusts, in days. Default 3650. */
+  caValidityDays?: number;
+  /** Your certificate (PEM). Default: one issued by a generated CA. */
   certificatePem?: pulumi.Input<string>;
   /** Its private key (PEM), kept secret. Required with `certificatePem` unless `existingCertificateId` or an existing gateway is used. */
   privateKeyPem?: pulumi.Input<string>;
-  /** Its chain (PEM). Default: the certificate itself. */
+  /** Its chain (PEM): the CA certificate(s) that issued it. Required with `certificatePem` unless `caBundlePem` is set. */
   certChainPem?: pulumi.Input<string>;
+  /** What the EKM private endpoint trusts (PEM). Default: the CA certificates of `certChainPem`. */
+  caBundlePem?: pulumi.Input<string>;
   /** An OCI Certificates entry holding `certificatePem`. Default: import it. */
   existingCertificateId?: pulumi.Input<string>;
 }
@@ -86,6 +93,8 @@ export interface EkmTopologyGatewayArgs {
   networkSecurityGroupIds?: pulumi.Input<pulumi.Input<string>[]>;
   /** Validate tokens at the gateway (issuer, audience, scope) before DSM does. Default: off. */
   tokenValidation?: EkmTopologyTokenValidationArgs;
+  /** What the gateway forwards: `all` (seed 000's `/{path*}`) or `ekmOnly` (`/oci/ekm/v1/{path*}`, GET and POST). Default `all`. */
+  route?: string;
 }
 
 export interface EkmTopologyIdentityArgs {
@@ -152,6 +161,8 @@ export interface EkmDsmSeamInputs {
 
 /** What the DSM side gives back. */
 export interface EkmDsmSeamOutputs {
+  /** The JWT app (with its group membership), when this stack manages it. */
+  app?: DsmJwtApp;
   /** Security object names, in `keys` order: the key references' external key ids. */
   keyNames: pulumi.Output<string>[];
   groupId?: pulumi.Output<string>;
@@ -169,7 +180,7 @@ function provisionDsm(inputs: EkmDsmSeamInputs): EkmDsmSeamOutputs {
   // domain setting that makes the signing certificate public (reference graph: client app → JWT app).
   const app = new DsmJwtApp(
     `${inputs.name}-dsm-app`,
-    { name: inputs.clientId, groupId: group.groupId, jwksUrl: inputs.jwksUri, validIssuers: [inputs.issuer], ...common },
+    { name: inputs.clientId, groupId: group.groupId, jwksUrl: inputs.jwksUri, validIssuers: inputs.issuer.apply(identityIssuerForms), ...common },
     opts,
   );
   const keys = inputs.keys.map(
@@ -181,7 +192,7 @@ function provisionDsm(inputs: EkmDsmSeamInputs): EkmDsmSeamOutputs {
       ),
   );
   // The key references take the names from the security objects, so each waits for its key.
-  return { keyNames: keys.map((k) => k.name), groupId: group.groupId, appId: app.appId, keyIds: keys.map((k) => k.kid) };
+  return { app, keyNames: keys.map((k) => k.name), groupId: group.groupId, appId: app.appId, keyIds: keys.map((k) => k.kid) };
 }
 
 // --------------------------------------- end of DSM seam ---------------------------------------
@@ -208,7 +219,10 @@ export function ekmTopologyProblems(args: EkmTopologyArgs): string[] {
     names.add(k.name);
   }
   if (args.gateway?.existingGatewayId !== undefined && args.certificate?.certificatePem === undefined) {
-    problems.push("certificate.certificatePem is required with gateway.existingGatewayId (the existing gateway's certificate is the CA bundle)");
+    problems.push("certificate.certificatePem is required with gateway.existingGatewayId (the existing gateway's certificate, whose CA the private endpoint trusts)");
+  }
+  if (args.gateway?.existingGatewayId !== undefined && args.certificate?.certChainPem === undefined && args.certificate?.caBundlePem === undefined) {
+    problems.push("certificate.certChainPem or certificate.caBundlePem is required with gateway.existingGatewayId (the CA the private endpoint trusts)");
   }
   const host = args.vaultUrlHost ?? DEFAULT_VAULT_URL_HOST;
   if (host !== "privateEndpoint" && host !== "gateway") problems.push(`vaultUrlHost is "${host}"; expected "privateEndpoint" or "gateway"`);
@@ -224,8 +238,10 @@ export class EkmTopology extends pulumi.ComponentResource {
   public readonly vcnId: pulumi.Output<string | undefined>;
   public readonly subnetId: pulumi.Output<string>;
   public readonly certificateId: pulumi.Output<string | undefined>;
-  /** The gateway certificate (PEM): the private endpoint's CA bundle. */
+  /** The gateway certificate (PEM). */
   public readonly certificatePem: pulumi.Output<string>;
+  /** The CA certificate(s) the EKM private endpoint trusts (PEM); unchanged by certificate renewals. */
+  public readonly caBundle: pulumi.Output<string>;
   public readonly gatewayHostname: pulumi.Output<string>;
   public readonly gatewayId: pulumi.Output<string>;
   public readonly gatewayPrivateIp: pulumi.Output<string>;
@@ -277,7 +293,7 @@ export class EkmTopology extends pulumi.ComponentResource {
       child,
     );
 
-    // An existing gateway already serves its certificate: only its PEM is needed, as the CA bundle.
+    // An existing gateway already serves its certificate: only its PEM and its CA are needed.
     // The children are locals, not fields: Pulumi's analyzer (for other languages) accepts only
     // outputs and @pulumi/* resources as a component's public members.
     let certificate: EkmCertificate | undefined;
@@ -288,9 +304,12 @@ export class EkmTopology extends pulumi.ComponentResource {
           compartmentId: args.compartmentId,
           gatewayHostname: args.gatewayHostname,
           validityDays: cert.validityDays,
+          renewBeforeDays: cert.renewBeforeDays,
+          caValidityDays: cert.caValidityDays,
           certificatePem: cert.certificatePem,
           privateKeyPem: cert.privateKeyPem,
           certChainPem: cert.certChainPem,
+          caBundlePem: cert.caBundlePem,
           existingCertificateId: cert.existingCertificateId,
           displayNamePrefix: prefix,
         },
@@ -298,9 +317,13 @@ export class EkmTopology extends pulumi.ComponentResource {
       );
       this.certificateId = certificate.certificateId;
       this.certificatePem = certificate.certificatePem;
+      this.caBundle = certificate.caBundle;
     } else {
       this.certificateId = pulumi.output(cert.existingCertificateId);
-      this.certificatePem = pulumi.output(cert.certificatePem!);
+      this.certificatePem = pulumi.output(cert.certificatePem!).apply(normalizePem);
+      this.caBundle = cert.caBundlePem !== undefined
+        ? pulumi.output(cert.caBundlePem).apply(normalizePem)
+        : pulumi.all([this.certificatePem, cert.certChainPem!]).apply(([leaf, chain]) => caBundleOfChain(leaf, chain));
     }
 
     const issuer = args.identity?.issuer;
@@ -309,7 +332,7 @@ export class EkmTopology extends pulumi.ComponentResource {
       jwksUri: identityJwksUri(args.identityDomainUrl),
       maxCacheDurationInHours: gw.tokenValidation.maxCacheDurationInHours,
       staticKeys: gw.tokenValidation.staticKeys,
-      issuers: [issuer ?? DEFAULT_IDENTITY_ISSUER],
+      issuers: identityIssuerForms(issuer ?? DEFAULT_IDENTITY_ISSUER),
       allowedScopes: gw.tokenValidation.allowedScopes,
     };
     const gateway = new EkmGateway(
@@ -322,6 +345,7 @@ export class EkmTopology extends pulumi.ComponentResource {
         existingGatewayId: gw.existingGatewayId,
         networkSecurityGroupIds: gw.networkSecurityGroupIds,
         tokenValidation,
+        route: gw.route,
         displayNamePrefix: prefix,
       },
       child,
@@ -360,13 +384,16 @@ export class EkmTopology extends pulumi.ComponentResource {
         compartmentId: args.compartmentId,
         subnetId: network.subnetId,
         gatewayPrivateIp: gateway.privateIp,
-        caBundle: this.certificatePem,
+        caBundle: this.caBundle,
         dsmAccountId: args.dsm.accountId,
         identityDomainUrl: args.identityDomainUrl,
         clientId: identity.clientId,
         clientSecret: identity.clientSecret,
         vaultUrlHost: args.vaultUrlHost,
         keys: keys.map((k, i) => ({ name: k.name, externalKeyId: dsm.keyNames[i] })),
+        // OCI calls the key manager when it creates the vault's key references: everything on the
+        // way must exist first (the key references also wait for their security objects, by name).
+        vaultDependsOn: [gateway.deployment, ...(identity.domainSetting ? [identity.domainSetting] : []), ...(dsm.app ? [dsm.app] : [])],
         protect: args.protect,
         displayNamePrefix: prefix,
       },
@@ -408,6 +435,7 @@ export class EkmTopology extends pulumi.ComponentResource {
       subnetId: this.subnetId,
       certificateId: this.certificateId,
       certificatePem: this.certificatePem,
+      caBundle: this.caBundle,
       gatewayId: this.gatewayId,
       gatewayPrivateIp: this.gatewayPrivateIp,
       gatewayBaseUrl: this.gatewayBaseUrl,

@@ -7,6 +7,16 @@ export const OCI_EKMS_SCOPE = "oci_ekms";
 /** The `iss` claim of tokens issued by an OCI Identity Domain. */
 export const DEFAULT_IDENTITY_ISSUER = "https://identity.oraclecloud.com/";
 
+/**
+ * An issuer in both forms a token may carry it, as given first: `https://identity.oraclecloud.com/`
+ * and `https://identity.oraclecloud.com`. The public sources disagree on the trailing slash and DSM
+ * and the gateway compare `iss` exactly, so both forms are accepted (they name the same issuer).
+ */
+export function identityIssuerForms(issuer: string): string[] {
+  const bare = issuer.replace(/\/+$/, "");
+  return issuer.endsWith("/") ? [issuer, bare] : [issuer, bare + "/"];
+}
+
 /** Fortanix DSM SaaS, North America: the default DSM URL of seed 000. */
 export const DEFAULT_DSM_URL = "https://amer.smartkey.io";
 
@@ -59,6 +69,9 @@ export function gatewayBackendUrl(dsmUrl: string): string {
   return "https://" + dsmHost(dsmUrl) + "/" + GATEWAY_PATH_VARIABLE;
 }
 
+/** Where DSM serves Oracle's EKM API (the vault URL's path starts with it). */
+export const EKM_API_PATH = "/oci/ekm/v1";
+
 /** Literal IPv6 addresses need brackets in a URL host. */
 function urlHost(ipOrHost: string): string {
   if (ipOrHost.length === 0) throw new Error("an empty host or IP address cannot form a URL");
@@ -87,7 +100,7 @@ export function fullyQualifiedScope(audience: string, scope: string = OCI_EKMS_S
  */
 export function externalVaultUrl(host: string, dsmAccountId: string): string {
   if (dsmAccountId.length === 0) throw new Error("external vault URL: the DSM account id is empty");
-  return "https://" + urlHost(host) + "/oci/ekm/v1/vaults/" + encodeURIComponent(dsmAccountId);
+  return "https://" + urlHost(host) + EKM_API_PATH + "/vaults/" + encodeURIComponent(dsmAccountId);
 }
 
 /**

@@ -3,7 +3,7 @@
 // value given (secrets masked) and what is expected.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { DEFAULT_CERTIFICATE_VALIDITY_DAYS } from "../components/certificate";
+import { DEFAULT_CA_VALIDITY_DAYS, DEFAULT_CERTIFICATE_RENEW_BEFORE_DAYS, DEFAULT_CERTIFICATE_VALIDITY_DAYS } from "../components/certificate";
 import { DEFAULT_VAULT_URL_HOST } from "../components/ekm";
 import { DEFAULT_JWKS_CACHE_HOURS, type GatewayJsonWebKeyArgs } from "../components/gateway";
 import { DEFAULT_DSM_EGRESS_CIDR, DEFAULT_SUBNET_CIDR, DEFAULT_VCN_CIDR } from "../components/network";
@@ -33,14 +33,18 @@ export const EKM_CONFIG_KEYS: readonly EkmConfigKeySpec[] = [
   { key: "dsmEgressCidr", kind: "string" },
   { key: "gatewayHostname", kind: "string" },
   { key: "certificateValidityDays", kind: "integer" },
+  { key: "certificateRenewBeforeDays", kind: "integer" },
+  { key: "caValidityDays", kind: "integer" },
   { key: "certificatePem", kind: "string" },
   { key: "certChainPem", kind: "string" },
+  { key: "caBundlePem", kind: "string" },
   { key: "privateKeyPem", kind: "string", secret: true },
   { key: "existingCertificateId", kind: "string" },
   { key: "existingGatewayId", kind: "string" },
   { key: "gatewayTokenValidation", kind: "string" },
   { key: "gatewayStaticKeys", kind: "list" },
   { key: "gatewayJwksCacheHours", kind: "integer" },
+  { key: "gatewayRoute", kind: "string" },
   { key: "dsmUrl", kind: "string" },
   { key: "dsmAccountId", kind: "string" },
   { key: "dsmGroupName", kind: "string" },
@@ -51,6 +55,9 @@ export const EKM_CONFIG_KEYS: readonly EkmConfigKeySpec[] = [
   { key: "vaultUrlHost", kind: "string" },
   { key: "protect", kind: "boolean" },
   { key: "namePrefix", kind: "string" },
+  { key: "iamPolicies", kind: "boolean" },
+  { key: "iamOperatorsGroup", kind: "string" },
+  { key: "iamIdentityDomainCompartmentId", kind: "string" },
 ];
 
 /** One DSM key of the stack: a security object in DSM and a key reference in the vault. */
@@ -74,8 +81,11 @@ export interface EkmStackConfig {
   dsmEgressCidr: string;
   gatewayHostname: string;
   certificateValidityDays: number;
+  certificateRenewBeforeDays: number;
+  caValidityDays: number;
   certificatePem?: string;
   certChainPem?: string;
+  caBundlePem?: string;
   /** Secret: never a plain string once loaded. */
   privateKeyPem?: pulumi.Output<string>;
   existingCertificateId?: string;
@@ -83,6 +93,7 @@ export interface EkmStackConfig {
   gatewayTokenValidation: "off" | "remoteJwks" | "staticKeys";
   gatewayStaticKeys?: EkmStackStaticKey[];
   gatewayJwksCacheHours: number;
+  gatewayRoute: "all" | "ekmOnly";
   dsmUrl: string;
   dsmAccountId: string;
   dsmGroupName: string;
@@ -93,6 +104,9 @@ export interface EkmStackConfig {
   vaultUrlHost: "privateEndpoint" | "gateway";
   protect: boolean;
   namePrefix: string;
+  iamPolicies: boolean;
+  iamOperatorsGroup?: string;
+  iamIdentityDomainCompartmentId?: string;
 }
 
 /** Where config values come from: `pulumi.Config` fits; `keys` lists every key set, to catch typos. */
@@ -137,6 +151,11 @@ const EXPECT = {
   gatewayId: "an API Gateway OCID (ocid1.apigateway.…)",
   hostname: "a fully qualified domain name such as ekm-gateway.example.com",
   validityDays: "a whole number of days from 1 to 3650",
+  renewBeforeDays: "a whole number of days from 0 to 3649, less than certificateValidityDays",
+  caValidityDays: "a whole number of days from 1 to 36500, at least certificateValidityDays",
+  gatewayRoute: 'one of "all", "ekmOnly"',
+  iamPolicies: "true or false",
+  iamOperatorsGroup: "a group name as IAM policies write it, such as ekm-operators or 'Default'/'ekm-operators'",
   certificatePem: "a PEM certificate (-----BEGIN CERTIFICATE----- …)",
   privateKeyPem: "a PEM private key (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----)",
   tokenValidation: 'one of "off", "remoteJwks", "staticKeys"',
@@ -235,14 +254,18 @@ const shape = {
   dsmEgressCidr: cidr.default(DEFAULT_DSM_EGRESS_CIDR),
   gatewayHostname: z.string({ error: EXPECT.hostname }).regex(FQDN, EXPECT.hostname),
   certificateValidityDays: z.number({ error: EXPECT.validityDays }).int(EXPECT.validityDays).min(1, EXPECT.validityDays).max(3650, EXPECT.validityDays).default(DEFAULT_CERTIFICATE_VALIDITY_DAYS),
+  certificateRenewBeforeDays: z.number({ error: EXPECT.renewBeforeDays }).int(EXPECT.renewBeforeDays).min(0, EXPECT.renewBeforeDays).max(3649, EXPECT.renewBeforeDays).default(DEFAULT_CERTIFICATE_RENEW_BEFORE_DAYS),
+  caValidityDays: z.number({ error: EXPECT.caValidityDays }).int(EXPECT.caValidityDays).min(1, EXPECT.caValidityDays).max(36500, EXPECT.caValidityDays).default(DEFAULT_CA_VALIDITY_DAYS),
   certificatePem: z.string({ error: EXPECT.certificatePem }).regex(CERT_PEM, EXPECT.certificatePem).optional(),
   certChainPem: z.string({ error: EXPECT.certificatePem }).regex(CERT_PEM, EXPECT.certificatePem).optional(),
+  caBundlePem: z.string({ error: EXPECT.certificatePem }).regex(CERT_PEM, EXPECT.certificatePem).optional(),
   privateKeyPem: z.string({ error: EXPECT.privateKeyPem }).regex(KEY_PEM, EXPECT.privateKeyPem).optional(),
   existingCertificateId: ocid("certificate", EXPECT.certificateId).optional(),
   existingGatewayId: ocid("apigateway", EXPECT.gatewayId).optional(),
   gatewayTokenValidation: z.enum(["off", "remoteJwks", "staticKeys"], { error: EXPECT.tokenValidation }).default("off"),
   gatewayStaticKeys: z.array(staticKeySchema, { error: EXPECT.staticKeys }).min(1, EXPECT.staticKeys).optional(),
   gatewayJwksCacheHours: z.number({ error: EXPECT.jwksCacheHours }).int(EXPECT.jwksCacheHours).min(1, EXPECT.jwksCacheHours).max(24, EXPECT.jwksCacheHours).default(DEFAULT_JWKS_CACHE_HOURS),
+  gatewayRoute: z.enum(["all", "ekmOnly"], { error: EXPECT.gatewayRoute }).default("all"),
   dsmUrl: httpsOrigin(EXPECT.dsmUrl).default(DEFAULT_DSM_URL),
   dsmAccountId: z.string({ error: EXPECT.dsmAccountId }).regex(UUID, EXPECT.dsmAccountId),
   dsmGroupName: z.string({ error: EXPECT.dsmGroupName }).min(1, EXPECT.dsmGroupName).max(128, EXPECT.dsmGroupName).default(DEFAULT_DSM_GROUP_NAME),
@@ -257,6 +280,12 @@ const shape = {
   dsmManageObjects: z.boolean({ error: EXPECT.dsmManageObjects }).default(true),
   dsmAdopt: z.boolean({ error: EXPECT.dsmAdopt }).default(false),
   namePrefix: z.string({ error: EXPECT.namePrefix }).regex(/^[a-z][a-z0-9-]{0,29}$/, EXPECT.namePrefix).default("oci-ekm"),
+  iamPolicies: z.boolean({ error: EXPECT.iamPolicies }).default(false),
+  iamOperatorsGroup: z.string({ error: EXPECT.iamOperatorsGroup }).regex(/^('[^']+'\/)?'?[A-Za-z0-9_.@-]+'?$/, EXPECT.iamOperatorsGroup).optional(),
+  iamIdentityDomainCompartmentId: z
+    .string({ error: EXPECT.compartmentId })
+    .regex(/^ocid1\.(compartment|tenancy)\.[a-z0-9-]+\.[a-z0-9-]*\.[a-z0-9]+$/, EXPECT.compartmentId)
+    .optional(),
 };
 
 type ParsedConfig = z.output<z.ZodObject<typeof shape>>;
@@ -283,7 +312,22 @@ function crossKeyProblems(c: Partial<ParsedConfig>): [key: string, expected: str
     out.push(["certificatePem", "the certificate of privateKeyPem (a private key alone cannot be imported)"]);
   }
   if (c.certChainPem && !c.certificatePem) {
-    out.push(["certificatePem", "the certificate of certChainPem (a generated certificate is its own chain)"]);
+    out.push(["certificatePem", "the certificate of certChainPem (a generated certificate comes with its own CA)"]);
+  }
+  if (c.caBundlePem && !c.certificatePem) {
+    out.push(["certificatePem", "the certificate caBundlePem is the CA of (a generated certificate comes with its own CA)"]);
+  }
+  if (c.certificatePem && !c.certChainPem && !c.caBundlePem) {
+    out.push(["certChainPem", "the CA certificate(s) that issued certificatePem (or set caBundlePem): the EKM private endpoint trusts that CA, never the gateway certificate itself"]);
+  }
+  if (c.certificateValidityDays !== undefined && c.certificateRenewBeforeDays !== undefined && c.certificateRenewBeforeDays >= c.certificateValidityDays) {
+    out.push(["certificateRenewBeforeDays", `fewer days than certificateValidityDays (${c.certificateValidityDays})`]);
+  }
+  if (c.certificateValidityDays !== undefined && c.caValidityDays !== undefined && c.caValidityDays < c.certificateValidityDays) {
+    out.push(["caValidityDays", `at least certificateValidityDays (${c.certificateValidityDays})`]);
+  }
+  if (c.iamPolicies && !c.iamOperatorsGroup) {
+    out.push(["iamOperatorsGroup", "the group the IAM policy is for, required with iamPolicies true (pulumi config set iamOperatorsGroup ekm-operators)"]);
   }
   if (c.gatewayTokenValidation === "staticKeys" && !c.gatewayStaticKeys) {
     out.push(["gatewayStaticKeys", "a list of JWKs when gatewayTokenValidation is staticKeys"]);

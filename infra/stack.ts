@@ -1,6 +1,7 @@
 // The stack program's body: validate the configuration, build the topology, return the outputs.
 // `infra/index.ts` runs it under the Pulumi CLI; the offline plan and the sandbox run it in-process.
 import * as pulumi from "@pulumi/pulumi";
+import { EkmPolicies } from "../components/policies";
 import { EkmTopology, EkmTopologyArgs } from "../components/topology";
 import { EkmConfigSource, EkmStackConfig, loadEkmConfig } from "./config";
 
@@ -36,6 +37,10 @@ export interface EkmStackOutputs {
   keyNames: pulumi.Output<string[]>;
   keyReferenceIds: pulumi.Output<string[]>;
   certificatePem: pulumi.Output<string>;
+  /** What the EKM private endpoint trusts: the CA of the gateway certificate. */
+  caBundle: pulumi.Output<string>;
+  /** With iamPolicies: the statements of the operators' policy. */
+  iamPolicyStatements?: pulumi.Output<string[]>;
   /** Absent with an existing gateway and no existingCertificateId. */
   certificateId?: pulumi.Output<string | undefined>;
   /** Absent with an existing subnet and no existingVcnId. */
@@ -71,13 +76,17 @@ export function ekmTopologyArgsFromConfig(c: EkmStackConfig): EkmTopologyArgs {
     },
     certificate: {
       validityDays: c.certificateValidityDays,
+      renewBeforeDays: c.certificateRenewBeforeDays,
+      caValidityDays: c.caValidityDays,
       certificatePem: c.certificatePem,
       privateKeyPem: c.privateKeyPem,
       certChainPem: c.certChainPem,
+      caBundlePem: c.caBundlePem,
       existingCertificateId: c.existingCertificateId,
     },
     gateway: {
       existingGatewayId: c.existingGatewayId,
+      route: c.gatewayRoute,
       tokenValidation:
         c.gatewayTokenValidation === "off"
           ? undefined
@@ -100,6 +109,16 @@ export function ekmTopologyArgsFromConfig(c: EkmStackConfig): EkmTopologyArgs {
 export async function runEkmStack(opts: RunEkmStackOptions = {}): Promise<EkmStackOutputs> {
   const c = loadEkmConfig(opts.config);
   const t = new EkmTopology(opts.name ?? c.namePrefix, ekmTopologyArgsFromConfig(c));
+  // Off by default: policies are often managed elsewhere, and creating them needs tenancy rights.
+  const policies =
+    c.iamPolicies && c.iamOperatorsGroup
+      ? new EkmPolicies(`${opts.name ?? c.namePrefix}-iam`, {
+          operatorsGroup: c.iamOperatorsGroup,
+          compartmentId: c.compartmentId,
+          identityDomainCompartmentId: c.iamIdentityDomainCompartmentId,
+          displayNamePrefix: c.namePrefix,
+        })
+      : undefined;
   const outputs: EkmStackOutputs = {
     gatewayPrivateIp: t.gatewayPrivateIp,
     gatewayBaseUrl: t.gatewayBaseUrl,
@@ -127,8 +146,10 @@ export async function runEkmStack(opts: RunEkmStackOptions = {}): Promise<EkmSta
     keyNames: t.keyNames,
     keyReferenceIds: t.keyReferenceIds,
     certificatePem: t.certificatePem,
+    caBundle: t.caBundle,
     subnetId: t.subnetId,
   };
+  if (policies) outputs.iamPolicyStatements = policies.statements;
   // Only outputs with a value: Pulumi warns about undefined ones.
   if (!(c.existingGatewayId && !c.existingCertificateId)) outputs.certificateId = t.certificateId;
   if (!(c.existingSubnetId && !c.existingVcnId)) outputs.vcnId = t.vcnId;

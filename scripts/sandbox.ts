@@ -1,11 +1,11 @@
-// npm run sandbox -- [--keep] [--break …] [--gateway-token-validation …]
+// npm run sandbox -- [--keep] [--break …] [--gateway-token-validation …] [--gateway-route …]
 // The whole topology of seed 000 on this machine: see components/sandbox.
 import path from "node:path";
 import { parseSandboxArgs, renderSandboxSummary, runSandbox, writeSandboxKeepFiles, type SandboxEvent } from "../components/sandbox";
 import { runEkmStack } from "../infra/stack";
 
 const USAGE =
-  "Usage: npm run sandbox -- [--keep] [--break audience|scope|issuer|signing-cert|key-name] [--gateway-token-validation remoteJwks|staticKeys]";
+  "Usage: npm run sandbox -- [--keep] [--break audience|scope|issuer|signing-cert|key-name] [--gateway-token-validation remoteJwks|staticKeys] [--gateway-route all|ekmOnly]";
 
 function progress(): (event: SandboxEvent) => void {
   const tty = process.stdout.isTTY === true;
@@ -43,6 +43,7 @@ async function main(): Promise<number> {
     break: parsed.break,
     keep: parsed.keep,
     gatewayTokenValidation: parsed.gatewayTokenValidation,
+    gatewayRoute: parsed.gatewayRoute,
     onEvent: progress(),
   });
   process.stdout.write("\n" + renderSandboxSummary(result) + "\n");

@@ -38,8 +38,11 @@ describe("loadEkmConfig: a good configuration", () => {
       subnetCidr: "10.0.1.0/24",
       dsmEgressCidr: "0.0.0.0/0",
       certificateValidityDays: 365,
+      certificateRenewBeforeDays: 30,
+      caValidityDays: 3650,
       gatewayTokenValidation: "off",
       gatewayJwksCacheHours: 1,
+      gatewayRoute: "all",
       dsmUrl: "https://amer.smartkey.io",
       dsmGroupName: "oci-ekm",
       dsmManageObjects: true,
@@ -48,6 +51,7 @@ describe("loadEkmConfig: a good configuration", () => {
       vaultUrlHost: "privateEndpoint",
       protect: true,
       namePrefix: "oci-ekm",
+      iamPolicies: false,
       privateKeyPem: undefined,
     });
   });
@@ -69,7 +73,7 @@ describe("loadEkmConfig: a good configuration", () => {
   });
 
   it("keeps the private key a Pulumi secret", async () => {
-    const c = loadEkmConfig(ekmConfigFromObject({ ...GOOD, certificatePem: CERT, privateKeyPem: KEY }));
+    const c = loadEkmConfig(ekmConfigFromObject({ ...GOOD, certificatePem: CERT, certChainPem: CERT, privateKeyPem: KEY }));
     expect(pulumi.Output.isInstance(c.privateKeyPem)).toBe(true);
     expect(await pulumi.isSecret(c.privateKeyPem!)).toBe(true);
   });
@@ -118,6 +122,12 @@ describe("loadEkmConfig: bad configurations name the key, the value and the expe
     ["certificate without its key", { certificatePem: CERT }, "privateKeyPem", /oci-ekm:privateKeyPem is not set; expected the private key of certificatePem/],
     ["chain without its certificate", { certChainPem: CERT }, "certificatePem", /oci-ekm:certificatePem is not set; expected the certificate of certChainPem/],
     ["certificate that is not PEM", { certificatePem: "MIIBszCCAVmgAwIBAgIU", privateKeyPem: KEY }, "certificatePem", /expected a PEM certificate/],
+    ["certificate without the CA that issued it", { certificatePem: CERT, privateKeyPem: KEY }, "certChainPem", /oci-ekm:certChainPem is not set; expected the CA certificate\(s\) that issued certificatePem \(or set caBundlePem\): the EKM private endpoint trusts that CA, never the gateway certificate itself/],
+    ["CA bundle without a certificate", { caBundlePem: CERT }, "certificatePem", /oci-ekm:certificatePem is not set; expected the certificate caBundlePem is the CA of/],
+    ["renewal window as long as the validity", { certificateValidityDays: 90, certificateRenewBeforeDays: 90 }, "certificateRenewBeforeDays", /oci-ekm:certificateRenewBeforeDays is 90; expected fewer days than certificateValidityDays \(90\)/],
+    ["CA that expires before the certificate", { certificateValidityDays: 365, caValidityDays: 300 }, "caValidityDays", /oci-ekm:caValidityDays is 300; expected at least certificateValidityDays \(365\)/],
+    ["gateway route unknown", { gatewayRoute: "ekm" }, "gatewayRoute", /oci-ekm:gatewayRoute is "ekm"; expected one of "all", "ekmOnly"/],
+    ["IAM policies without a group", { iamPolicies: true }, "iamOperatorsGroup", /oci-ekm:iamOperatorsGroup is not set; expected the group the IAM policy is for, required with iamPolicies true/],
     ["existing gateway without its certificate", { existingGatewayId: "ocid1.apigateway.oc1.iad.aaaa" }, "certificatePem", /required with existingGatewayId/],
     ["existing certificate without its PEM", { existingCertificateId: "ocid1.certificate.oc1.iad.aaaa" }, "certificatePem", /the PEM of existingCertificateId/],
     ["misspelt key", { compartmentID: "ocid1.compartment.oc1..aaaa" }, "compartmentID", /oci-ekm:compartmentID is set \(value not shown\); expected a known key; did you mean oci-ekm:compartmentId\?/],
@@ -139,7 +149,7 @@ describe("loadEkmConfig: bad configurations name the key, the value and the expe
   });
 
   it("never shows a secret value", () => {
-    const error = problemsOf({ ...GOOD, certificatePem: CERT, privateKeyPem: "not a pem but TOP-SECRET-KEY-MATERIAL" });
+    const error = problemsOf({ ...GOOD, certificatePem: CERT, certChainPem: CERT, privateKeyPem: "not a pem but TOP-SECRET-KEY-MATERIAL" });
     expect(error.message).toMatch(/oci-ekm:privateKeyPem is \[secret\]; expected a PEM private key/);
     expect(error.message).not.toContain("TOP-SECRET");
     expect(JSON.stringify(error.problems)).not.toContain("TOP-SECRET");

@@ -109,7 +109,7 @@ describe("the DSM resources of the stack", () => {
       name: clientApp.outputs.name,
       groupId: group.outputs.groupId,
       jwksUrl: `${DOMAIN_URL}/admin/v1/SigningCert/jwk`,
-      validIssuers: ["https://identity.oraclecloud.com/"],
+      validIssuers: ["https://identity.oraclecloud.com/", "https://identity.oraclecloud.com"],
       endpoint: DSM_URL,
       adopt: false,
     });

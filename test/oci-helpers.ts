@@ -1,5 +1,13 @@
 // Shared by the OCI tests: a valid stack configuration and lookups into a plan.
+import { createTestCertificateAuthority, issueServerCertificate } from "../components/emulators/tls";
 import type { PlanResource, PlanResult } from "../components/plan";
+
+/** A team's own gateway certificate for `hostname`, issued by its own CA: the leaf, its key, and the CA (the chain). */
+export function userGatewayCertificate(hostname = "ekm-gateway.example.com"): { certPem: string; keyPem: string; chainPem: string } {
+  const ca = createTestCertificateAuthority("team CA");
+  const leaf = issueServerCertificate(ca, { commonName: hostname, dnsNames: [hostname], validityHours: 24 * 365 });
+  return { certPem: leaf.certPem, keyPem: leaf.keyPem, chainPem: ca.certPem };
+}
 
 export const ACCOUNT_ID = "5f2b7e0c-1234-4c8e-9a6d-0123456789ab";
 export const DOMAIN_URL = "https://idcs-0123456789abcdef.identity.oraclecloud.com";
@@ -35,6 +43,8 @@ export const T = {
   subnet: "oci:Core/subnet:Subnet",
   tlsKey: "tls:index/privateKey:PrivateKey",
   tlsCert: "tls:index/selfSignedCert:SelfSignedCert",
+  tlsRequest: "tls:index/certRequest:CertRequest",
+  tlsIssued: "tls:index/locallySignedCert:LocallySignedCert",
   certificate: "oci:CertificatesManagement/certificate:Certificate",
   gateway: "oci:ApiGateway/gateway:Gateway",
   deployment: "oci:ApiGateway/deployment:Deployment",

@@ -10,6 +10,8 @@ import {
   planToJson,
   runStackInProcess,
 } from "../components/plan";
+import { carriedDomainSetting, DOMAIN_SETTING_CARRIED_FIELDS } from "../components/identity";
+import { PLAN_DOMAIN_SETTINGS } from "../components/plan";
 import { runEkmStack } from "../infra/stack";
 import { ACCOUNT_ID, COMPARTMENT, DOMAIN_URL, T, ofType, resource, stackConfig } from "./oci-helpers";
 
@@ -21,7 +23,8 @@ beforeAll(async () => {
 });
 
 const inputs = (name: string) => resource(plan, name).inputs;
-const certPem = () => resource(plan, "oci-ekm-certificate-self-signed").outputs.certPem as string;
+const certPem = () => resource(plan, "oci-ekm-certificate-issued").outputs.certPem as string;
+const caPem = () => resource(plan, "oci-ekm-certificate-ca").outputs.certPem as string;
 
 describe("network (seed 000, 4)", () => {
   it("creates a VCN with cidrBlocks and a DNS label", () => {
@@ -65,21 +68,38 @@ describe("network (seed 000, 4)", () => {
   });
 });
 
-describe("certificate (seed 000, 5.1)", () => {
-  it("generates an RSA 2048 key and a self-signed certificate for the gateway FQDN", () => {
+describe("certificate (seed 000, 5.1): a long-lived private CA issues the gateway certificate", () => {
+  it("generates the CA: an RSA 2048 key and a self-signed CA certificate valid 10 years", () => {
+    expect(inputs("oci-ekm-certificate-ca-key")).toEqual({ algorithm: "RSA", rsaBits: 2048 });
+    expect(inputs("oci-ekm-certificate-ca")).toEqual({
+      privateKeyPem: PLAN_SECRET,
+      subject: { commonName: "oci-ekm EKM gateway CA", organization: "oci-ekm" },
+      isCaCertificate: true,
+      validityPeriodHours: 3650 * 24,
+      allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+    });
+  });
+
+  it("issues the gateway certificate for the gateway FQDN from its own RSA 2048 key, renewed 30 days before it expires", () => {
     expect(inputs("oci-ekm-certificate-key")).toEqual({ algorithm: "RSA", rsaBits: 2048 });
-    expect(inputs("oci-ekm-certificate-self-signed")).toEqual({
+    expect(inputs("oci-ekm-certificate-request")).toEqual({
       privateKeyPem: PLAN_SECRET,
       subject: { commonName: "ekm-gateway.example.com", organization: "oci-ekm" },
       dnsNames: ["ekm-gateway.example.com"],
+    });
+    expect(inputs("oci-ekm-certificate-issued")).toEqual({
+      certRequestPem: resource(plan, "oci-ekm-certificate-request").outputs.certRequestPem,
+      caPrivateKeyPem: PLAN_SECRET,
+      caCertPem: caPem(),
       validityPeriodHours: 365 * 24,
+      earlyRenewalHours: 30 * 24,
       allowedUses: ["key_encipherment", "digital_signature", "server_auth"],
     });
   });
 
-  it("imports it into OCI Certificates with the private key secret", () => {
+  it("imports the gateway certificate into OCI Certificates with the CA as its chain and the private key secret", () => {
     const c = resource(plan, "oci-ekm-certificate-oci");
-    expect(c.inputs.certificateConfig).toEqual({ configType: "IMPORTED", certificatePem: certPem(), certChainPem: certPem(), privateKeyPem: PLAN_SECRET });
+    expect(c.inputs.certificateConfig).toEqual({ configType: "IMPORTED", certificatePem: certPem(), certChainPem: caPem(), privateKeyPem: PLAN_SECRET });
     expect(c.inputs.name).toBe("oci-ekm-gateway-cert");
     expect(c.additionalSecretOutputs).toEqual(["certificateConfig"]);
     expect(c.outputs.certificateConfig).toBe(PLAN_SECRET);
@@ -108,14 +128,24 @@ describe("gateway (seed 000, 5.2-5.3)", () => {
 });
 
 describe("identity (seed 000, 6)", () => {
-  it("makes the signing certificate public, keeping the domain's csrAccess", () => {
-    expect(inputs("oci-ekm-identity-signing-cert-access")).toEqual({
+  it("makes the signing certificate public and carries every other writable setting of the domain over unchanged", () => {
+    const setting = inputs("oci-ekm-identity-signing-cert-access");
+    const carried = Object.fromEntries(
+      DOMAIN_SETTING_CARRIED_FIELDS.map((f) => [f, f === "allowedForgotPasswordFlowReturnUrls" ? PLAN_SECRET : carriedDomainSetting(PLAN_DOMAIN_SETTINGS, f)]),
+    );
+    expect(setting).toEqual({
+      ...carried,
+      csrAccess: "none",
       idcsEndpoint: DOMAIN_URL,
       settingId: "Settings",
       schemas: ["urn:ietf:params:scim:schemas:oracle:idcs:Settings"],
-      csrAccess: "none",
       signingCertPublicAccess: true,
     });
+    // Every field the read gave that the resource takes reached it: 41 settings, nested ones whole.
+    expect(DOMAIN_SETTING_CARRIED_FIELDS).toHaveLength(41);
+    expect(setting.certificateValidation).toEqual((PLAN_DOMAIN_SETTINGS.certificateValidations as unknown[])[0]);
+    expect(setting.tenantCustomClaims).toEqual(PLAN_DOMAIN_SETTINGS.tenantCustomClaims);
+    expect(setting.timezone).toBe("Europe/Berlin");
   });
 
   it("creates the confidential resource app: audience https://<gateway IP>/, DSM as secondary audience, scope oci_ekms", () => {
@@ -134,7 +164,8 @@ describe("identity (seed 000, 6)", () => {
       isOauthResource: true,
       audience: "https://10.0.1.10/",
       secondaryAudiences: ["https://amer.smartkey.io"],
-      scopes: [{ value: "oci_ekms", requiresConsent: false }],
+      // displayName and description set: the provider's hash of a scope includes them.
+      scopes: [{ value: "oci_ekms", requiresConsent: false, displayName: "oci_ekms", description: "OCI Vault External Key Management" }],
     });
     expect(app.additionalSecretOutputs).toEqual(["clientSecret"]);
   });
@@ -162,15 +193,16 @@ describe("identity (seed 000, 6)", () => {
 });
 
 describe("EKM (seed 000, 7, 8, 10)", () => {
-  it("points the private endpoint at the gateway IP with the gateway certificate as CA bundle", () => {
+  it("points the private endpoint at the gateway IP, trusting the CA that issues the gateway certificate (not the certificate)", () => {
     const pe = resource(plan, "oci-ekm-ekm-private-endpoint");
     expect(pe.inputs).toEqual({
       compartmentId: COMPARTMENT,
       subnetId: "oci-ekm-network-subnet_id",
       displayName: "oci-ekm-private-endpoint",
       externalKeyManagerIp: "10.0.1.10",
-      caBundle: certPem(),
+      caBundle: caPem(),
     });
+    expect(caPem()).not.toBe(certPem());
     expect(pe.outputs.privateEndpointIp).toBe("10.0.1.20");
   });
 
@@ -236,6 +268,7 @@ describe("stack outputs", () => {
       keyNames: ["oci-ekm-key"],
       keyReferenceIds: ["oci-ekm-ekm-key-oci-ekm-key_id"],
       certificatePem: certPem(),
+      caBundle: caPem(),
       certificateId: "oci-ekm-certificate-oci_id",
       vcnId: "oci-ekm-network-vcn_id",
       subnetId: "oci-ekm-network-subnet_id",
@@ -285,16 +318,20 @@ describe("dependency graph", () => {
     routes: ["vcn", "nat"],
     https: ["vcn"],
     subnet: ["vcn", "routes", "https"],
+    caKey: [],
+    ca: ["caKey"],
     tlsKey: [],
-    selfSigned: ["tlsKey"],
-    certificate: ["tlsKey", "selfSigned"],
+    request: ["tlsKey"],
+    issued: ["request", "caKey", "ca"],
+    certificate: ["tlsKey", "issued", "ca"],
     gateway: ["subnet", "certificate"],
     deployment: ["gateway"],
     setting: [],
     resourceApp: ["gateway"],
     clientApp: ["gateway", "resourceApp"],
-    privateEndpoint: ["subnet", "gateway", "selfSigned"],
-    vault: ["privateEndpoint", "clientApp"],
+    privateEndpoint: ["subnet", "gateway", "ca"],
+    // OCI calls the key manager while it creates the vault's key references: everything on the way first.
+    vault: ["privateEndpoint", "clientApp", "deployment", "setting", "dsmApp"],
     dsmGroup: [],
     dsmApp: ["clientApp", "dsmGroup"],
     dsmKey: ["dsmGroup"],
@@ -306,8 +343,11 @@ describe("dependency graph", () => {
     "oci-ekm-network-routes": "routes",
     "oci-ekm-network-https": "https",
     "oci-ekm-network-subnet": "subnet",
+    "oci-ekm-certificate-ca-key": "caKey",
+    "oci-ekm-certificate-ca": "ca",
     "oci-ekm-certificate-key": "tlsKey",
-    "oci-ekm-certificate-self-signed": "selfSigned",
+    "oci-ekm-certificate-request": "request",
+    "oci-ekm-certificate-issued": "issued",
     "oci-ekm-certificate-oci": "certificate",
     "oci-ekm-gateway-gateway": "gateway",
     "oci-ekm-gateway-deployment": "deployment",
@@ -340,14 +380,15 @@ describe("dependency graph", () => {
     expect(actual).toEqual(expected);
   });
 
-  it("has the longest chain the reference requires (9)", () => {
+  it("has the longest chain the reference requires (10: … → client app → DSM JWT app → vault → key reference)", () => {
     const chain = planLongestChain(plan.resources);
-    expect(longestPath(REFERENCE)).toBe(9);
-    expect(chain.depth).toBe(longestPath(REFERENCE));
-    expect(chain.chain.map((r) => ROLE[r.name])).toEqual(["vcn", "nat", "routes", "subnet", "gateway", "resourceApp", "clientApp", "vault", "key"]);
+    expect(longestPath(REFERENCE)).toBe(10);
+    expect(chain.depth).toBe(10);
+    // Two chains tie for the first five: through the network, and through the CA and the certificate.
+    expect(chain.chain.map((r) => ROLE[r.name]).slice(4)).toEqual(["gateway", "resourceApp", "clientApp", "dsmApp", "vault", "key"]);
   });
 
-  it("keeps the DSM objects off the critical path: the JWT app waits for the client app, a key only for the group", () => {
+  it("puts the DSM JWT app before the vault, and a DSM key needs only the group: the JWT app waits for the client app", () => {
     const deps = planCustomDependencies(plan.resources);
     const urnOf = new Map(plan.resources.map((r) => [r.name, r.urn]));
     // Resources in the longest chain ending at a resource, itself included.
@@ -355,6 +396,7 @@ describe("dependency graph", () => {
     expect(depth(urnOf.get("oci-ekm-dsm-group")!)).toBe(1);
     expect(depth(urnOf.get("oci-ekm-dsm-key-oci-ekm-key")!)).toBe(2);
     expect(depth(urnOf.get("oci-ekm-dsm-app")!)).toBe(8);
-    expect(depth(urnOf.get("oci-ekm-ekm-key-oci-ekm-key")!)).toBe(9);
+    expect(depth(urnOf.get("oci-ekm-ekm-vault")!)).toBe(9);
+    expect(depth(urnOf.get("oci-ekm-ekm-key-oci-ekm-key")!)).toBe(10);
   });
 });

@@ -11,12 +11,14 @@ import {
   gatewayBackendUrl,
   gatewayBaseUrl,
   identityDiscoveryUrl,
+  identityIssuerForms,
   identityJwksUri,
   identityTokenUrl,
   normalizeDsmUrl,
   normalizeIdentityDomainUrl,
 } from "../components/urls";
 import { ekmDnsLabel } from "../components/network";
+import { gatewayRoute } from "../components/gateway";
 
 describe("gateway backend URL", () => {
   it("is https://<DSM host>/ followed by the literal context variable", () => {
@@ -41,6 +43,31 @@ describe("gateway backend URL", () => {
   it("route constants are the seed's", () => {
     expect(GATEWAY_PATH_PREFIX).toBe("/");
     expect(GATEWAY_ROUTE_PATH).toBe("/{path*}");
+  });
+});
+
+describe("gateway route", () => {
+  it("all: the Fortanix guide's catch-all, any method, to the same path on DSM", () => {
+    expect(gatewayRoute("all", "https://amer.smartkey.io")).toEqual({
+      path: "/{path*}",
+      methods: ["ANY"],
+      backendUrl: "https://amer.smartkey.io/${request.path[path]}",
+    });
+  });
+
+  it("ekmOnly: only Oracle's EKM API, GET and POST, to /oci/ekm/v1/ on DSM", () => {
+    expect(gatewayRoute("ekmOnly", "https://dsm.corp.example:8443/")).toEqual({
+      path: "/oci/ekm/v1/{path*}",
+      methods: ["GET", "POST"],
+      backendUrl: "https://dsm.corp.example:8443/oci/ekm/v1/${request.path[path]}",
+    });
+  });
+});
+
+describe("identity issuer forms", () => {
+  it("gives both forms, the one given first", () => {
+    expect(identityIssuerForms("https://identity.oraclecloud.com/")).toEqual(["https://identity.oraclecloud.com/", "https://identity.oraclecloud.com"]);
+    expect(identityIssuerForms("https://idcs-0123.identity.oraclecloud.com")).toEqual(["https://idcs-0123.identity.oraclecloud.com", "https://idcs-0123.identity.oraclecloud.com/"]);
   });
 });
 

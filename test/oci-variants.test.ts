@@ -6,11 +6,15 @@ import { EkmGateway, gatewayTokenValidationProblems } from "../components/gatewa
 import { PLAN_SECRET, PlanResult, planLongestChain, planToJson, runStackInProcess } from "../components/plan";
 import { EkmTopology } from "../components/topology";
 import { runEkmStack } from "../infra/stack";
-import { ACCOUNT_ID, COMPARTMENT, DOMAIN_URL, T, ofType, resource, stackConfig } from "./oci-helpers";
+import { ACCOUNT_ID, COMPARTMENT, DOMAIN_URL, T, ofType, resource, stackConfig, userGatewayCertificate } from "./oci-helpers";
 
-const CERT = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUUSERCERT\n-----END CERTIFICATE-----\n";
-const CHAIN = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUUSERCHAIN\n-----END CERTIFICATE-----\n";
-const KEY = "-----BEGIN PRIVATE KEY-----\nUSER-PRIVATE-KEY-MATERIAL\n-----END PRIVATE KEY-----\n";
+// The team's own certificate for the gateway, issued by its own CA (the chain).
+const { certPem: CERT, keyPem: KEY, chainPem: CHAIN } = userGatewayCertificate();
+// What OCI stores and the private endpoint trusts: the chain as given, with Unix line ends.
+const CHAIN_LF = CHAIN.replace(/\r\n/g, "\n");
+const CERT_LF = CERT.replace(/\r\n/g, "\n");
+// Both forms of the Identity Domain issuer (with and without the trailing slash).
+const ISSUERS = ["https://identity.oraclecloud.com/", "https://identity.oraclecloud.com"];
 const JWK = { kid: "SIGNING_KEY", kty: "RSA", n: "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1Wl", e: "AQAB" };
 
 function plan(overrides: Record<string, unknown>, mockDefaults?: { gatewayPrivateIp?: string; privateEndpointIp?: string }): Promise<PlanResult> {
@@ -42,7 +46,7 @@ describe("gateway token validation with the domain's remote JWKS, several keys, 
             type: "REMOTE_JWKS",
             uri: `${DOMAIN_URL}/admin/v1/SigningCert/jwk`,
             maxCacheDurationInHours: 6,
-            additionalValidationPolicy: { issuers: ["https://identity.oraclecloud.com/"], audiences: ["https://10.0.1.77/"] },
+            additionalValidationPolicy: { issuers: ISSUERS, audiences: ["https://10.0.1.77/"] },
           },
         },
       },
@@ -81,8 +85,8 @@ describe("gateway token validation with the domain's remote JWKS, several keys, 
     expect(p.outputs.keyReferenceIds).toEqual(["oci-ekm-ekm-key-payments-key_id", "oci-ekm-ekm-key-archive-key_id"]);
     expect(p.outputs.vaultUrl).toBe(`https://10.0.1.77/oci/ekm/v1/vaults/${ACCOUNT_ID}`);
     expect(p.outputs.gatewayTokenValidation).toBe("remoteJwks");
-    // Token validation adds no resource and no wait.
-    expect(planLongestChain(p.resources).depth).toBe(9);
+    // Token validation adds no resource and no wait (the default topology's chain is 10 too).
+    expect(planLongestChain(p.resources).depth).toBe(10);
   });
 });
 
@@ -106,7 +110,7 @@ describe("gateway token validation with static keys, your own certificate, an ex
       validationPolicy: {
         type: "STATIC_KEYS",
         keys: [{ format: "JSON_WEB_KEY", ...JWK, alg: "RS256", use: "sig" }],
-        additionalValidationPolicy: { issuers: ["https://identity.oraclecloud.com/"], audiences: ["https://10.0.1.10/"] },
+        additionalValidationPolicy: { issuers: ISSUERS, audiences: ["https://10.0.1.10/"] },
       },
     });
 
@@ -114,12 +118,13 @@ describe("gateway token validation with static keys, your own certificate, an ex
     expect(ofType(p, T.tlsCert)).toEqual([]);
     expect(resource(p, "oci-ekm-certificate-oci").inputs.certificateConfig).toEqual({
       configType: "IMPORTED",
-      certificatePem: CERT,
-      certChainPem: CHAIN,
+      certificatePem: CERT_LF,
+      certChainPem: CHAIN_LF,
       privateKeyPem: PLAN_SECRET,
     });
-    expect(resource(p, "oci-ekm-ekm-private-endpoint").inputs.caBundle).toBe(CERT);
-    expect(JSON.stringify(planToJson(p))).not.toContain("USER-PRIVATE-KEY-MATERIAL");
+    // The private endpoint trusts the team's CA, never the gateway certificate itself.
+    expect(resource(p, "oci-ekm-ekm-private-endpoint").inputs.caBundle).toBe(CHAIN_LF);
+    expect(JSON.stringify(planToJson(p))).not.toContain(KEY.split("\n")[1]);
 
     expect(ofType(p, T.vcn)).toEqual([]);
     for (const r of [...ofType(p, T.nat), ...ofType(p, T.routeTable), ...ofType(p, T.securityList), ...ofType(p, T.subnet)]) {
@@ -138,6 +143,7 @@ describe("an existing subnet, gateway and certificate", () => {
         existingSubnetId: "ocid1.subnet.oc1.iad.aaaaaaaaexistingsubnet",
         existingGatewayId: "ocid1.apigateway.oc1.iad.aaaaaaaaexistinggw",
         certificatePem: CERT,
+        certChainPem: CHAIN,
       },
       { gatewayPrivateIp: "10.0.1.99" },
     );
@@ -150,12 +156,12 @@ describe("an existing subnet, gateway and certificate", () => {
     expect(resource(p, "oci-ekm-ekm-private-endpoint").inputs).toMatchObject({
       subnetId: "ocid1.subnet.oc1.iad.aaaaaaaaexistingsubnet",
       externalKeyManagerIp: "10.0.1.99",
-      caBundle: CERT,
+      caBundle: CHAIN_LF,
     });
     expect(p.outputs.subnetId).toBe("ocid1.subnet.oc1.iad.aaaaaaaaexistingsubnet");
     expect(p.outputs.gatewayId).toBe("ocid1.apigateway.oc1.iad.aaaaaaaaexistinggw");
-    expect(p.outputs.certificatePem).toBe(CERT);
-    expect(planLongestChain(p.resources).depth).toBe(4); // resource app → client app → vault → key (DSM: group → key object → key)
+    expect(p.outputs.certificatePem).toBe(CERT_LF);
+    expect(planLongestChain(p.resources).depth).toBe(5); // resource app → client app → DSM JWT app → vault → key
     expect("vcnId" in p.outputs).toBe(false);
     expect("certificateId" in p.outputs).toBe(false);
   });
@@ -167,6 +173,7 @@ describe("an existing route table (DRG to an on-premises DSM) and an existing OC
       existingRouteTableId: "ocid1.routetable.oc1.iad.aaaaaaaadrgroutes",
       existingCertificateId: "ocid1.certificate.oc1.iad.aaaaaaaacert",
       certificatePem: CERT,
+      certChainPem: CHAIN,
       dsmEgressCidr: "192.168.10.0/24",
       dsmUrl: "https://dsm.corp.example:8443",
     });
@@ -176,7 +183,7 @@ describe("an existing route table (DRG to an on-premises DSM) and an existing OC
     expect(resource(p, "oci-ekm-network-subnet").inputs.routeTableId).toBe("ocid1.routetable.oc1.iad.aaaaaaaadrgroutes");
     expect((resource(p, "oci-ekm-network-https").inputs.egressSecurityRules as { destination: string }[])[1].destination).toBe("192.168.10.0/24");
     expect(resource(p, "oci-ekm-gateway-gateway").inputs.certificateId).toBe("ocid1.certificate.oc1.iad.aaaaaaaacert");
-    expect(resource(p, "oci-ekm-ekm-private-endpoint").inputs.caBundle).toBe(CERT);
+    expect(resource(p, "oci-ekm-ekm-private-endpoint").inputs.caBundle).toBe(CHAIN_LF);
     const route = (resource(p, "oci-ekm-gateway-deployment").inputs.specification as { routes: { backend: { url: string } }[] }).routes[0];
     expect(route.backend.url).toBe("https://dsm.corp.example:8443/${request.path[path]}");
   });
@@ -202,6 +209,7 @@ describe("DSM objects made by hand (dsm.manageObjects: false)", () => {
     expect(key.inputs.externalKeyReference).toEqual({ externalKeyId: "hand-made-key" });
     expect(key.dependencies).toEqual([resource(p, "oci-ekm-ekm-vault").urn]);
     expect(p.outputs).toEqual({ keyNames: ["hand-made-key"] });
+    // Without a DSM JWT app in the stack: vcn → nat → routes → subnet → gateway → apps → vault → key.
     expect(planLongestChain(p.resources).depth).toBe(9);
   });
 });
@@ -239,6 +247,9 @@ describe("components refuse bad arguments before creating anything", () => {
     expect(() => new EkmTopology("t", { ...base, gateway: { existingGatewayId: "ocid1.apigateway.oc1..x" } })).toThrow(
       /certificate\.certificatePem is required with gateway\.existingGatewayId/,
     );
+    expect(() => new EkmTopology("t", { ...base, gateway: { existingGatewayId: "ocid1.apigateway.oc1..x" }, certificate: { certificatePem: CERT } })).toThrow(
+      /certificate\.certChainPem or certificate\.caBundlePem is required with gateway\.existingGatewayId/,
+    );
   });
 
   it("EkmGateway", () => {
@@ -260,13 +271,23 @@ describe("components refuse bad arguments before creating anything", () => {
     expect(() => new EkmCertificate("c", { compartmentId: COMPARTMENT, gatewayHostname: "gw.example.com", certificatePem: CERT })).toThrow(
       /certificatePem and privateKeyPem go together/,
     );
+    const own = { compartmentId: COMPARTMENT, gatewayHostname: "ekm-gateway.example.com", certificatePem: CERT, privateKeyPem: KEY };
+    expect(() => new EkmCertificate("c", own)).toThrow(/give certChainPem \(the CA that issued it\) or caBundlePem/);
+    expect(() => new EkmCertificate("c", { ...own, certChainPem: CERT })).toThrow(/certChainPem holds no CA certificate of certificatePem/);
+    expect(() => new EkmCertificate("c", { ...own, certChainPem: userGatewayCertificate().chainPem })).toThrow(/certificatePem does not chain to certChainPem/);
+    expect(() => new EkmCertificate("c", { ...own, certChainPem: CHAIN, gatewayHostname: "other.example.com" })).toThrow(
+      /certificatePem does not name gatewayHostname "other.example.com" in its subject alternative names \(it has DNS:ekm-gateway.example.com\)/,
+    );
+    expect(() => new EkmCertificate("c", { ...own, certChainPem: CHAIN, privateKeyPem: userGatewayCertificate().keyPem })).toThrow(
+      /privateKeyPem is not the private key of certificatePem/,
+    );
     expect(() => new EkmCertificate("c", { compartmentId: COMPARTMENT, gatewayHostname: "gw.example.com", existingCertificateId: "ocid1.certificate.oc1..x" })).toThrow(
       /existingCertificateId needs certificatePem/,
     );
     expect(() => new EkmCertificate("c", { compartmentId: COMPARTMENT, gatewayHostname: "gw.example.com", validityDays: 0.5 })).toThrow(/validityDays must be a whole number/);
-    // A generated certificate is its own chain: another certificate's chain must not be imported with it.
+    // A generated certificate comes with its own CA: another certificate's chain must not be imported with it.
     expect(() => new EkmCertificate("c", { compartmentId: COMPARTMENT, gatewayHostname: "gw.example.com", certChainPem: CHAIN })).toThrow(
-      /certChainPem needs certificatePem/,
+      /certChainPem and caBundlePem go with certificatePem/,
     );
     const vaultArgs = {
       compartmentId: COMPARTMENT,

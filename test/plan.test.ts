@@ -98,7 +98,7 @@ describe("runStackInProcess", () => {
       state: {
         name: planClientId("oci-ekm-identity-client-app"),
         groupId,
-        validIssuers: ["https://identity.oraclecloud.com/"],
+        validIssuers: ["https://identity.oraclecloud.com/", "https://identity.oraclecloud.com"],
         jwksUrl: "https://idcs-0123456789abcdef.identity.oraclecloud.com/admin/v1/SigningCert/jwk",
         jwksCacheSeconds: 3600,
         permissions: ["ENCRYPT", "DECRYPT"],
@@ -137,8 +137,11 @@ describe("runStackInProcess", () => {
       "oci-ekm-network-routes",
       "oci-ekm-network-https",
       "oci-ekm-network-subnet",
+      "oci-ekm-certificate-ca-key",
+      "oci-ekm-certificate-ca",
       "oci-ekm-certificate-key",
-      "oci-ekm-certificate-self-signed",
+      "oci-ekm-certificate-request",
+      "oci-ekm-certificate-issued",
       "oci-ekm-certificate-oci",
       "oci-ekm-gateway-gateway",
       "oci-ekm-gateway-deployment",
@@ -166,12 +169,12 @@ describe("runStackInProcess", () => {
     }
     expect(json.resources.filter((r) => r.custom).map((r) => r.type).sort()).toEqual(
       [
-        ...[T.vcn, T.nat, T.routeTable, T.securityList, T.subnet, T.tlsKey, T.tlsCert, T.certificate, T.gateway, T.deployment, T.setting, T.app, T.app],
+        ...[T.vcn, T.nat, T.routeTable, T.securityList, T.subnet, T.tlsKey, T.tlsCert, T.tlsKey, T.tlsRequest, T.tlsIssued, T.certificate, T.gateway, T.deployment, T.setting, T.app, T.app],
         ...[T.dsmGroup, T.dsmJwtApp, T.dsmSecurityObject, T.privateEndpoint, T.vault, T.key],
       ].sort(),
     );
     expect(json.outputs.clientSecret).toBe(PLAN_SECRET);
-    expect(json.longestDependencyChain.depth).toBe(9);
+    expect(json.longestDependencyChain.depth).toBe(10);
     expect(JSON.stringify(json)).not.toContain(plan.outputValues.clientSecret as string);
   });
 
@@ -190,7 +193,7 @@ describe("runStackInProcess", () => {
         `              name=${planClientId("oci-ekm-identity-client-app")}`,
         `              groupId=${groupId}`,
         "              jwksUrl=https://idcs-0123456789abcdef.identity.oraclecloud.com/admin/v1/SigningCert/jwk",
-        '              validIssuers=["https://identity.oraclecloud.com/"]',
+        '              validIssuers=["https://identity.oraclecloud.com/","https://identity.oraclecloud.com"]',
         "              endpoint=https://amer.smartkey.io",
         "        + pulumi-nodejs:dynamic/dsm:SecurityObject  oci-ekm-dsm-key-oci-ekm-key",
         "              name=oci-ekm-key",
@@ -350,10 +353,12 @@ describe("npm run plan", () => {
     const mmd = path.join(dir, "plan.mmd");
     const { stdout } = await run(tsNode, ["scripts/plan.ts", "--stack", "dev", "--json", json, "--mermaid", mmd], { cwd: root });
     expect(stdout).toContain("+ oci:ApiGateway/deployment:Deployment  oci-ekm-gateway-deployment");
-    expect(stdout).toMatch(/Resources: 26 registered \(19 to create, 7 components\) in \d+ ms/);
-    expect(stdout).toContain("Longest dependency chain: 9 resources: oci-ekm-network-vcn → oci-ekm-network-nat →");
+    expect(stdout).toMatch(/Resources: 29 registered \(22 to create, 7 components\) in \d+ ms/);
+    expect(stdout).toContain(
+      "Longest dependency chain: 10 resources: oci-ekm-certificate-ca-key → oci-ekm-certificate-ca → oci-ekm-certificate-issued → oci-ekm-certificate-oci → oci-ekm-gateway-gateway →",
+    );
     const doc = JSON.parse(readFileSync(json, "utf8")) as { resources: { type: string; custom: boolean }[] };
-    expect(doc.resources.filter((r) => r.custom)).toHaveLength(19);
+    expect(doc.resources.filter((r) => r.custom)).toHaveLength(22);
     expect(readFileSync(mmd, "utf8").startsWith("flowchart LR\n")).toBe(true);
   });
 

@@ -1,6 +1,7 @@
 // `npm run sandbox -- --keep`: the servers stay up for `npm run verify` and the DSM provider until
 // stop(), which closes every one of them and gives the DSM_* environment back. A sandbox that fails
 // returns its failed step rather than throwing, and its --keep files are the user's alone.
+import { X509Certificate } from "node:crypto";
 import { lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -49,7 +50,10 @@ describe("runSandbox({ keep: true })", () => {
       expect(e.localVaultUrl).toMatch(new RegExp(`^https://127\\.0\\.0\\.1:\\d+/oci/ekm/v1/vaults/${String(out.dsmAccountId)}$`));
       expect(e.gatewayHostname).toBe("ekm-gateway.sandbox.internal");
       expect(out).toMatchObject({ identityDomainUrl: e.identityDomainUrl, dsmUrl: e.dsmUrl });
-      expect(e.gatewayCertificatePem).toContain("-----BEGIN CERTIFICATE-----");
+      // What the private endpoint trusts is the stack's CA, not the gateway certificate.
+      const trusted = new X509Certificate(e.gatewayCaBundlePem);
+      expect(trusted.ca).toBe(true);
+      expect(trusted.subject).toBe("CN=oci-ekm EKM gateway CA");
       // While kept, the DSM provider and verify are pointed at the sandbox's DSM.
       expect(process.env.DSM_ENDPOINT).toBe(e.dsmUrl);
       expect(process.env.DSM_API_KEY).toBe(e.dsmApiKey);
@@ -66,7 +70,7 @@ describe("runSandbox({ keep: true })", () => {
         { caBundle: e.caPem },
       );
       const res = await ekmHttpRequest("gateway URL", "GET", `${e.gatewayUrl}oci/ekm/v1/vaults/${String(out.dsmAccountId)}/metadata`, {
-        caBundle: e.gatewayCertificatePem,
+        caBundle: e.gatewayCaBundlePem,
         tlsServerName: e.gatewayHostname,
         headers: { authorization: `Bearer ${token.accessToken}` },
       });
@@ -143,7 +147,7 @@ describe("writeSandboxKeepFiles", () => {
     localVaultUrl: "https://127.0.0.1:1004/oci/ekm/v1/vaults/acct",
     gatewayHostname: "ekm-gateway.sandbox.internal",
     caPem: "CA",
-    gatewayCertificatePem: "GW",
+    gatewayCaBundlePem: "GW",
     dsmApiKey: "sandbox-api-key",
     stackOutputs: { clientSecret: "sandbox-client-secret", vaultUrl: "https://10.0.1.20/oci/ekm/v1/vaults/acct" },
   };

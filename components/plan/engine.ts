@@ -203,18 +203,80 @@ export function defaultPlanMockResult(args: MockResourceArgs, d: PlanMockDefault
         },
       };
     case "tls:index/selfSignedCert:SelfSignedCert":
-      return { id, state: { ...inputs, certPem: `-----BEGIN CERTIFICATE-----\nMOCK-PLAN-CERTIFICATE-${tag}\n-----END CERTIFICATE-----\n` } };
+    case "tls:index/locallySignedCert:LocallySignedCert":
+      return { id, state: { ...inputs, certPem: `-----BEGIN CERTIFICATE-----\nMOCK-PLAN-CERTIFICATE-${tag}\n-----END CERTIFICATE-----\n`, readyForRenewal: false } };
+    case "tls:index/certRequest:CertRequest":
+      return { id, state: { ...inputs, certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nMOCK-PLAN-CSR-${tag}\n-----END CERTIFICATE REQUEST-----\n` } };
     default:
       return { id: args.custom === false ? undefined : id, state: inputs };
   }
 }
+
+/**
+ * What the plan's `getDomainsSetting` reads: the settings of a domain in use, with every writable
+ * field set, so that the plan shows what the domain setting carries over (and tests can check it).
+ */
+export const PLAN_DOMAIN_SETTINGS: Record<string, unknown> = {
+  id: "Settings",
+  settingId: "Settings",
+  schemas: ["urn:ietf:params:scim:schemas:oracle:idcs:Settings"],
+  signingCertPublicAccess: false,
+  accountAlwaysTrustScope: false,
+  allowedDomains: ["example.com"],
+  allowedForgotPasswordFlowReturnUrls: ["https://console.example.com/"],
+  allowedNotificationRedirectUrls: ["https://console.example.com/notifications"],
+  auditEventRetentionPeriod: 30,
+  certificateValidations: [{
+    crlCheckOnOcspFailureEnabled: false, crlEnabled: false, crlLocation: "", crlRefreshInterval: 0, ocspEnabled: true,
+    ocspResponderUrl: "https://ocsp.example.com", ocspSettingsResponderUrlPreferred: true, ocspSigningCertificateAlias: "", ocspTimeoutDuration: 3,
+    ocspUnknownResponseStatusAllowed: false,
+  }],
+  cloudGateCorsSettings: [{ cloudGateCorsAllowNullOrigin: false, cloudGateCorsAllowedOrigins: ["https://app.example.com"], cloudGateCorsEnabled: true, cloudGateCorsExposedHeaders: [], cloudGateCorsMaxAge: 600 }],
+  cloudMigrationCustomUrl: "",
+  cloudMigrationUrlEnabled: false,
+  companyNames: [{ locale: "en", value: "Example Corp" }],
+  contactEmails: ["security@example.com"],
+  customBranding: true,
+  customCssLocation: "",
+  customHtmlLocation: "",
+  customTranslation: "",
+  defaultTrustScope: "Explicit",
+  diagnosticLevel: 0,
+  diagnosticRecordForSearchIdentifiesReturnedResources: false,
+  enableTermsOfUse: true,
+  externalId: "",
+  iamUpstSessionExpiry: 480,
+  images: [{ display: "Example Corp", type: "desktop logo", value: "https://cdn.example.com/logo.png" }],
+  isHostedPage: false,
+  issuer: "https://identity.oraclecloud.com/",
+  locale: "en-US",
+  loginTexts: [{ locale: "en", value: "Authorized use only" }],
+  maxNoOfAppCmvaToReturn: 1000,
+  maxNoOfAppRoleMembersToReturn: 1000,
+  preferredLanguage: "en",
+  prevIssuer: "",
+  privacyPolicyUrl: "https://example.com/privacy",
+  purgeConfigs: [{ resourceName: "AuditEvent", retentionPeriod: 30 }],
+  reAuthFactors: ["password"],
+  reAuthWhenChangingMyAuthenticationFactors: true,
+  serviceAdminCannotListOtherUsers: false,
+  subMappingAttr: "userName",
+  tags: [{ key: "owner", value: "security" }],
+  tenantCustomClaims: [{ allScopes: false, expression: false, mode: "always", name: "department", scopes: ["urn:opc:idm:__myscopes__"], tokenType: "AT", value: "security" }],
+  termsOfUseUrl: "https://example.com/terms",
+  timezone: "Europe/Berlin",
+  // Read-only: not carried over.
+  cloudAccountName: "examplecorp",
+  domainOcid: "ocid1.domain.oc1..aaaaaaaaexampledomain",
+  tenancyOcid: "ocid1.tenancy.oc1..aaaaaaaaexampletenancy",
+};
 
 /** Default results of provider functions (invokes). */
 export function defaultPlanCallResult(args: MockCallArgs, d: PlanMockDefaults = PLAN_MOCK_DEFAULTS): Record<string, unknown> {
   const inputs = args.inputs as Record<string, unknown>;
   switch (args.token) {
     case "oci:Identity/getDomainsSetting:getDomainsSetting":
-      return { ...inputs, id: "Settings", csrAccess: d.csrAccess, signingCertPublicAccess: false };
+      return { ...PLAN_DOMAIN_SETTINGS, ...inputs, csrAccess: d.csrAccess };
     case "oci:ApiGateway/getGateway:getGateway":
       return { ...inputs, id: inputs.gatewayId, endpointType: "PRIVATE", ipAddresses: [{ ipAddress: d.gatewayPrivateIp, ipMode: "IPV4" }] };
     default:

@@ -75,7 +75,9 @@ const KEY_INPUTS: Record<string, string[]> = {
   "oci:Core/securityList:SecurityList": ["ingressSecurityRules.0.source", "egressSecurityRules.1.destination"],
   "oci:Core/subnet:Subnet": ["cidrBlock", "prohibitPublicIpOnVnic"],
   "tls:index/privateKey:PrivateKey": ["algorithm", "rsaBits"],
-  "tls:index/selfSignedCert:SelfSignedCert": ["dnsNames", "validityPeriodHours"],
+  "tls:index/selfSignedCert:SelfSignedCert": ["subject.commonName", "isCaCertificate", "dnsNames", "validityPeriodHours"],
+  "tls:index/certRequest:CertRequest": ["subject.commonName", "dnsNames"],
+  "tls:index/locallySignedCert:LocallySignedCert": ["validityPeriodHours", "earlyRenewalHours", "allowedUses"],
   "oci:CertificatesManagement/certificate:Certificate": ["name", "certificateConfig.configType", "certificateConfig.privateKeyPem"],
   "oci:ApiGateway/gateway:Gateway": ["endpointType", "certificateId"],
   "oci:ApiGateway/deployment:Deployment": [

@@ -20,9 +20,13 @@ export interface SandboxArgs {
   keep: boolean;
   break?: SandboxBreak;
   gatewayTokenValidation?: "remoteJwks" | "staticKeys";
+  gatewayRoute?: "all" | "ekmOnly";
 }
 
-/** Parses `--keep`, `--break <kind>` and `--gateway-token-validation <source>`; an unknown argument is an error naming it. */
+/**
+ * Parses `--keep`, `--break <kind>`, `--gateway-token-validation <source>` and `--gateway-route
+ * <all|ekmOnly>`; an unknown argument is an error naming it.
+ */
 export function parseSandboxArgs(argv: string[]): SandboxArgs | { error: string } {
   const args: SandboxArgs = { keep: false };
   for (let i = 0; i < argv.length; i++) {
@@ -40,6 +44,10 @@ export function parseSandboxArgs(argv: string[]): SandboxArgs | { error: string 
         return { error: `--gateway-token-validation: "${value ?? ""}" is not one of remoteJwks, staticKeys` };
       }
       args.gatewayTokenValidation = value;
+    } else if (a === "--gateway-route" || a.startsWith("--gateway-route=")) {
+      const value = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
+      if (value !== "all" && value !== "ekmOnly") return { error: `--gateway-route: "${value ?? ""}" is not one of all, ekmOnly` };
+      args.gatewayRoute = value;
     } else return { error: `unknown argument "${a}"` };
   }
   return args;
@@ -66,7 +74,7 @@ export function renderSandboxSummary(result: SandboxResult): string {
 
 /** The files `--keep` writes for `npm run verify` and the DSM provider. */
 export interface SandboxKeepFiles {
-  /** The sandbox CA and the gateway certificate (PEM). */
+  /** The sandbox CA and the gateway's CA (PEM). */
   caFile: string;
   /** The stack outputs with secrets, vault URL as this machine reaches it. */
   outputsFile: string;
@@ -88,7 +96,7 @@ export function writeSandboxKeepFiles(dir: string, e: SandboxEndpoints): Sandbox
     writeFileSync(p, text, { mode: 0o600, flag: "wx" });
     return p;
   };
-  const caFile = file("ca.pem", e.caPem + "\n" + e.gatewayCertificatePem);
+  const caFile = file("ca.pem", e.caPem + "\n" + e.gatewayCaBundlePem);
   const outputsFile = file("outputs.json", JSON.stringify({ ...e.stackOutputs, vaultUrl: e.localVaultUrl }, null, 2));
   const envFile = file(
     "env.sh",

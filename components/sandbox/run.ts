@@ -8,9 +8,18 @@ import { DsmEmulator } from "../emulators/dsm";
 import { ApiGatewayEmulator, type GatewayDeploymentSpec } from "../emulators/gateway";
 import { IdentityDomainEmulator } from "../emulators/identity-domain";
 import { PrivateEndpointEmulator } from "../emulators/private-endpoint";
-import { createTestCertificateAuthority, generateRsaKeyPem, issueServerCertificate, selfSignedCertificatePem } from "../emulators/tls";
+import {
+  certificateRequestPem,
+  createTestCertificateAuthority,
+  generateRsaKeyPem,
+  issueServerCertificate,
+  selfSignedCertificatePem,
+  signCertificateRequestPem,
+} from "../emulators/tls";
 import { planRevealSecrets, runStackInProcess, type PlanMockResult, type PlanResult } from "../plan/engine";
 import { dsmReaderFromClient } from "../verify/dsm-checks";
+import { EKM_API_PATH, GATEWAY_ROUTE_PATH } from "../urls";
+import { ekmHttpRequest } from "../verify/http";
 import { adaptJwksForApiGateway } from "../verify/jwks-adapter";
 import { runEkmVerification, type EkmVerificationReport } from "../verify/run";
 import { DynamicProviderHost } from "../testing/provider-host";
@@ -47,6 +56,8 @@ export interface SandboxOptions {
    * or `staticKeys` built from its JWKS with the JWKS adapter. Default: off, as in the stack config.
    */
   gatewayTokenValidation?: "remoteJwks" | "staticKeys";
+  /** What the gateway forwards (`oci-ekm:gatewayRoute`): `all` or `ekmOnly`. Default: as in the stack config (`all`). */
+  gatewayRoute?: "all" | "ekmOnly";
   /** Leave the servers running; the caller ends them with `stop()`. Default: false. */
   keep?: boolean;
   /** Progress callback. Default: none. */
@@ -68,8 +79,8 @@ export interface SandboxEndpoints {
   gatewayHostname: string;
   /** PEM of the sandbox CA (Identity Domain and DSM listeners). */
   caPem: string;
-  /** PEM of the gateway certificate (the private endpoint's CA bundle). */
-  gatewayCertificatePem: string;
+  /** PEM of what the private endpoint trusts for the gateway: the stack's CA bundle (`caBundle` output). */
+  gatewayCaBundlePem: string;
   dsmApiKey: string;
   /** Stack outputs with secrets revealed, as `pulumi stack output --json --show-secrets` prints them. */
   stackOutputs: Record<string, unknown>;
@@ -100,6 +111,8 @@ export interface SandboxResult {
 const T = {
   privateKey: "tls:index/privateKey:PrivateKey",
   selfSignedCert: "tls:index/selfSignedCert:SelfSignedCert",
+  certRequest: "tls:index/certRequest:CertRequest",
+  locallySignedCert: "tls:index/locallySignedCert:LocallySignedCert",
   domainsSetting: "oci:Identity/domainsSetting:DomainsSetting",
   domainsApp: "oci:Identity/domainsApp:DomainsApp",
   gateway: "oci:ApiGateway/gateway:Gateway",
@@ -294,12 +307,35 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
           }
           case T.selfSignedCert: {
             const subject = obj(inputs.subject);
-            const certPem = selfSignedCertificatePem(str(inputs.privateKeyPem), {
+            const certPem = selfSignedCertificatePem(
+              str(inputs.privateKeyPem),
+              {
+                commonName: str(subject.commonName) || str((inputs.dnsNames as string[] | undefined)?.[0]),
+                dnsNames: inputs.dnsNames as string[] | undefined,
+                ipAddresses: inputs.ipAddresses as string[] | undefined,
+                validityHours: Number(inputs.validityPeriodHours ?? 24),
+              },
+              inputs.isCaCertificate === true,
+            );
+            result = { id: defaults.id, state: { ...defaults.state, certPem } };
+            break;
+          }
+          case T.certRequest: {
+            const subject = obj(inputs.subject);
+            const certRequestPem = certificateRequestPem(str(inputs.privateKeyPem), {
               commonName: str(subject.commonName) || str((inputs.dnsNames as string[] | undefined)?.[0]),
               dnsNames: inputs.dnsNames as string[] | undefined,
               ipAddresses: inputs.ipAddresses as string[] | undefined,
-              validityHours: Number(inputs.validityPeriodHours ?? 24),
             });
+            result = { id: defaults.id, state: { ...defaults.state, certRequestPem } };
+            break;
+          }
+          case T.locallySignedCert: {
+            const certPem = signCertificateRequestPem(
+              str(inputs.certRequestPem),
+              { certPem: str(inputs.caCertPem), keyPem: str(inputs.caPrivateKeyPem) },
+              Number(inputs.validityPeriodHours ?? 24),
+            );
             result = { id: defaults.id, state: { ...defaults.state, certPem } };
             break;
           }
@@ -341,6 +377,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
           "oci-ekm:dsmAccountId": d.accountId,
           "oci-ekm:gatewayHostname": "ekm-gateway.sandbox.internal",
           ...(options.gatewayTokenValidation ? { "oci-ekm:gatewayTokenValidation": options.gatewayTokenValidation } : {}),
+          ...(options.gatewayRoute ? { "oci-ekm:gatewayRoute": options.gatewayRoute } : {}),
           ...(options.gatewayTokenValidation === "staticKeys"
             ? { "oci-ekm:gatewayStaticKeys": adaptJwksForApiGateway(identity.jwks).keys }
             : {}),
@@ -389,9 +426,32 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       privateEndpoint = new PrivateEndpointEmulator({ host: "127.0.0.1", port: relayTo });
       network[str(pe.state.privateEndpointIp)] = await privateEndpoint.start();
       return {
-        value: { network, gatewayIp, pe, gatewayCertPem: str(certConfig.certificatePem) },
+        value: { network, gatewayIp, pe },
         detail: `gateway ${gatewayIp} → 127.0.0.1:${gateway.port}, private endpoint ${str(pe.state.privateEndpointIp)} → 127.0.0.1:${network[str(pe.state.privateEndpointIp)]}`,
       };
+    });
+
+    // What the route lets the VCN reach besides the EKM API: with `all`, DSM's management API too.
+    await runner.run("the gateway route: a DSM management call from the VCN (GET /sys/v1/groups)", async () => {
+      if (!wiring || !gateway) throw new Error("the gateway did not start");
+      const seen = gateway.requests.length;
+      const res = await ekmHttpRequest("gateway URL", "GET", `https://127.0.0.1:${gateway.port}/sys/v1/groups`, {
+        caBundle: str(wiring.pe.inputs.caBundle),
+        tlsServerName: str(plan?.outputValues.gatewayHostname),
+      });
+      const record = gateway.requests[seen];
+      const routePath = str(obj((obj(byType(T.deployment)[0]?.inputs.specification).routes as unknown[] | undefined)?.[0]).path);
+      const ekmOnly = routePath === EKM_API_PATH + GATEWAY_ROUTE_PATH;
+      // A call that matched no route is refused at the gateway; one that matched is forwarded, or
+      // stopped by the gateway's own token validation (and then forwarded with a valid token).
+      const matched = record?.route !== undefined;
+      if (ekmOnly) {
+        if (matched) throw new Error(`GET /sys/v1/groups matched the route ${String(record?.route)} (HTTP ${res.status}); ekmOnly must forward only ${EKM_API_PATH}/…`);
+        return { value: undefined, detail: `refused at the gateway (HTTP ${res.status}: ${String(record?.rejected)}): only the EKM API is forwarded` };
+      }
+      if (!matched) return { value: undefined, detail: `the route ${routePath} does not match it (HTTP ${res.status}: ${String(record?.rejected)})` };
+      const how = record?.rejected ? `matched the route; without a token the gateway answered HTTP ${res.status}, with one it forwards to DSM` : `forwarded to DSM (HTTP ${res.status} without a DSM session)`;
+      return { value: undefined, detail: `${how}: gatewayRoute ekmOnly would refuse it at the gateway` };
     });
 
     // 4. OCI Vault at work. When the gateway itself refuses a call, its reason is in its log, not in
@@ -508,7 +568,8 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
             vaultUrl: client!.localVaultUrl(),
             keyNames: out.keyNames as string[],
             keyIds: out.dsmKeyIds as string[] | undefined,
-            caBundle: ca.certPem + "\n" + wiring.gatewayCertPem,
+            // The gateway is trusted as the private endpoint trusts it: through the stack's CA bundle.
+            caBundle: ca.certPem + "\n" + str(out.caBundle ?? wiring.pe.inputs.caBundle),
             tlsServerName: str(out.gatewayHostname),
             dsm: dsmReaderFromClient(dsmClient),
             secrets: [dsmApiKey],
@@ -561,7 +622,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
               localVaultUrl,
               gatewayHostname: str(plan.outputValues.gatewayHostname),
               caPem: ca.certPem,
-              gatewayCertificatePem: wiring.gatewayCertPem,
+              gatewayCaBundlePem: str(wiring.pe.inputs.caBundle),
               dsmApiKey,
               stackOutputs: plan.outputValues,
             }
