@@ -6,7 +6,7 @@ import { caBundleOfChain, gatewayCertificateProblems, normalizePem } from "./pem
 export interface EkmCertificateArgs {
   /** Compartment OCID of the OCI Certificates entry. Required unless `existingCertificateId` is set. */
   compartmentId: pulumi.Input<string>;
-  /** FQDN of the gateway, the certificate's common name and DNS name (seed 000, 5.0). Required. */
+  /** FQDN of the gateway, the certificate's common name and DNS name (Fortanix EKM guide, 5.0). Required. */
   gatewayHostname: pulumi.Input<string>;
   /** Validity of the generated gateway certificate, in days. Default 365. */
   validityDays?: number;

@@ -31,7 +31,7 @@ export interface EkmVaultArgs {
   clientId: pulumi.Input<string>;
   /** The client app's secret; kept a Pulumi secret. Required. */
   clientSecret: pulumi.Input<string>;
-  /** Host of the external vault URL: `privateEndpoint` (seed 000) or `gateway` (Oracle's Terraform example). Default `privateEndpoint`. */
+  /** Host of the external vault URL: `privateEndpoint` (the Fortanix EKM guide) or `gateway` (Oracle's Terraform example). Default `privateEndpoint`. */
   vaultUrlHost?: string;
   /** Key references to create, one per DSM key. Default: none. */
   keys?: EkmKeyReferenceArgs[];
@@ -50,14 +50,14 @@ export interface EkmVaultArgs {
   displayNamePrefix?: string;
 }
 
-/** Default host of the external vault URL: the EKM private endpoint, as in seed 000. */
+/** Default host of the external vault URL: the EKM private endpoint, as in the Fortanix EKM guide. */
 export const DEFAULT_VAULT_URL_HOST = "privateEndpoint";
 
 /** AES-256, the only key shape External Key Management accepts (length in bytes). */
 export const EKM_KEY_SHAPE = { algorithm: "AES", length: 32 };
 
 /**
- * OCI Vault External Key Management (seed 000 sections 7, 8 and 10): the EKM private endpoint to
+ * OCI Vault External Key Management (the Fortanix EKM guide, sections 7, 8 and 10): the EKM private endpoint to
  * the gateway, the external vault, and a key reference per DSM key.
  */
 export class EkmVault extends pulumi.ComponentResource {

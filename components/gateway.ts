@@ -55,7 +55,7 @@ export interface GatewayJsonWebKeyArgs {
 }
 
 /**
- * Token validation at the gateway (seeds 001, 002): the deployment checks the bearer token itself
+ * Token validation at the gateway (the Azure AD and static-keys API Gateway articles): the deployment checks the bearer token itself
  * before forwarding to DSM, which checks it again.
  */
 export interface GatewayTokenValidationArgs {
@@ -90,10 +90,10 @@ export interface EkmGatewayArgs {
   networkSecurityGroupIds?: pulumi.Input<pulumi.Input<string>[]>;
   /** Deploy the route on this existing private gateway instead of creating one. Default: a new gateway. */
   existingGatewayId?: pulumi.Input<string>;
-  /** Validate tokens at the gateway as well as at DSM. Default: off (DSM validates them, seed 000). */
+  /** Validate tokens at the gateway as well as at DSM. Default: off (DSM validates them, the Fortanix EKM guide). */
   tokenValidation?: GatewayTokenValidationArgs;
   /**
-   * What the gateway forwards: `all` (seed 000's `/{path*}`, any method) or `ekmOnly` (only
+   * What the gateway forwards: `all` (the Fortanix EKM guide's `/{path*}`, any method) or `ekmOnly` (only
    * `/oci/ekm/v1/{path*}`, GET and POST, so that the VCN cannot reach DSM's management API through
    * the gateway). Changing it updates the deployment in place. A string rather than a union so that
    * Pulumi's component schema can carry it. Default `all`.
@@ -171,7 +171,7 @@ export function gatewayTokenValidationProblems(v: GatewayTokenValidationArgs): s
 }
 
 /**
- * The private API Gateway of seed 000 sections 5.2-5.3: one deployment at `/` with the route
+ * The private API Gateway of the Fortanix EKM guide, section 5.2-5.3: one deployment at `/` with the route
  * `/{path*}` forwarding everything to `https://<DSM_HOST>/${request.path[path]}`, optionally
  * validating tokens first.
  */

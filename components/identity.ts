@@ -61,7 +61,7 @@ const SETTINGS_SCHEMA = "urn:ietf:params:scim:schemas:oracle:idcs:Settings";
 const CONFIDENTIAL_APP_TEMPLATE = "CustomWebAppTemplateId";
 
 /**
- * The Identity Domain side of seed 000 section 6: the domain setting that makes the signing
+ * The Identity Domain side of the Fortanix EKM guide, section 6: the domain setting that makes the signing
  * certificate public, the confidential resource app (audience `https://<gateway IP>/`, secondary
  * audience the DSM URL, scope `oci_ekms`) and the confidential client app OCI Vault authenticates as.
  */

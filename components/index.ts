@@ -1,7 +1,7 @@
-// The public surface of the package: every component and its Args, the DSM resources,
-// the verify library, the offline plan and the emulators.
-
-// OCI components (issue 2).
+// The package's main entry: what a stack program declares. The components and their Args, the DSM
+// resources and client, and the pure helpers a program uses (URLs, PEM checks, IAM statements).
+// Tooling lives on subpaths so that a stack does not load it: `oci-ekm-fortanix/verify`,
+// `/plan`, `/sandbox`, `/emulators`, `/bench` and `/testing` (the dynamic-provider host harness).
 export * from "./urls";
 export * from "./network";
 export * from "./certificate";
@@ -11,10 +11,4 @@ export * from "./ekm";
 export * from "./topology";
 export * from "./policies";
 export * from "./pem";
-
 export * from "./dsm";
-export * from "./verify";
-export * from "./plan";
-export * from "./emulators";
-export * from "./sandbox";
-export * from "./bench";

@@ -41,7 +41,7 @@ export function ekmDnsLabel(text: string): string {
 }
 
 /**
- * The private network of seed 000 section 4: VCN, NAT gateway and route table (a private gateway
+ * The private network of the Fortanix EKM guide, section 4: VCN, NAT gateway and route table (a private gateway
  * reaches DSM SaaS only through NAT), a security list for HTTPS, and a private subnet. Each piece
  * can be the user's own.
  */

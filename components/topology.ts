@@ -32,7 +32,7 @@ export interface EkmDsmArgs {
   keys?: EkmDsmKeyArgs[];
   /**
    * Create the DSM group, JWT app and security objects. With false they must already exist in DSM
-   * (made by hand, seed 000 section 9) and only their names are used. Default: true.
+   * (made by hand, the Fortanix EKM guide, section 9) and only their names are used. Default: true.
    */
   manageObjects?: boolean;
   /** Take over DSM objects that already exist under these names instead of failing. Default: false. */
@@ -93,7 +93,7 @@ export interface EkmTopologyGatewayArgs {
   networkSecurityGroupIds?: pulumi.Input<pulumi.Input<string>[]>;
   /** Validate tokens at the gateway (issuer, audience, scope) before DSM does. Default: off. */
   tokenValidation?: EkmTopologyTokenValidationArgs;
-  /** What the gateway forwards: `all` (seed 000's `/{path*}`) or `ekmOnly` (`/oci/ekm/v1/{path*}`, GET and POST). Default `all`. */
+  /** What the gateway forwards: `all` (the Fortanix EKM guide's `/{path*}`) or `ekmOnly` (`/oci/ekm/v1/{path*}`, GET and POST). Default `all`. */
   route?: string;
 }
 
@@ -230,7 +230,7 @@ export function ekmTopologyProblems(args: EkmTopologyArgs): string[] {
 }
 
 /**
- * The whole OCI Vault External Key Management topology of seed 000, backed by Fortanix DSM:
+ * The whole OCI Vault External Key Management topology of the Fortanix EKM guide, backed by Fortanix DSM:
  * network → certificate → private API Gateway → Identity Domain apps → EKM private endpoint →
  * external vault → key references, with the DSM objects in between.
  */

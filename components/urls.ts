@@ -1,7 +1,7 @@
 // Pure helpers that build every URL, audience and scope of the topology. They hold no Pulumi state
 // so they are unit-tested without mocks, and the components, the stack and the sandbox share them.
 
-/** The scope OCI Vault asks for and Fortanix DSM checks (seed 000, 6.1). */
+/** The scope OCI Vault asks for and Fortanix DSM checks (Fortanix EKM guide, 6.1). */
 export const OCI_EKMS_SCOPE = "oci_ekms";
 
 /** The `iss` claim of tokens issued by an OCI Identity Domain. */
@@ -17,7 +17,7 @@ export function identityIssuerForms(issuer: string): string[] {
   return issuer.endsWith("/") ? [issuer, bare] : [issuer, bare + "/"];
 }
 
-/** Fortanix DSM SaaS, North America: the default DSM URL of seed 000. */
+/** Fortanix DSM SaaS, North America: the default DSM URL of the Fortanix EKM guide. */
 export const DEFAULT_DSM_URL = "https://amer.smartkey.io";
 
 /** API Gateway deployment path prefix: the whole gateway forwards to DSM. */
@@ -62,7 +62,7 @@ export function dsmHost(dsmUrl: string): string {
 }
 
 /**
- * The gateway route's HTTP backend: `https://<DSM_HOST>/${request.path[path]}` (seed 000, 5.3),
+ * The gateway route's HTTP backend: `https://<DSM_HOST>/${request.path[path]}` (Fortanix EKM guide, 5.3),
  * so `/oci/ekm/v1/...` on the gateway reaches the same path on DSM.
  */
 export function gatewayBackendUrl(dsmUrl: string): string {
@@ -80,7 +80,7 @@ function urlHost(ipOrHost: string): string {
 
 /**
  * `https://<gateway private IP>/`: the gateway's base URL, which is also the resource app's primary
- * audience (seed 000, 6.1: OCI Vault validates tokens against the gateway IP it calls).
+ * audience (Fortanix EKM guide, 6.1: OCI Vault validates tokens against the gateway IP it calls).
  */
 export function gatewayBaseUrl(gatewayPrivateIp: string): string {
   return "https://" + urlHost(gatewayPrivateIp) + "/";
@@ -96,7 +96,7 @@ export function fullyQualifiedScope(audience: string, scope: string = OCI_EKMS_S
 
 /**
  * The external vault URL OCI Vault calls: `https://<host>/oci/ekm/v1/vaults/<DSM account id>`
- * (seed 000, 8.0). The host is the EKM private endpoint IP by default, or the gateway IP.
+ * (Fortanix EKM guide, 8.0). The host is the EKM private endpoint IP by default, or the gateway IP.
  */
 export function externalVaultUrl(host: string, dsmAccountId: string): string {
   if (dsmAccountId.length === 0) throw new Error("external vault URL: the DSM account id is empty");

@@ -42,7 +42,8 @@ function run(command: string, args: string[], cwd: string, timeoutMs: number, ex
 
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 const scratch = mkdtempSync(path.join(tmpdir(), "oci-ekm-consumer-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+// Two stack projects of node_modules: removing them takes a while on a loaded machine.
+afterAll(() => rmSync(scratch, { recursive: true, force: true }), 180_000);
 
 // ---- the tarball -----------------------------------------------------------------------------------
 
@@ -206,11 +207,22 @@ for (const [label, sdk] of [["the newest @pulumi/pulumi", "latest"], [`the oldes
       const resolve = createRequire(path.join(consumer.dir, "package.json")).resolve;
       const installed = path.join(consumer.dir, "node_modules", PACKAGE);
       expect(resolve(PACKAGE)).toBe(path.join(installed, "dist/index.js"));
-      expect(resolve(`${PACKAGE}/testing`)).toBe(path.join(installed, "dist/testing/index.js"));
+      for (const subpath of ["verify", "plan", "sandbox", "emulators", "bench", "testing"]) {
+        expect(resolve(`${PACKAGE}/${subpath}`)).toBe(path.join(installed, `dist/${subpath}/index.js`));
+      }
       expect(resolve(`${PACKAGE}/package.json`)).toBe(path.join(installed, "package.json"));
       expect(resolve(`${PACKAGE}/dist/dsm/client.js`)).toBe(path.join(installed, "dist/dsm/client.js"));
       expect(() => resolve(`${PACKAGE}/components/index`)).toThrow(/not defined by "exports"/);
       expect(parseYaml(readFileSync(path.join(installed, "PulumiPlugin.yaml"), "utf8"))).toEqual({ runtime: "nodejs" });
+    });
+
+    it("require('oci-ekm-fortanix') there loads the components and the DSM resources, and none of the tooling", () => {
+      const report = run(process.execPath, ["-e", `require(${JSON.stringify(PACKAGE)}); console.log(JSON.stringify(Object.keys(require.cache)))`], consumer.dir, 60_000);
+      const loaded = JSON.parse(report) as string[];
+      const own = path.join(consumer.dir, "node_modules", PACKAGE, "dist") + path.sep;
+      const ownDirs = [...new Set(loaded.filter((f) => f.startsWith(own)).map((f) => path.dirname(f.slice(own.length)) || "."))].sort();
+      expect(ownDirs).toEqual([".", "dsm"]);
+      expect(loaded.filter((f) => /node_modules[\\/](node-forge|yaml)[\\/]/.test(f))).toEqual([]);
     });
 
     it("the README's consumer program compiles with the tsconfig of pulumi new typescript, today's and the commonjs one before it, and registers the topology in the team's VCN and subnet", () => {

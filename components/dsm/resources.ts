@@ -1,4 +1,4 @@
-// The DSM resources: what seed 000 section 9 does by hand in the DSM console (group, JWT app,
+// The DSM resources: what section 9 of the Fortanix EKM guide does by hand in the DSM console (group, JWT app,
 // AES-256 security object), as Pulumi dynamic resources.
 import * as pulumi from "@pulumi/pulumi";
 import { DsmGroupProvider, DsmJwtAppProvider, DsmSecurityObjectProvider } from "./provider";
@@ -74,7 +74,7 @@ export class DsmGroup extends pulumi.CustomResource {
 
 /** Inputs of a {@link DsmJwtApp}: a DSM app that authenticates OCI's calls with Identity Domain tokens. */
 export interface DsmJwtAppArgs {
-  /** App name: the OCI confidential client app's client ID (seed 000, 9.4). Required. */
+  /** App name: the OCI confidential client app's client ID (Fortanix EKM guide, 9.4). Required. */
   name: pulumi.Input<string>;
   /** UUID of the group whose keys the app may use (a {@link DsmGroup}'s `groupId`). Required. */
   groupId: pulumi.Input<string>;

@@ -1,4 +1,4 @@
-// The invariants of the EKM topology (seed 000) as mandatory resource policies. Each policy is
+// The invariants of the EKM topology (the Fortanix EKM guide) as mandatory resource policies. Each policy is
 // exported on its own so tests can call its validate function directly; `ekmPolicies` is what the
 // pack serves.
 //

@@ -1,0 +1,76 @@
+// The package's entry points as a stack loads them (compiled dist/, in a fresh Node process, so that
+// nothing vitest already loaded counts): the main entry is what a program declares and nothing of
+// the tooling, and each tool has its own subpath.
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = path.resolve(__dirname, "..");
+
+interface Loaded {
+  exports: string[];
+  ownModules: string[];
+  packages: string[];
+}
+
+/** Requires `entry` from dist/ in a new process and reports its exports and what it loaded. */
+function load(entry: string): Loaded {
+  const script = `
+    const path = require("node:path");
+    const dist = path.join(process.cwd(), "dist") + path.sep;
+    const m = require(path.join(dist, ${JSON.stringify(entry)}));
+    const files = Object.keys(require.cache);
+    const pkgOf = (f) => { const rest = f.split("node_modules" + path.sep).pop().split(path.sep); return rest[0].startsWith("@") ? rest[0] + "/" + rest[1] : rest[0]; };
+    console.log(JSON.stringify({
+      exports: Object.keys(m).sort(),
+      ownModules: files.filter((f) => f.startsWith(dist)).map((f) => f.slice(dist.length).split(path.sep).join("/")).sort(),
+      packages: [...new Set(files.filter((f) => f.includes("node_modules")).map(pkgOf))].sort(),
+    }));`;
+  return JSON.parse(execFileSync(process.execPath, ["-e", script], { cwd: root, encoding: "utf8" })) as Loaded;
+}
+
+describe("the main entry (require('oci-ekm-fortanix'))", () => {
+  const main = load("index.js");
+
+  it("loads the components, the DSM resources and their helpers, and no tooling", () => {
+    expect(main.ownModules).toEqual([
+      "certificate.js", "dsm/api-apps.js", "dsm/api-keys.js", "dsm/api.js", "dsm/app-provider.js", "dsm/client.js",
+      "dsm/group-provider.js", "dsm/index.js", "dsm/key-provider.js", "dsm/provider-common.js", "dsm/provider-module.js",
+      "dsm/provider.js", "dsm/resources.js", "dsm/schemas.js", "ekm.js", "gateway.js", "identity.js", "index.js",
+      "network.js", "pem.js", "policies.js", "topology.js", "urls.js",
+    ]);
+    // node-forge (the emulators' certificates) and yaml (the plan's stack files) are tooling only.
+    expect(main.packages).not.toContain("node-forge");
+    expect(main.packages).not.toContain("yaml");
+    expect(main.packages).toEqual(expect.arrayContaining(["@pulumi/oci", "@pulumi/pulumi", "@pulumi/tls", "axios", "zod"]));
+  });
+
+  it("exports every component, the DSM resources and the helpers a program uses, and none of the tools", () => {
+    expect(main.exports).toEqual(expect.arrayContaining([
+      "EkmTopology", "EkmNetwork", "EkmCertificate", "EkmGateway", "EkmIdentity", "EkmVault", "EkmPolicies",
+      "DsmGroup", "DsmJwtApp", "DsmSecurityObject", "DsmClient",
+      "externalVaultUrl", "gatewayBaseUrl", "identityTokenUrl", "ekmPolicyStatements", "caBundleOfChain", "GATEWAY_ROUTE_PATH",
+    ]));
+    for (const tool of ["runEkmVerification", "runStackInProcess", "runSandbox", "DsmEmulator", "IdentityDomainEmulator", "runBench", "DynamicProviderHost"]) {
+      expect(main.exports, tool).not.toContain(tool);
+    }
+  });
+});
+
+describe("the subpaths", () => {
+  const cases: [string, string[]][] = [
+    ["verify", ["runEkmVerification", "runDsmChecks"]],
+    ["plan", ["runStackInProcess", "formatPlanReport", "readPlanStackConfig"]],
+    ["sandbox", ["runSandbox", "OciVaultClient"]],
+    ["emulators", ["DsmEmulator", "IdentityDomainEmulator", "ApiGatewayEmulator", "PrivateEndpointEmulator"]],
+    ["bench", ["runBench"]],
+    ["testing", ["DynamicProviderHost", "captureDynamicResources", "runStackInProcess"]],
+  ];
+  for (const [subpath, names] of cases) {
+    it(`oci-ekm-fortanix/${subpath} is dist/${subpath}/index.js, exporting ${names.join(", ")}`, () => {
+      const pkg = require(path.join(root, "package.json")) as { exports: Record<string, { types: string; default: string }> };
+      expect(pkg.exports[`./${subpath}`]).toEqual({ types: `./dist/${subpath}/index.d.ts`, default: `./dist/${subpath}/index.js` });
+      expect(load(`${subpath}/index.js`).exports).toEqual(expect.arrayContaining(names));
+    });
+  }
+});
