@@ -58,6 +58,72 @@ export function ociCidrBlockProblem(cidr: string, of: "VCN" | "subnet"): string 
   return undefined;
 }
 
+/** The values the rules between keys look at, each present only when individually valid. */
+export interface CrossKeyInput {
+  vcnCidr?: string;
+  subnetCidr?: string;
+  existingSubnetId?: string;
+  existingRouteTableId?: string;
+  existingGatewayId?: string;
+  existingCertificateId?: string;
+  certificatePem?: string;
+  privateKeyPem?: string;
+  certChainPem?: string;
+  caBundlePem?: string;
+  certificateValidityDays?: number;
+  certificateRenewBeforeDays?: number;
+  caValidityDays?: number;
+  iamPolicies?: boolean;
+  iamOperatorsGroup?: string;
+  gatewayTokenValidation?: string;
+  gatewayStaticKeys?: unknown[];
+}
+
+/** Rules between keys; run on the keys that are individually valid. */
+export function crossKeyProblems(c: CrossKeyInput): [key: string, expected: string][] {
+  const out: [string, string][] = [];
+  if (!c.existingSubnetId && c.vcnCidr && c.subnetCidr) {
+    const vcn = ipv4CidrRange(c.vcnCidr);
+    const subnet = ipv4CidrRange(c.subnetCidr);
+    if (vcn && subnet && (subnet[0] < vcn[0] || subnet[1] > vcn[1])) out.push(["subnetCidr", `a CIDR inside vcnCidr ${c.vcnCidr}`]);
+  }
+  if (c.existingSubnetId && c.existingRouteTableId) {
+    out.push(["existingRouteTableId", "no value when existingSubnetId is set (the existing subnet keeps its own route table)"]);
+  }
+  if (c.existingGatewayId && !c.certificatePem) {
+    out.push(["certificatePem", "the existing gateway's certificate (PEM), required with existingGatewayId: it is the private endpoint's CA bundle"]);
+  } else if (!c.existingGatewayId && c.existingCertificateId && !c.certificatePem) {
+    out.push(["certificatePem", "the PEM of existingCertificateId, required with it: it is the private endpoint's CA bundle"]);
+  } else if (!c.existingGatewayId && !c.existingCertificateId && c.certificatePem && !c.privateKeyPem) {
+    out.push(["privateKeyPem", "the private key of certificatePem, to import it (pulumi config set --secret privateKeyPem < key.pem)"]);
+  }
+  if (c.privateKeyPem && !c.certificatePem) {
+    out.push(["certificatePem", "the certificate of privateKeyPem (a private key alone cannot be imported)"]);
+  }
+  if (c.certChainPem && !c.certificatePem) {
+    out.push(["certificatePem", "the certificate of certChainPem (a generated certificate comes with its own CA)"]);
+  }
+  if (c.caBundlePem && !c.certificatePem) {
+    out.push(["certificatePem", "the certificate caBundlePem is the CA of (a generated certificate comes with its own CA)"]);
+  }
+  if (c.certificatePem && !c.certChainPem && !c.caBundlePem) {
+    out.push(["certChainPem", "the CA certificate(s) that issued certificatePem (or set caBundlePem): the EKM private endpoint trusts that CA, never the gateway certificate itself"]);
+  }
+  if (c.certificateValidityDays !== undefined && c.certificateRenewBeforeDays !== undefined && c.certificateRenewBeforeDays >= c.certificateValidityDays) {
+    out.push(["certificateRenewBeforeDays", `fewer days than certificateValidityDays (${c.certificateValidityDays})`]);
+  }
+  if (c.certificateValidityDays !== undefined && c.caValidityDays !== undefined && c.caValidityDays < c.certificateValidityDays) {
+    out.push(["caValidityDays", `at least certificateValidityDays (${c.certificateValidityDays})`]);
+  }
+  if (c.iamPolicies && !c.iamOperatorsGroup) {
+    out.push(["iamOperatorsGroup", "the group the IAM policy is for, required with iamPolicies true (pulumi config set iamOperatorsGroup ekm-operators)"]);
+  }
+  if (c.gatewayTokenValidation === "staticKeys" && !c.gatewayStaticKeys) {
+    out.push(["gatewayStaticKeys", "a list of JWKs when gatewayTokenValidation is staticKeys"]);
+  }
+  return out;
+}
+
 /** Case-insensitive edit distance, so that `dsm:apikey` is one step from `dsm:apiKey`'s spelling. */
 export function editDistance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);

@@ -12,7 +12,7 @@ import { identityDomainUrlProblem } from "../components/identity-domain-url";
 import { OFFLINE_UNDECRYPTED_SECRET } from "../components/offline-secret";
 import { gatewayCertificateFindings } from "../components/pem";
 import { DEFAULT_DSM_URL } from "../components/urls";
-import { closestName, DSM_CONFIG_KEYS, ignoredKeys, ipv4CidrRange, keyListProblems, ociCidrBlockProblem } from "./config-rules";
+import { closestName, crossKeyProblems, DSM_CONFIG_KEYS, ignoredKeys, ipv4CidrRange, keyListProblems, ociCidrBlockProblem } from "./config-rules";
 
 export { ipv4CidrRange } from "./config-rules";
 
@@ -293,51 +293,6 @@ const shape = {
 };
 
 type ParsedConfig = z.output<z.ZodObject<typeof shape>>;
-
-/** Rules between keys; run on the keys that are individually valid. */
-function crossKeyProblems(c: Partial<ParsedConfig>): [key: string, expected: string][] {
-  const out: [string, string][] = [];
-  if (!c.existingSubnetId && c.vcnCidr && c.subnetCidr) {
-    const vcn = ipv4CidrRange(c.vcnCidr);
-    const subnet = ipv4CidrRange(c.subnetCidr);
-    if (vcn && subnet && (subnet[0] < vcn[0] || subnet[1] > vcn[1])) out.push(["subnetCidr", `a CIDR inside vcnCidr ${c.vcnCidr}`]);
-  }
-  if (c.existingSubnetId && c.existingRouteTableId) {
-    out.push(["existingRouteTableId", "no value when existingSubnetId is set (the existing subnet keeps its own route table)"]);
-  }
-  if (c.existingGatewayId && !c.certificatePem) {
-    out.push(["certificatePem", "the existing gateway's certificate (PEM), required with existingGatewayId: it is the private endpoint's CA bundle"]);
-  } else if (!c.existingGatewayId && c.existingCertificateId && !c.certificatePem) {
-    out.push(["certificatePem", "the PEM of existingCertificateId, required with it: it is the private endpoint's CA bundle"]);
-  } else if (!c.existingGatewayId && !c.existingCertificateId && c.certificatePem && !c.privateKeyPem) {
-    out.push(["privateKeyPem", "the private key of certificatePem, to import it (pulumi config set --secret privateKeyPem < key.pem)"]);
-  }
-  if (c.privateKeyPem && !c.certificatePem) {
-    out.push(["certificatePem", "the certificate of privateKeyPem (a private key alone cannot be imported)"]);
-  }
-  if (c.certChainPem && !c.certificatePem) {
-    out.push(["certificatePem", "the certificate of certChainPem (a generated certificate comes with its own CA)"]);
-  }
-  if (c.caBundlePem && !c.certificatePem) {
-    out.push(["certificatePem", "the certificate caBundlePem is the CA of (a generated certificate comes with its own CA)"]);
-  }
-  if (c.certificatePem && !c.certChainPem && !c.caBundlePem) {
-    out.push(["certChainPem", "the CA certificate(s) that issued certificatePem (or set caBundlePem): the EKM private endpoint trusts that CA, never the gateway certificate itself"]);
-  }
-  if (c.certificateValidityDays !== undefined && c.certificateRenewBeforeDays !== undefined && c.certificateRenewBeforeDays >= c.certificateValidityDays) {
-    out.push(["certificateRenewBeforeDays", `fewer days than certificateValidityDays (${c.certificateValidityDays})`]);
-  }
-  if (c.certificateValidityDays !== undefined && c.caValidityDays !== undefined && c.caValidityDays < c.certificateValidityDays) {
-    out.push(["caValidityDays", `at least certificateValidityDays (${c.certificateValidityDays})`]);
-  }
-  if (c.iamPolicies && !c.iamOperatorsGroup) {
-    out.push(["iamOperatorsGroup", "the group the IAM policy is for, required with iamPolicies true (pulumi config set iamOperatorsGroup ekm-operators)"]);
-  }
-  if (c.gatewayTokenValidation === "staticKeys" && !c.gatewayStaticKeys) {
-    out.push(["gatewayStaticKeys", "a list of JWKs when gatewayTokenValidation is staticKeys"]);
-  }
-  return out;
-}
 
 const SECRET_KEYS = new Set(EKM_CONFIG_KEYS.filter((k) => k.secret).map((k) => k.key));
 

@@ -207,7 +207,7 @@ describe("the stack program", () => {
 
 describe("DSM object management from the stack config", () => {
   it("reaches the topology: objects made by hand are not created, adoption is opt-in", () => {
-    const c = loadEkmConfig(ekmConfigFromObject({ ...GOOD, dsmManageObjects: "false", dsmAdopt: "true" }));
+    const { config: c } = checkEkmConfig(ekmConfigFromObject({ ...GOOD, dsmManageObjects: "false", dsmAdopt: "true" }));
     expect(ekmTopologyArgsFromConfig(c).dsm).toEqual({
       accountId: GOOD.dsmAccountId,
       groupName: "oci-ekm",
