@@ -1,6 +1,6 @@
-// Pure rules of the stack configuration that OCI and DSM impose beyond each value's format: CIDR
-// sizes and network addresses, key names, typos of config keys, and keys a combination makes
-// pointless. Plain functions over plain values, so that they are tested without Pulumi.
+// Pure rules of the stack configuration beyond each value's format: what OCI and DSM impose (CIDR
+// sizes and network addresses, unique key names), the rules between keys, typos of config keys,
+// and keys a combination makes pointless. Plain functions over plain values, tested without Pulumi.
 
 const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
