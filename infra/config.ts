@@ -8,7 +8,13 @@ import { DEFAULT_VAULT_URL_HOST } from "../components/ekm";
 import { DEFAULT_JWKS_CACHE_HOURS, type GatewayJsonWebKeyArgs } from "../components/gateway";
 import { DEFAULT_DSM_EGRESS_CIDR, DEFAULT_SUBNET_CIDR, DEFAULT_VCN_CIDR } from "../components/network";
 import { DEFAULT_DSM_GROUP_NAME, DEFAULT_DSM_KEY_NAME } from "../components/topology";
+import { identityDomainUrlProblem } from "../components/identity-domain-url";
+import { OFFLINE_UNDECRYPTED_SECRET } from "../components/offline-secret";
+import { gatewayCertificateFindings } from "../components/pem";
 import { DEFAULT_DSM_URL } from "../components/urls";
+import { closestName, crossKeyProblems, DSM_CONFIG_KEYS, ignoredKeys, ipv4CidrRange, keyListProblems, ociCidrBlockProblem } from "./config-rules";
+
+export { ipv4CidrRange } from "./config-rules";
 
 /** The Pulumi project name, hence the config namespace. */
 export const EKM_PROJECT = "oci-ekm";
@@ -109,15 +115,19 @@ export interface EkmStackConfig {
   iamIdentityDomainCompartmentId?: string;
 }
 
-/** Where config values come from: `pulumi.Config` fits; `keys` lists every key set, to catch typos. */
+/**
+ * Where config values come from: `pulumi.Config` fits. `keys` lists every project key set (without
+ * namespace) and `allKeys` every key of the stack with its namespace (`dsm:apiKey`), to catch typos.
+ */
 export interface EkmConfigSource {
   get(key: string): string | undefined;
   keys?(): string[];
+  allKeys?(): string[];
 }
 
 /** One bad key. */
 export interface EkmConfigProblem {
-  /** `oci-ekm:<key>` */
+  /** `oci-ekm:<key>`, `oci-ekm:keys[2].name` for one element of a list, or `dsm:<key>`. */
   key: string;
   /** The value given, as text; `[secret]` for secret keys; undefined when not set. */
   given?: string;
@@ -168,7 +178,7 @@ const EXPECT = {
   keyName: "a security object name of 1 to 128 letters, digits, '.', '_' or '-' starting with a letter or digit",
   keyDescription: "a description of at most 1024 characters",
   rotation: "a whole number of days from 1 to 3650",
-  identityDomainUrl: "an https URL without path, such as https://idcs-0123456789abcdef.identity.oraclecloud.com",
+  identityDomainUrl: "the Identity Domain URL, such as https://idcs-0123456789abcdef.identity.oraclecloud.com",
   vaultUrlHost: 'one of "privateEndpoint", "gateway"',
   protect: "true or false",
   dsmManageObjects: "true or false",
@@ -180,22 +190,14 @@ function ocid(type: string, expected: string) {
   return z.string({ error: expected }).regex(new RegExp(`^ocid1\\.${type}\\.[a-z0-9-]+\\.[a-z0-9-]*\\.[a-z0-9]+$`), expected);
 }
 
-const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-
-/** [first address, last address] of an IPv4 CIDR, or undefined if it is not one. */
-export function ipv4CidrRange(cidr: string): [number, number] | undefined {
-  const m = IPV4_CIDR.exec(cidr);
-  if (!m) return undefined;
-  const octets = m.slice(1, 5).map(Number);
-  const bits = Number(m[5]);
-  if (octets.some((o) => o > 255) || bits > 32) return undefined;
-  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
-  const size = 2 ** (32 - bits);
-  const first = Math.floor(address / size) * size;
-  return [first, first + size - 1];
-}
-
 const cidr = z.string({ error: EXPECT.cidr }).refine((v) => ipv4CidrRange(v) !== undefined, EXPECT.cidr);
+
+function ociCidr(of: "VCN" | "subnet") {
+  return z.string({ error: EXPECT.cidr }).superRefine((v, ctx) => {
+    const problem = ociCidrBlockProblem(v, of);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  });
+}
 
 function httpsOrigin(expected: string) {
   return z.string({ error: expected }).refine((v) => {
@@ -246,8 +248,8 @@ const shape = {
   compartmentId: z
     .string({ error: EXPECT.compartmentId })
     .regex(/^ocid1\.(compartment|tenancy)\.[a-z0-9-]+\.[a-z0-9-]*\.[a-z0-9]+$/, EXPECT.compartmentId),
-  vcnCidr: cidr.default(DEFAULT_VCN_CIDR),
-  subnetCidr: cidr.default(DEFAULT_SUBNET_CIDR),
+  vcnCidr: ociCidr("VCN").default(DEFAULT_VCN_CIDR),
+  subnetCidr: ociCidr("subnet").default(DEFAULT_SUBNET_CIDR),
   existingVcnId: ocid("vcn", EXPECT.vcnId).optional(),
   existingSubnetId: ocid("subnet", EXPECT.subnetId).optional(),
   existingRouteTableId: ocid("routetable", EXPECT.routeTableId).optional(),
@@ -272,9 +274,11 @@ const shape = {
   keys: z
     .array(keySchema, { error: EXPECT.keys })
     .min(1, EXPECT.keys)
-    .refine((ks) => new Set(ks.map((k) => k.name)).size === ks.length, "unique names (a name is the key reference's external key id)")
     .default([{ name: DEFAULT_DSM_KEY_NAME }]),
-  identityDomainUrl: httpsOrigin(EXPECT.identityDomainUrl),
+  identityDomainUrl: z.string({ error: EXPECT.identityDomainUrl }).superRefine((v, ctx) => {
+    const problem = identityDomainUrlProblem(v);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  }),
   vaultUrlHost: z.enum(["privateEndpoint", "gateway"], { error: EXPECT.vaultUrlHost }).default(DEFAULT_VAULT_URL_HOST),
   protect: z.boolean({ error: EXPECT.protect }).default(true),
   dsmManageObjects: z.boolean({ error: EXPECT.dsmManageObjects }).default(true),
@@ -290,56 +294,11 @@ const shape = {
 
 type ParsedConfig = z.output<z.ZodObject<typeof shape>>;
 
-/** Rules between keys; run on the keys that are individually valid. */
-function crossKeyProblems(c: Partial<ParsedConfig>): [key: string, expected: string][] {
-  const out: [string, string][] = [];
-  if (!c.existingSubnetId && c.vcnCidr && c.subnetCidr) {
-    const vcn = ipv4CidrRange(c.vcnCidr);
-    const subnet = ipv4CidrRange(c.subnetCidr);
-    if (vcn && subnet && (subnet[0] < vcn[0] || subnet[1] > vcn[1])) out.push(["subnetCidr", `a CIDR inside vcnCidr ${c.vcnCidr}`]);
-  }
-  if (c.existingSubnetId && c.existingRouteTableId) {
-    out.push(["existingRouteTableId", "no value when existingSubnetId is set (the existing subnet keeps its own route table)"]);
-  }
-  if (c.existingGatewayId && !c.certificatePem) {
-    out.push(["certificatePem", "the existing gateway's certificate (PEM), required with existingGatewayId: it is the private endpoint's CA bundle"]);
-  } else if (!c.existingGatewayId && c.existingCertificateId && !c.certificatePem) {
-    out.push(["certificatePem", "the PEM of existingCertificateId, required with it: it is the private endpoint's CA bundle"]);
-  } else if (!c.existingGatewayId && !c.existingCertificateId && c.certificatePem && !c.privateKeyPem) {
-    out.push(["privateKeyPem", "the private key of certificatePem, to import it (pulumi config set --secret privateKeyPem < key.pem)"]);
-  }
-  if (c.privateKeyPem && !c.certificatePem) {
-    out.push(["certificatePem", "the certificate of privateKeyPem (a private key alone cannot be imported)"]);
-  }
-  if (c.certChainPem && !c.certificatePem) {
-    out.push(["certificatePem", "the certificate of certChainPem (a generated certificate comes with its own CA)"]);
-  }
-  if (c.caBundlePem && !c.certificatePem) {
-    out.push(["certificatePem", "the certificate caBundlePem is the CA of (a generated certificate comes with its own CA)"]);
-  }
-  if (c.certificatePem && !c.certChainPem && !c.caBundlePem) {
-    out.push(["certChainPem", "the CA certificate(s) that issued certificatePem (or set caBundlePem): the EKM private endpoint trusts that CA, never the gateway certificate itself"]);
-  }
-  if (c.certificateValidityDays !== undefined && c.certificateRenewBeforeDays !== undefined && c.certificateRenewBeforeDays >= c.certificateValidityDays) {
-    out.push(["certificateRenewBeforeDays", `fewer days than certificateValidityDays (${c.certificateValidityDays})`]);
-  }
-  if (c.certificateValidityDays !== undefined && c.caValidityDays !== undefined && c.caValidityDays < c.certificateValidityDays) {
-    out.push(["caValidityDays", `at least certificateValidityDays (${c.certificateValidityDays})`]);
-  }
-  if (c.iamPolicies && !c.iamOperatorsGroup) {
-    out.push(["iamOperatorsGroup", "the group the IAM policy is for, required with iamPolicies true (pulumi config set iamOperatorsGroup ekm-operators)"]);
-  }
-  if (c.gatewayTokenValidation === "staticKeys" && !c.gatewayStaticKeys) {
-    out.push(["gatewayStaticKeys", "a list of JWKs when gatewayTokenValidation is staticKeys"]);
-  }
-  return out;
-}
-
 const SECRET_KEYS = new Set(EKM_CONFIG_KEYS.filter((k) => k.secret).map((k) => k.key));
 
 function show(key: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  if (SECRET_KEYS.has(key)) return "[secret]";
+  if (SECRET_KEYS.has(key) || value === OFFLINE_UNDECRYPTED_SECRET) return "[secret]";
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 120 ? text.slice(0, 117) + "…" : text;
 }
@@ -361,17 +320,6 @@ function parseRaw(spec: EkmConfigKeySpec, raw: string): unknown {
   }
 }
 
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-    }
-  }
-  return d[a.length][b.length];
-}
-
 function pathText(path: PropertyKey[]): string {
   return path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
 }
@@ -389,15 +337,17 @@ function valueAt(root: unknown, path: PropertyKey[]): unknown {
 export function ekmConfigFromObject(values: Record<string, unknown>, namespace: string = EKM_PROJECT): EkmConfigSource {
   const strip = (k: string) => (k.startsWith(namespace + ":") ? k.slice(namespace.length + 1) : k);
   const map = new Map<string, string>();
+  const all: string[] = [];
   for (const [k, v] of Object.entries(values)) {
     if (v === undefined) continue;
+    all.push(k.includes(":") ? k : `${namespace}:${k}`);
     if (k.includes(":") && !k.startsWith(namespace + ":")) continue;
     map.set(strip(k), typeof v === "string" ? v : JSON.stringify(v));
   }
-  return { get: (key) => map.get(key), keys: () => [...map.keys()] };
+  return { get: (key) => map.get(key), keys: () => [...map.keys()], allKeys: () => all };
 }
 
-/** The stack's own config, with the list of keys set (to report unknown `oci-ekm:` keys). */
+/** The stack's own config, with the list of keys set (to report unknown `oci-ekm:` and `dsm:` keys). */
 export function ekmConfigFromPulumi(): EkmConfigSource {
   const cfg = new pulumi.Config(EKM_PROJECT);
   return {
@@ -406,40 +356,81 @@ export function ekmConfigFromPulumi(): EkmConfigSource {
       Object.keys(pulumi.runtime.allConfig())
         .filter((k) => k.startsWith(EKM_PROJECT + ":"))
         .map((k) => k.slice(EKM_PROJECT.length + 1)),
+    allKeys: () => Object.keys(pulumi.runtime.allConfig()),
   };
 }
 
-/**
- * Reads and validates the stack configuration. Throws `EkmConfigError` listing every bad key
- * (one line each) before the caller registers anything.
- */
-export function loadEkmConfig(source: EkmConfigSource = ekmConfigFromPulumi()): EkmStackConfig {
-  const raw: Record<string, unknown> = {};
-  for (const spec of EKM_CONFIG_KEYS) {
-    const value = source.get(spec.key);
-    if (value === undefined || value === "") continue;
-    raw[spec.key] = parseRaw(spec, value);
-  }
+/** A valid configuration and what was set but will not be used (one sentence each). */
+export interface EkmConfigCheck {
+  config: EkmStackConfig;
+  warnings: string[];
+}
 
+/**
+ * Reads and validates the stack configuration without side effects. Throws `EkmConfigError`
+ * listing every bad key (one line each); returns the configuration and the warnings about keys
+ * that are set but ignored, for a caller (the offline plan) to show.
+ */
+export function checkEkmConfig(source: EkmConfigSource = ekmConfigFromPulumi()): EkmConfigCheck {
+  const raw: Record<string, unknown> = {};
   const problems = new Map<string, { given?: string; expected: string[] }>();
   const add = (key: string, shown: string | undefined, expected: string) => {
-    const full = `${EKM_PROJECT}:${key}`;
+    const full = key.includes(":") ? key : `${EKM_PROJECT}:${key}`;
     const p = problems.get(full) ?? { given: shown, expected: [] };
     if (!p.expected.includes(expected)) p.expected.push(expected);
     problems.set(full, p);
   };
 
+  // Secrets the offline plan could not decrypt: present, of unknown content. Only keys the
+  // project declares secret are taken so (the components get them as secret Outputs and never
+  // read them); any other key's content is checked here and read by the components.
+  const unreadable = new Set<string>();
+  const invalid = new Set<string>();
+  for (const spec of EKM_CONFIG_KEYS) {
+    const value = source.get(spec.key);
+    if (value === undefined || value === "") continue;
+    if (value === OFFLINE_UNDECRYPTED_SECRET) {
+      if (spec.secret && spec.kind === "string") {
+        unreadable.add(spec.key);
+        raw[spec.key] = value;
+      } else {
+        invalid.add(spec.key);
+        add(
+          spec.key,
+          "[secret] (encrypted, not readable offline)",
+          `a value the offline plan can read: Pulumi.yaml does not declare ${spec.key} secret, so its content is checked before anything is created (set it in plain text with pulumi config set ${spec.key} …, or check it with pulumi preview)`,
+        );
+      }
+      continue;
+    }
+    raw[spec.key] = parseRaw(spec, value);
+  }
+
   const known = new Set(EKM_CONFIG_KEYS.map((k) => k.key));
   for (const key of source.keys?.() ?? []) {
     if (known.has(key)) continue;
-    const closest = [...known].map((k) => [k, editDistance(key, k)] as const).sort((a, b) => a[1] - b[1])[0];
+    const closest = closestName(key, known);
     // The value is not shown: an unknown key may be a misspelt secret.
-    add(key, "set (value not shown)", closest && closest[1] <= 3 ? `a known key; did you mean oci-ekm:${closest[0]}?` : "a known key (Pulumi.yaml declares them)");
+    add(key, "set (value not shown)", closest ? `a known key; did you mean ${EKM_PROJECT}:${closest}?` : "a known key (Pulumi.yaml declares them)");
+  }
+  for (const key of (source.allKeys?.() ?? []).filter((k) => k.startsWith("dsm:") && !DSM_CONFIG_KEYS.includes(k))) {
+    const closest = closestName(key, DSM_CONFIG_KEYS);
+    add(key, "set (value not shown)", closest ? `a key the DSM providers read; did you mean ${closest}?` : `a key the DSM providers read: ${DSM_CONFIG_KEYS.join(", ")}`);
   }
 
+  // Reported per element, with the index: the schema would call a string element "a non-empty list".
+  const listProblems = keyListProblems(raw.keys);
+  const stringElements = new Set(listProblems.filter((p) => !p.path.endsWith(".name")).map((p) => p.path));
+  for (const p of listProblems) add(p.path, p.given, p.expected);
+
   const parsed: Record<string, unknown> = {};
-  const invalid = new Set<string>();
+  if (listProblems.length > 0) invalid.add("keys");
   for (const [key, keySchema] of Object.entries(shape) as [string, z.ZodType][]) {
+    if (unreadable.has(key)) {
+      parsed[key] = raw[key];
+      continue;
+    }
+    if (invalid.has(key) && raw[key] === undefined) continue;
     const result = keySchema.safeParse(raw[key]);
     if (result.success) {
       if (result.data !== undefined) parsed[key] = result.data;
@@ -449,7 +440,7 @@ export function loadEkmConfig(source: EkmConfigSource = ekmConfigFromPulumi()): 
     for (const issue of result.error.issues) {
       if (issue.path.length === 0) {
         add(key, show(key, raw[key]), issue.message);
-      } else {
+      } else if (!(key === "keys" && stringElements.has(`keys[${String(issue.path[0])}]`))) {
         add(key, show(key, raw[key]), `${key}${pathText(issue.path)} (given ${show(key, valueAt(raw[key], issue.path)) ?? "nothing"}) to be ${issue.message}`);
       }
     }
@@ -458,13 +449,47 @@ export function loadEkmConfig(source: EkmConfigSource = ekmConfigFromPulumi()): 
   for (const [key, expected] of crossKeyProblems(valid)) {
     if (!invalid.has(key)) add(key, show(key, raw[key]), expected);
   }
+  if (valid.certificatePem !== undefined && !invalid.has("certChainPem") && !invalid.has("caBundlePem")) {
+    for (const f of gatewayCertificateFindings({
+      certificatePem: valid.certificatePem,
+      ...(valid.privateKeyPem !== undefined && !unreadable.has("privateKeyPem") ? { privateKeyPem: valid.privateKeyPem } : {}),
+      ...(valid.certChainPem !== undefined ? { certChainPem: valid.certChainPem } : {}),
+      ...(valid.caBundlePem !== undefined ? { caBundlePem: valid.caBundlePem } : {}),
+      ...(valid.gatewayHostname !== undefined ? { gatewayHostname: valid.gatewayHostname } : {}),
+    })) {
+      // Missing chain and CA bundle are reported above, as a key not set.
+      if (f.field === "certChainPem" && valid.certChainPem === undefined) continue;
+      add(f.field, SECRET_KEYS.has(f.field) ? "[secret]" : (f.given ?? show(f.field, raw[f.field])), f.expected);
+    }
+  }
 
   if (problems.size > 0) {
     throw new EkmConfigError([...problems.entries()].map(([key, p]) => ({ key, given: p.given, expected: p.expected.join("; ") })));
   }
   const c = parsed as ParsedConfig;
+  const warnings = ignoredKeys({
+    set: new Set(Object.keys(raw)),
+    existingSubnetId: c.existingSubnetId,
+    existingGatewayId: c.existingGatewayId,
+    certificatePem: c.certificatePem,
+    gatewayTokenValidation: c.gatewayTokenValidation,
+    dsmManageObjects: c.dsmManageObjects,
+    iamPolicies: c.iamPolicies,
+    keysWithSettings: c.keys.some((k) => k.description !== undefined || k.rotationPolicyDays !== undefined),
+  }).map((w) => `${EKM_PROJECT}:${w.key} is set but ignored: ${w.because}`);
   return {
-    ...c,
-    privateKeyPem: c.privateKeyPem === undefined ? undefined : pulumi.secret(c.privateKeyPem),
+    config: { ...c, privateKeyPem: c.privateKeyPem === undefined ? undefined : pulumi.secret(c.privateKeyPem) },
+    warnings,
   };
+}
+
+/**
+ * Reads and validates the stack configuration. Throws `EkmConfigError` listing every bad key
+ * (one line each) before the caller registers anything; warns (pulumi.log.warn) about keys that
+ * are set but ignored.
+ */
+export function loadEkmConfig(source: EkmConfigSource = ekmConfigFromPulumi()): EkmStackConfig {
+  const { config, warnings } = checkEkmConfig(source);
+  for (const w of warnings) void pulumi.log.warn(w);
+  return config;
 }
