@@ -7,6 +7,7 @@ export * from "./network";
 export * from "./certificate";
 export * from "./gateway";
 export * from "./identity";
+export * from "./identity-domain-url";
 export * from "./ekm";
 export * from "./topology";
 export * from "./policies";

@@ -4,6 +4,7 @@ import { DsmGroup, DsmJwtApp, DsmSecurityObject } from "./dsm";
 import { DEFAULT_VAULT_URL_HOST, EkmVault } from "./ekm";
 import { EkmGateway, GatewayJsonWebKeyArgs, GatewayTokenValidationArgs } from "./gateway";
 import { EkmIdentity } from "./identity";
+import { identityDomainUrlProblem } from "./identity-domain-url";
 import { EkmNetwork } from "./network";
 import { caBundleOfChain, normalizePem } from "./pem";
 import { DEFAULT_DSM_URL, DEFAULT_IDENTITY_ISSUER, identityIssuerForms, identityJwksUri, normalizeDsmUrl, normalizeIdentityDomainUrl } from "./urls";
@@ -209,6 +210,8 @@ export function ekmTopologyProblems(args: EkmTopologyArgs): string[] {
   };
   check("dsmUrl", () => normalizeDsmUrl(args.dsmUrl ?? DEFAULT_DSM_URL));
   check("identityDomainUrl", () => normalizeIdentityDomainUrl(args.identityDomainUrl));
+  const domainProblem = problems.some((p) => p.startsWith("identityDomainUrl")) ? undefined : identityDomainUrlProblem(args.identityDomainUrl);
+  if (domainProblem !== undefined) problems.push(`identityDomainUrl is ${JSON.stringify(args.identityDomainUrl)}; expected ${domainProblem}`);
   if (!args.dsm || !args.dsm.accountId) problems.push("dsm.accountId is required");
   const keys = args.dsm?.keys;
   if (keys !== undefined && keys.length === 0) problems.push("dsm.keys must list at least one key (or be left out for the default)");

@@ -244,6 +244,11 @@ describe("components refuse bad arguments before creating anything", () => {
     expect(() => new EkmTopology("t", { ...base, vaultUrlHost: "dsm" })).toThrow(/vaultUrlHost is "dsm"/);
     expect(() => new EkmTopology("t", { ...base, dsmUrl: "http://amer.smartkey.io" })).toThrow(/dsmUrl: DSM URL: .* must use https/);
     expect(() => new EkmTopology("t", { ...base, identityDomainUrl: "idcs" })).toThrow(/identityDomainUrl: .*not a URL/);
+    // The same form the stack's config check holds a domain to, for programs that use the component directly.
+    expect(() => new EkmTopology("t", { ...base, identityDomainUrl: "https://idcs-abc.identity.oraclecloud.com.evil.com" })).toThrow(
+      'EkmTopology t: identityDomainUrl is "https://idcs-abc.identity.oraclecloud.com.evil.com"; expected ',
+    );
+    expect(() => new EkmTopology("t", { ...base, identityDomainUrl: "https://identity.oraclecloud.com/" })).toThrow(/identityDomainUrl is "https:\/\/identity\.oraclecloud\.com\/"; expected .*issuer/);
     expect(() => new EkmTopology("t", { ...base, gateway: { existingGatewayId: "ocid1.apigateway.oc1..x" } })).toThrow(
       /certificate\.certificatePem is required with gateway\.existingGatewayId/,
     );

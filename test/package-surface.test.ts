@@ -36,7 +36,7 @@ describe("the main entry (require('oci-ekm-fortanix'))", () => {
     expect(main.ownModules).toEqual([
       "certificate.js", "dsm/api-apps.js", "dsm/api-keys.js", "dsm/api.js", "dsm/app-provider.js", "dsm/client.js",
       "dsm/group-provider.js", "dsm/index.js", "dsm/key-provider.js", "dsm/provider-common.js", "dsm/provider-module.js",
-      "dsm/provider.js", "dsm/resources.js", "dsm/schemas.js", "ekm.js", "gateway.js", "identity.js", "index.js",
+      "dsm/provider.js", "dsm/resources.js", "dsm/schemas.js", "ekm.js", "gateway.js", "identity-domain-url.js", "identity.js", "index.js",
       "network.js", "pem.js", "policies.js", "topology.js", "urls.js",
     ]);
     // node-forge (the emulators' certificates) and yaml (the plan's stack files) are tooling only.
@@ -49,7 +49,7 @@ describe("the main entry (require('oci-ekm-fortanix'))", () => {
     expect(main.exports).toEqual(expect.arrayContaining([
       "EkmTopology", "EkmNetwork", "EkmCertificate", "EkmGateway", "EkmIdentity", "EkmVault", "EkmPolicies",
       "DsmGroup", "DsmJwtApp", "DsmSecurityObject", "DsmClient",
-      "externalVaultUrl", "gatewayBaseUrl", "identityTokenUrl", "ekmPolicyStatements", "caBundleOfChain", "GATEWAY_ROUTE_PATH",
+      "externalVaultUrl", "gatewayBaseUrl", "identityTokenUrl", "identityDomainUrlProblem", "ekmPolicyStatements", "caBundleOfChain", "GATEWAY_ROUTE_PATH",
     ]));
     for (const tool of ["runEkmVerification", "runStackInProcess", "runSandbox", "DsmEmulator", "IdentityDomainEmulator", "runBench", "DynamicProviderHost"]) {
       expect(main.exports, tool).not.toContain(tool);
