@@ -186,7 +186,7 @@ interface DsmKeyVersions {
 /** Follows `links.replacement` from `key` to the newest version DSM holds. */
 async function followReplacements(reader: EkmDsmReader, key: EkmDsmKey): Promise<DsmKeyVersions> {
   const versions = [key];
-  // A chain longer than this is not a rotation history but a loop in DSM's data.
+  // Bounded as the provider's read is: a loop is caught by the kid check, a longer history is not followed further.
   for (let hops = 0; hops < 50; hops++) {
     const next = versions[versions.length - 1].links?.replacement;
     if (next === undefined || versions.some((v) => v.kid === next)) break;
