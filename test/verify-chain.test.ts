@@ -515,6 +515,17 @@ describe("runEkmVerification over loopback HTTP", () => {
     });
   });
 
+  describe("TLS", () => {
+    it("an https:// vault URL served by a plain HTTP listener: says no TLS server answered, naming the URL and the code", async () => {
+      const vaultUrl = dsm.ekmVaultUrl.replace(/^http:/, "https:");
+      const report = await runEkmVerification(options({ vaultUrl }));
+      const url = `${vaultUrl}/keys/${KEY}/metadata`;
+      const probe = byName(report)["ekm-key-metadata"];
+      expect(probe.status).toBe("failed");
+      expect(probe.fix).toBe(`no TLS server answered at ${url} (EPROTO): check the URL's scheme (https:// or, on loopback, http://) and port`);
+    });
+  });
+
   describe("input", () => {
     it("refuses http:// on a non-loopback host and missing fields before any request, naming the fields", async () => {
       const before = idp.requests.length;
