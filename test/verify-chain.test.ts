@@ -194,7 +194,10 @@ describe("runEkmVerification over loopback HTTP", () => {
     const report = await runEkmVerification(options({ dsm: undefined, dsmUnavailableReason: "no DSM credentials (test)" }));
     expect(report.ok).toBe(true);
     expect(byName(report)["dsm-app"]).toMatchObject({ status: "skipped", why: "no DSM credentials (test)" });
-    expect(renderEkmVerificationReport(report)).toContain("- dsm-app: skipped, no DSM credentials (test)");
+    const lines = renderEkmVerificationReport(report).split("\n");
+    expect(lines).toContain("- dsm-app: skipped, no DSM credentials (test)");
+    expect(report).toMatchObject({ passed: 14, failed: 0, skipped: 1, skippedReasons: [{ why: "no DSM credentials (test)", checks: ["dsm-app"] }] });
+    expect(lines.at(-1)).toBe("OK: 14 passed, 0 failed, 1 skipped: 1 because no DSM credentials (test)");
   });
 
   it("reports DSM refusing the credentials as dsm-access, without the API key", async () => {
@@ -348,6 +351,17 @@ describe("runEkmVerification over loopback HTTP", () => {
       expect(byName(report).token.fix).toContain("use the client app's Client ID and Client Secret from its OAuth configuration");
       expect(byName(report)["ekm-key-metadata"]).toMatchObject({ status: "skipped", why: "no token" });
       expect(JSON.stringify(report)).not.toContain("not-the-secret");
+      // Every skipped check is counted under its reason, and the checks each reason covers are listed.
+      expect(report.skippedReasons).toEqual([
+        {
+          why: "no token",
+          checks: [
+            "token-format", "token-algorithm", "token-key", "token-signature", "token-issuer", "token-audience-dsm",
+            "token-audience-gateway", "token-scope", "token-expiry", "token-not-before", `ekm-key-metadata [${KEY}]`,
+          ],
+        },
+      ]);
+      expect(renderEkmVerificationReport(report).split("\n").at(-1)).toBe("FAILED: 13 passed, 1 failed, 11 skipped: 11 because no token");
     });
   });
 
@@ -498,6 +512,17 @@ describe("runEkmVerification over loopback HTTP", () => {
       expect(report.ok).toBe(true);
       expect(byName(report)["dsm-key-exists"].found).toBe(`kid ${rotated.kid}`);
       keyId = rotated.kid;
+    });
+  });
+
+  describe("TLS", () => {
+    it("an https:// vault URL served by a plain HTTP listener: says no TLS server answered, naming the URL and the code", async () => {
+      const vaultUrl = dsm.ekmVaultUrl.replace(/^http:/, "https:");
+      const report = await runEkmVerification(options({ vaultUrl }));
+      const url = `${vaultUrl}/keys/${KEY}/metadata`;
+      const probe = byName(report)["ekm-key-metadata"];
+      expect(probe.status).toBe("failed");
+      expect(probe.fix).toBe(`no TLS server answered at ${url} (EPROTO): check the URL's scheme (https:// or, on loopback, http://) and port`);
     });
   });
 

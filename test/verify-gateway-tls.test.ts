@@ -8,7 +8,17 @@ import { DsmEmulator } from "../components/emulators/dsm";
 import { ApiGatewayEmulator } from "../components/emulators/gateway";
 import { IdentityDomainEmulator } from "../components/emulators/identity-domain";
 import { createTestCertificateAuthority, generateRsaKeyPem, issueServerCertificate, selfSignedCertificatePem } from "../components/emulators/tls";
-import { dsmReaderFromClient, runEkmVerification, type EkmVerificationOptions, type EkmVerificationReport } from "../components/verify";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  dsmReaderFromClient,
+  ekmVerificationSummary,
+  runEkmVerification,
+  runEkmVerifyCommand,
+  type EkmVerificationOptions,
+  type EkmVerificationReport,
+} from "../components/verify";
 
 const DSM_URL = "https://amer.smartkey.io";
 const GATEWAY = "https://10.0.1.10/";
@@ -108,22 +118,94 @@ describe("runEkmVerification over TLS through the emulated gateway", () => {
   it("fails the probe, asking for the gateway certificate, when the CA bundle lacks it", async () => {
     const report = await runEkmVerification(options({ caBundle: ca.certPem }));
     expect(report.checks.filter((c) => c.status === "failed").map((c) => c.name)).toEqual(["ekm-key-metadata"]);
-    expect(check(report, "ekm-key-metadata")?.fix).toBe("the gateway's certificate is not trusted: pass it with --ca-bundle (stack output certificatePem)");
+    const url = `https://127.0.0.1:${gateway.port}/oci/ekm/v1/vaults/${dsm.accountId}/keys/${KEY}/metadata`;
+    expect(check(report, "ekm-key-metadata")).toMatchObject({
+      found: `GET ${url} failed: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)`,
+      fix: `the certificate of ${url} is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT): pass the gateway certificate (stack output certificatePem) with --ca-bundle <file>`,
+    });
   });
 
   it("fails the probe, asking for the gateway hostname, when calling the IP without it", async () => {
     const report = await runEkmVerification(options({ tlsServerName: undefined }));
+    const url = `https://127.0.0.1:${gateway.port}/oci/ekm/v1/vaults/${dsm.accountId}/keys/${KEY}/metadata`;
     expect(check(report, "ekm-key-metadata")).toMatchObject({
       status: "failed",
-      fix: "the gateway certificate does not name the host called: pass --tls-server-name with the gateway hostname in the certificate (stack output gatewayHostname)",
+      fix:
+        `the certificate of ${url} does not name 127.0.0.1 (ERR_TLS_CERT_ALTNAME_INVALID; it names DNS:${GATEWAY_HOST}): ` +
+        "pass --tls-server-name with the gateway hostname in the certificate (stack output gatewayHostname); --ca-bundle does not change which names a certificate carries",
     });
   });
 
-  it("fails discovery when the domain's certificate is not trusted (TLS verification stays on)", async () => {
+  it("fails discovery when the domain's certificate is not trusted, pointing at --ca-bundle with the URL and the TLS code", async () => {
     const report = await runEkmVerification(options({ caBundle: undefined }));
-    expect(check(report, "discovery")).toMatchObject({ status: "failed" });
-    expect(check(report, "discovery")?.found).toMatch(/certificate/i);
+    const url = `${idp.url}/.well-known/openid-configuration`;
+    expect(check(report, "discovery")).toMatchObject({
+      status: "failed",
+      found: `GET ${url} failed: unable to verify the first certificate (UNABLE_TO_VERIFY_LEAF_SIGNATURE)`,
+      fix: `the certificate of ${url} is not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE): pass the CA certificate that signed it (PEM) with --ca-bundle <file>`,
+    });
     expect(check(report, "token")).toMatchObject({ status: "skipped", why: "no discovery document (token endpoint unknown)" });
+  });
+
+  it("fails discovery at a self-signed domain certificate, pointing at --ca-bundle", async () => {
+    const key = generateRsaKeyPem();
+    const selfSigned = new IdentityDomainEmulator({
+      tls: { cert: selfSignedCertificatePem(key.privateKeyPem, { commonName: "127.0.0.1", ipAddresses: ["127.0.0.1"] }), key: key.privateKeyPem },
+    });
+    await selfSigned.start();
+    try {
+      const report = await runEkmVerification(options({ domainUrl: selfSigned.url }));
+      expect(check(report, "discovery")?.fix).toBe(
+        `the certificate of ${selfSigned.url}/.well-known/openid-configuration is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT): pass the CA certificate that signed it (PEM) with --ca-bundle <file>`,
+      );
+    } finally {
+      await selfSigned.stop();
+    }
+  });
+
+  it("fails discovery at a domain certificate for another host, naming the names it carries", async () => {
+    const other = issueServerCertificate(ca, { commonName: "idcs-other.example", dnsNames: ["idcs-other.example"] });
+    const mismatched = new IdentityDomainEmulator({ tls: { cert: other.certPem, key: other.keyPem } });
+    await mismatched.start();
+    try {
+      const report = await runEkmVerification(options({ domainUrl: mismatched.url }));
+      expect(check(report, "discovery")?.fix).toBe(
+        `the certificate of ${mismatched.url}/.well-known/openid-configuration does not name 127.0.0.1 (ERR_TLS_CERT_ALTNAME_INVALID; it names DNS:idcs-other.example): ` +
+          "give --domain-url (stack output identityDomainUrl) the host name its certificate carries; --ca-bundle does not change which names a certificate carries",
+      );
+    } finally {
+      await mismatched.stop();
+    }
+  });
+
+  it("reports DSM's untrusted certificate as dsm-access, pointing at --ca-bundle or DSM_CA_BUNDLE", async () => {
+    const untrusting = new DsmClient({ endpoint: dsm.url, apiKey: dsm.createApiKey({ role: "admin" }) });
+    const report = await runEkmVerification(options({ dsm: dsmReaderFromClient(untrusting) }));
+    expect(check(report, "dsm-access")).toMatchObject({
+      status: "failed",
+      fix: `the certificate of ${dsm.url} is not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE): pass the CA certificate that signed it (PEM) with --ca-bundle <file>, or in DSM_CA_BUNDLE`,
+    });
+  });
+
+  it("npm run verify trusts --ca-bundle for DSM too when DSM_CA_BUNDLE is not set", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "verify-tls-"));
+    writeFileSync(join(dir, "ca.pem"), ca.certPem + gatewayCert);
+    const printed: string[] = [];
+    const code = await runEkmVerifyCommand(
+      [
+        "--domain-url", idp.url, "--client-id", client.clientId, "--client-secret", client.clientSecret, "--scope", GATEWAY + "oci_ekms",
+        "--dsm-url", DSM_URL, "--gateway-url", GATEWAY, "--key-name", KEY, "--ca-bundle", join(dir, "ca.pem"),
+      ],
+      {
+        readFile: (file) => readFileSync(file, "utf8"),
+        readStdin: () => "",
+        writeFile: (file, text) => writeFileSync(file, text),
+        print: (text) => printed.push(text),
+        env: { DSM_ENDPOINT: dsm.url, DSM_API_KEY: dsm.createApiKey({ role: "admin" }) },
+      },
+    );
+    expect(printed.join("\n").split("\n").at(-1)).toBe("OK: 24 passed, 0 failed, 1 skipped: 1 because no vault URL given (--vault-url)");
+    expect(code).toBe(0);
   });
 
   it("skips the probe when the vault URL is not reachable from this machine", async () => {
@@ -133,5 +215,8 @@ describe("runEkmVerification over TLS through the emulated gateway", () => {
       why: "the vault URL is not reachable from this machine (ECONNREFUSED); run verify from a host in the VCN to probe it",
     });
     expect(report.ok).toBe(true);
+    expect(ekmVerificationSummary(report)).toBe(
+      "OK: 24 passed, 0 failed, 1 skipped: 1 because the vault URL is not reachable from this machine (ECONNREFUSED); run verify from a host in the VCN to probe it",
+    );
   });
 });

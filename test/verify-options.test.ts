@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { CliUsageError } from "../components/cli";
 import { ekmDsmAccessFromEnv, ekmVerificationOptionsFromOutputs, oidcDiscoveryUrl, parseEkmVerifyArgs, parseEkmVerifyUrl, resolveOidcUrl } from "../components/verify";
 
 // The shape of `pulumi stack output --json --show-secrets` for this stack (names from the team contract).
@@ -86,7 +87,7 @@ describe("parseEkmVerifyArgs", () => {
         "--key-name", "k1", "--key-name", "k2",
         "--ca-bundle", "ca.pem",
         "--tls-server-name", "gw.example",
-        "--json",
+        "--json", "-",
       ],
       read,
     );
@@ -109,8 +110,14 @@ describe("parseEkmVerifyArgs", () => {
     });
   });
 
+  it("--json FILE asks for a JSON file besides the text; --json - for JSON instead of the text", () => {
+    expect(parseEkmVerifyArgs(["--json=report.json"], read)).toEqual({ help: false, json: false, jsonFile: "report.json", options: {} });
+    expect(parseEkmVerifyArgs(["--json", "-"], read)).toEqual({ help: false, json: true, options: {} });
+    expect(parseEkmVerifyArgs([], read)).toEqual({ help: false, json: false, options: {} });
+  });
+
   it("lets flags override the outputs file and replace its lists", () => {
-    const cmd = parseEkmVerifyArgs(["--", "--outputs", "outputs.json", "--key-name", "other", "--key-id", "kid-2", "--vault-url", "https://gw/"], read);
+    const cmd = parseEkmVerifyArgs(["--outputs", "outputs.json", "--key-name", "other", "--key-id", "kid-2", "--vault-url", "https://gw/"], read);
     expect(cmd.options).toMatchObject({ clientId: OUTPUTS.clientId, keyNames: ["other"], keyIds: ["kid-2"], vaultUrl: "https://gw/" });
   });
 
@@ -119,23 +126,68 @@ describe("parseEkmVerifyArgs", () => {
     expect(parseEkmVerifyArgs(["--outputs", "outputs.json"], read, { EKM_CLIENT_SECRET: "from-env" }).options.clientSecret).toBe(OUTPUTS.clientSecret);
   });
 
-  it("refuses unknown flags, missing values, repeated single flags and unreadable files, naming the flag", () => {
-    expect(() => parseEkmVerifyArgs(["--domain"], read)).toThrow("unknown option --domain (see --help)");
-    expect(() => parseEkmVerifyArgs(["--scope"], read)).toThrow("--scope: a value is required");
-    expect(() => parseEkmVerifyArgs(["--scope", "--json"], read)).toThrow("--scope: a value is required");
-    expect(() => parseEkmVerifyArgs(["--dsm-url", "a", "--dsm-url", "b"], read)).toThrow("--dsm-url: given 2 times, expected once");
-    expect(() => parseEkmVerifyArgs(["--outputs", "nope.json"], read)).toThrow("--outputs nope.json: ENOENT: no such file nope.json");
+  function usageError(run: () => unknown): string {
+    try {
+      run();
+    } catch (err) {
+      expect(err).toBeInstanceOf(CliUsageError);
+      return (err as Error).message;
+    }
+    throw new Error("accepted");
+  }
+
+  it("refuses unknown flags, missing values, repeated single flags and unreadable files as usage errors naming the flag", () => {
+    expect(usageError(() => parseEkmVerifyArgs(["--domain"], read))).toBe("unknown option --domain");
+    expect(usageError(() => parseEkmVerifyArgs(["--key-nam", "k"], read))).toBe("unknown option --key-nam (did you mean --key-name?)");
+    expect(usageError(() => parseEkmVerifyArgs(["--scope"], read))).toBe("--scope needs a value");
+    expect(usageError(() => parseEkmVerifyArgs(["--scope", "--json"], read))).toBe("--scope needs a value");
+    expect(usageError(() => parseEkmVerifyArgs(["--json"], read))).toBe("--json needs a value");
+    expect(usageError(() => parseEkmVerifyArgs(["--dsm-url", "a", "--dsm-url", "b"], read))).toBe("--dsm-url is given more than once");
+    expect(usageError(() => parseEkmVerifyArgs(["--outputs", "nope.json"], read))).toBe("--outputs nope.json: ENOENT: no such file nope.json");
+    expect(usageError(() => parseEkmVerifyArgs(["--outputs", "outputs.json", "--outputs", "other.json"], read))).toBe("--outputs is given more than once");
     // V8's JSON.parse message quotes the text around the error: here, the secret.
     files["broken.json"] = '{"clientSecret": s3cr3t-client-value}';
-    let message = "";
-    try {
-      parseEkmVerifyArgs(["--outputs", "broken.json"], read);
-    } catch (err) {
-      message = (err as Error).message;
-    }
-    expect(message).toBe("--outputs broken.json: not valid JSON (save the output of pulumi stack output --json --show-secrets)");
-    expect(() => parseEkmVerifyArgs(["--ca-bundle", "bad.pem"], read)).toThrow("--ca-bundle bad.pem: no PEM certificate in the file");
-    expect(parseEkmVerifyArgs(["--help"], read).help).toBe(true);
+    expect(usageError(() => parseEkmVerifyArgs(["--outputs", "broken.json"], read))).toBe(
+      "--outputs broken.json: not valid JSON (save the output of pulumi stack output --json --show-secrets)",
+    );
+    files["masked.json"] = JSON.stringify({ ...OUTPUTS, clientSecret: "[secret]" });
+    expect(usageError(() => parseEkmVerifyArgs(["--outputs", "masked.json"], read))).toBe(
+      '--outputs masked.json: stack outputs:\n  clientSecret: the outputs hold "[secret]": run pulumi stack output --json --show-secrets',
+    );
+    expect(usageError(() => parseEkmVerifyArgs(["--ca-bundle", "bad.pem"], read))).toBe("--ca-bundle bad.pem: no PEM certificate in the file");
+    expect(usageError(() => parseEkmVerifyArgs(["--ca-bundle", "none.pem"], read))).toBe("--ca-bundle none.pem: ENOENT: no such file none.pem");
+  });
+
+  it("--help and -h win over anything else", () => {
+    expect(parseEkmVerifyArgs(["--bogus", "--help"], read)).toEqual({ help: true, json: false, options: {} });
+    expect(parseEkmVerifyArgs(["-h"], read).help).toBe(true);
+  });
+
+  describe("--outputs - (standard input)", () => {
+    const stdin = (text: string) => () => text;
+    const PIPE = "pulumi stack output --json --show-secrets | npm run verify -- --outputs -";
+
+    it("reads the outputs from standard input, and flags still override them", () => {
+      const cmd = parseEkmVerifyArgs(["--outputs", "-", "--key-name", "other"], read, {}, stdin(JSON.stringify(OUTPUTS)));
+      expect(cmd.options).toMatchObject({ clientId: OUTPUTS.clientId, clientSecret: OUTPUTS.clientSecret, keyNames: ["other"], keyIds: OUTPUTS.dsmKeyIds });
+    });
+
+    it("refuses invalid JSON without quoting it (it may hold the secret), and empty input, saying how to pipe", () => {
+      const broken = usageError(() => parseEkmVerifyArgs(["--outputs", "-"], read, {}, stdin('{"clientSecret": s3cr3t-client-value')));
+      expect(broken).toBe(`--outputs -: standard input is not valid JSON; pipe the stack outputs in: ${PIPE}`);
+      expect(usageError(() => parseEkmVerifyArgs(["--outputs", "-"], read, {}, stdin(" \n")))).toBe(
+        `--outputs -: standard input is empty; pipe the stack outputs in: ${PIPE}`,
+      );
+    });
+
+    it("names standard input when it cannot be read", () => {
+      const failing = (): string => {
+        throw new Error("EAGAIN: resource temporarily unavailable, read");
+      };
+      expect(usageError(() => parseEkmVerifyArgs(["--outputs", "-"], read, {}, failing))).toBe(
+        "--outputs -: cannot read standard input: EAGAIN: resource temporarily unavailable, read",
+      );
+    });
   });
 });
 

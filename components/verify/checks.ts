@@ -1,6 +1,6 @@
 // The shape of one link check in the verification chain, shared by every verify module.
 
-/** Outcome of one check: passed, failed, or not run (with the reason in `why`). */
+/** Outcome of one check: passed, failed, or not run (with the reason in `why`). A rotated key is a passed check with `rotation`. */
 export type EkmCheckStatus = "passed" | "failed" | "skipped";
 
 /**
@@ -21,10 +21,24 @@ export interface EkmCheckResult {
   expected: string;
   /** What the check found (or, for a skipped check, an empty string). */
   found: string;
-  /** What to change, in the user's words (failed checks only). */
+  /** What to change, in the user's words: on failed checks, and on a passed check that asks for a follow-up (a rotated key). */
   fix?: string;
   /** Why the check did not run (skipped checks only). */
   why?: string;
+  /** Set on `dsm-key-rotated`: the key works, but the stack's outputs name a version DSM rotated away. */
+  rotation?: EkmKeyRotation;
+}
+
+/** A key rotated since the stack's outputs were written. */
+export interface EkmKeyRotation {
+  /** The kid the outputs (`dsmKeyIds`) name. */
+  previousKid: string;
+  /** Its name now, `<name> (rotated at <timestamp>)`. */
+  previousName: string;
+  /** The kid now under the key's name. */
+  currentKid: string;
+  /** When the current version was made (ISO 8601), when DSM says. */
+  since?: string;
 }
 
 /** A passed check. */

@@ -38,6 +38,10 @@ export interface EkmDsmKey {
   key_ops?: string[];
   enabled?: boolean;
   state?: string;
+  /** DSM's `created_at`, e.g. `20250102T030405Z`. */
+  created_at?: string;
+  /** Rotation links: `replacement` is the kid that took over, `replaced` the kid this one took over from. */
+  links?: { replacement?: string; replaced?: string };
 }
 
 /**
@@ -72,6 +76,19 @@ export interface EkmDsmExpectations {
 }
 
 const ROTATED = / \(rotated at [0-9TZ]+\)( #\d+)?$/;
+
+/** The rotation time in a rotated-away key's name `<name> (rotated at <timestamp>)`, when `rotatedName` is one of `name`'s. */
+export function dsmRotatedAt(name: string, rotatedName: string): string | undefined {
+  if (!rotatedName.startsWith(`${name} (rotated at `)) return undefined;
+  const m = / \(rotated at ([0-9TZ]+)\)( #\d+)?$/.exec(rotatedName.slice(name.length));
+  return m && m.index === 0 ? m[1] : undefined;
+}
+
+/** DSM's compact timestamp `20250102T030405Z` as ISO 8601 `2025-01-02T03:04:05Z`; anything else unchanged. */
+export function dsmTimestampIso(timestamp: string): string {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(timestamp);
+  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z` : timestamp;
+}
 
 function list(values: string[]): string {
   return values.length === 0 ? "(none)" : values.map((v) => JSON.stringify(v)).join(", ");
@@ -159,13 +176,75 @@ function appChecks(app: EkmDsmApp | undefined, expect: EkmDsmExpectations): EkmC
   return results;
 }
 
-async function findRenamed(reader: EkmDsmReader, app: EkmDsmApp | undefined, expect: EkmDsmExpectations, index: number): Promise<EkmDsmKey[]> {
+/** A key whose `links.replacement` chain was followed to its newest version (`versions` oldest first, the key itself included). */
+interface DsmKeyVersions {
+  versions: EkmDsmKey[];
+  /** The replacement the newest version names but DSM no longer holds (deleted, or not visible to these credentials). */
+  missingReplacement?: string;
+}
+
+/** Follows `links.replacement` from `key` to the newest version DSM holds. */
+async function followReplacements(reader: EkmDsmReader, key: EkmDsmKey): Promise<DsmKeyVersions> {
+  const versions = [key];
+  // Bounded as the provider's read is: a loop is caught by the kid check, a longer history is not followed further.
+  for (let hops = 0; hops < 50; hops++) {
+    const next = versions[versions.length - 1].links?.replacement;
+    if (next === undefined || versions.some((v) => v.kid === next)) break;
+    const found = await reader.getKey(next);
+    if (!found) return { versions, missingReplacement: next };
+    versions.push(found);
+  }
+  return { versions };
+}
+
+/**
+ * The key the outputs' kid names, when the security object under the expected name is another kid:
+ * the outputs predate a rotation when following the kid's replacements reaches the current key.
+ */
+async function rotationCheck(reader: EkmDsmReader, current: EkmDsmKey, expect: EkmDsmExpectations, index: number): Promise<EkmCheckResult | undefined> {
+  const name = expect.keyNames[index];
   const kid = expect.keyIds?.[index];
+  if (!kid || kid === current.kid) return undefined;
+  const outputsKey = await reader.getKey(kid);
+  if (!outputsKey) return undefined;
+  const { versions } = await followReplacements(reader, outputsKey);
+  if (versions[versions.length - 1].kid !== current.kid) return undefined;
+  const rotations = versions.length - 1;
+  const since = current.created_at ?? (rotations === 1 ? dsmRotatedAt(name, outputsKey.name) : undefined);
+  return {
+    ...ekmCheck(
+      true,
+      "dsm-key-rotated",
+      `a security object named ${JSON.stringify(name)} with the kid the stack outputs (dsmKeyIds) ${kid}`,
+      `rotated: the outputs' kid ${kid} is a rotated-away version, now named ${JSON.stringify(outputsKey.name)}; ` +
+        `the current version of ${JSON.stringify(name)} is kid ${current.kid}${since ? `, since ${dsmTimestampIso(since)}` : ""}` +
+        `${rotations > 1 ? ` (${rotations} rotations later)` : ""}`,
+      "",
+      name,
+    ),
+    fix:
+      `run pulumi refresh so the stack's outputs (dsmKeyIds) follow the new key version; nothing to rename in DSM: ` +
+      `OCI's key reference finds the key by its name, and the rotated-away version still decrypts what it encrypted`,
+    rotation: { previousKid: kid, previousName: outputsKey.name, currentKid: current.kid, ...(since ? { since: dsmTimestampIso(since) } : {}) },
+  };
+}
+
+/** What stands under another name than expected: renamed keys, or for a rotated-away kid, the fate of its current version. */
+type RenamedFinding = { renamed: EkmDsmKey[]; rotatedAway?: undefined } | { renamed: EkmDsmKey[]; rotatedAway: { key: EkmDsmKey; versions: DsmKeyVersions } };
+
+async function findRenamed(reader: EkmDsmReader, app: EkmDsmApp | undefined, expect: EkmDsmExpectations, index: number): Promise<RenamedFinding> {
+  const kid = expect.keyIds?.[index];
+  const name = expect.keyNames[index];
   if (kid) {
     const byId = await reader.getKey(kid);
-    return byId && byId.name !== expect.keyNames[index] ? [byId] : [];
+    if (!byId || byId.name === name) return { renamed: [] };
+    if (byId.links?.replacement === undefined && dsmRotatedAt(name, byId.name) === undefined) return { renamed: [byId] };
+    // A rotated-away version: what matters is where its current version went, never its own name.
+    const versions = await followReplacements(reader, byId);
+    const newest = versions.versions[versions.versions.length - 1];
+    return { renamed: newest.kid === byId.kid ? [] : [newest], rotatedAway: { key: byId, versions } };
   }
-  if (!app) return [];
+  if (!app) return { renamed: [] };
   // Without the kid, a candidate is an object of the app's groups that no expected name covers.
   const candidates: EkmDsmKey[] = [];
   for (const groupId of Object.keys(app.groups)) {
@@ -174,17 +253,46 @@ async function findRenamed(reader: EkmDsmReader, app: EkmDsmApp | undefined, exp
       if (key.obj_type === "AES") candidates.push(key);
     }
   }
-  return candidates;
+  return { renamed: candidates };
 }
 
-/** The per-key checks, in order: dsm-key-exists (or dsm-key-renamed), -enabled, -state, -shape, -ops, dsm-app-permissions. */
+/** The per-key checks, in order: dsm-key-exists (or dsm-key-renamed, or dsm-key-rotated), -enabled, -state, -shape, -ops, dsm-app-permissions. */
 async function keyChecks(reader: EkmDsmReader, app: EkmDsmApp | undefined, expect: EkmDsmExpectations, index: number): Promise<EkmCheckResult[]> {
   const name = expect.keyNames[index];
   const key = await reader.findKeyByName(name);
   const later = ["dsm-key-enabled", "dsm-key-state", "dsm-key-shape", "dsm-key-ops", "dsm-app-permissions"];
   if (!key) {
-    const renamed = await findRenamed(reader, app, expect, index);
+    const { renamed, rotatedAway } = await findRenamed(reader, app, expect, index);
     const skipped = later.map((n) => ekmCheckSkipped(n, "", `no security object named ${JSON.stringify(name)}`, name));
+    if (rotatedAway && renamed.length > 0) {
+      const current = renamed[0];
+      return [
+        ekmCheckFailed(
+          "dsm-key-renamed",
+          `a security object named ${JSON.stringify(name)} (OCI's key reference finds the key by name)`,
+          `no object named ${JSON.stringify(name)}; the key ${rotatedAway.key.kid} was rotated (now ${JSON.stringify(rotatedAway.key.name)}) and its current version ${current.kid} is named ${JSON.stringify(current.name)}`,
+          `rename the security object ${JSON.stringify(current.name)} (kid ${current.kid}, the current version) back to "${name}" in DSM, then run pulumi refresh; ` +
+            `leave ${JSON.stringify(rotatedAway.key.name)} as it is: it is a rotated-away version`,
+          name,
+        ),
+        ...skipped,
+      ];
+    }
+    if (rotatedAway) {
+      const missing = rotatedAway.versions.missingReplacement;
+      return [
+        ekmCheckFailed(
+          "dsm-key-exists",
+          `a security object named ${JSON.stringify(name)}`,
+          `no security object with that name; the key ${rotatedAway.key.kid} was rotated (now ${JSON.stringify(rotatedAway.key.name)}) and ` +
+            (missing ? `its current version ${missing} is not in DSM` : "DSM names no current version"),
+          `the current version of "${name}" was deleted (or these DSM credentials cannot see it): restore it, or create an AES-256 security object named "${name}" ` +
+            `(run pulumi refresh, then pulumi up); do not rename ${JSON.stringify(rotatedAway.key.name)} back: it is a rotated-away version`,
+          name,
+        ),
+        ...skipped,
+      ];
+    }
     if (renamed.length > 0) {
       const names = renamed.map((k) => k.name);
       return [
@@ -211,8 +319,9 @@ async function keyChecks(reader: EkmDsmReader, app: EkmDsmApp | undefined, expec
   }
   const ops = key.key_ops ?? [];
   const missingOps = ["ENCRYPT", "DECRYPT"].filter((op) => !ops.includes(op));
+  const rotated = await rotationCheck(reader, key, expect, index);
   const results: EkmCheckResult[] = [
-    ekmCheck(true, "dsm-key-exists", `a security object named ${JSON.stringify(name)}`, `kid ${key.kid}`, "", name),
+    rotated ?? ekmCheck(true, "dsm-key-exists", `a security object named ${JSON.stringify(name)}`, `kid ${key.kid}`, "", name),
     ekmCheck(key.enabled !== false, "dsm-key-enabled", "enabled", key.enabled === false ? "disabled" : "enabled", `enable the security object "${name}" in DSM`, name),
     ekmCheck(
       key.state === undefined || key.state === "Active",
@@ -279,6 +388,8 @@ export function dsmReaderFromClient(client: DsmClient): EkmDsmReader {
     key_ops: s.key_ops,
     enabled: s.enabled,
     state: s.state,
+    ...(s.created_at !== undefined ? { created_at: s.created_at } : {}),
+    ...(s.links !== undefined ? { links: s.links } : {}),
   });
   return {
     async findAppByName(name) {
@@ -324,10 +435,11 @@ export interface EkmDsmAccess {
 
 /**
  * DSM access from the DSM_* environment (DSM_ENDPOINT, then DSM_API_KEY or DSM_USERNAME +
- * DSM_PASSWORD + DSM_ACCT_ID, DSM_CA_BUNDLE). Without DSM_ENDPOINT the DSM URL is used. No
- * credential at all is not an error: the DSM checks are then skipped with the reason.
+ * DSM_PASSWORD + DSM_ACCT_ID, DSM_CA_BUNDLE). Without DSM_ENDPOINT the DSM URL is used; without
+ * DSM_CA_BUNDLE, `caBundle` (verify's `--ca-bundle`, PEM). No credential at all is not an error:
+ * the DSM checks are then skipped with the reason.
  */
-export function ekmDsmAccessFromEnv(env: Record<string, string | undefined>, dsmUrl?: string): EkmDsmAccess {
+export function ekmDsmAccessFromEnv(env: Record<string, string | undefined>, dsmUrl?: string, caBundle?: string): EkmDsmAccess {
   const has = (name: string): boolean => (env[name] ?? "").trim() !== "";
   if (!has("DSM_API_KEY") && !has("DSM_USERNAME") && !has("DSM_PASSWORD")) {
     return {
@@ -336,6 +448,9 @@ export function ekmDsmAccessFromEnv(env: Record<string, string | undefined>, dsm
     };
   }
   const secrets = [env.DSM_API_KEY, env.DSM_PASSWORD].filter((s): s is string => typeof s === "string" && s !== "");
-  const credentials = resolveDsmCredentials(has("DSM_ENDPOINT") || !dsmUrl ? {} : { endpoint: dsmUrl }, env);
+  const credentials = resolveDsmCredentials(
+    { ...(has("DSM_ENDPOINT") || !dsmUrl ? {} : { endpoint: dsmUrl }), ...(has("DSM_CA_BUNDLE") || !caBundle ? {} : { caBundle }) },
+    env,
+  );
   return { reader: dsmReaderFromClient(new DsmClient(credentials, { maxElapsedMs: 20_000 })), secrets };
 }

@@ -2,7 +2,7 @@
 // Identity Domain token), through the private endpoint / gateway when this machine can reach it.
 import { randomUUID } from "node:crypto";
 import { ekmCheckFailed, ekmCheckPassed, ekmCheckSkipped, type EkmCheckResult } from "./checks";
-import { EkmNetworkError, ekmHttpRequest, type EkmHttpOptions } from "./http";
+import { EkmNetworkError, ekmHttpRequest, ekmTlsFix, ekmTlsProblem, type EkmHttpOptions } from "./http";
 
 /** A GetKeyMetadata call. */
 export interface EkmKeyMetadataProbe extends EkmHttpOptions {
@@ -62,18 +62,21 @@ export async function probeEkmKeyMetadata(probe: EkmKeyMetadataProbe): Promise<E
         probe.keyName,
       );
     }
-    const altName = /ALTNAME|Hostname\/IP does not match/i.test(`${err.code} ${err.message}`);
-    return ekmCheckFailed(
-      name,
-      expected,
-      err.message,
-      !altName
-        ? "the gateway's certificate is not trusted: pass it with --ca-bundle (stack output certificatePem)"
-        : probe.tlsServerName === undefined
-          ? "the gateway certificate does not name the host called: pass --tls-server-name with the gateway hostname in the certificate (stack output gatewayHostname)"
-          : `the server at the vault URL presents a certificate that does not name ${probe.tlsServerName}: check that the vault URL reaches the gateway and that the gateway uses the certificate of stack output certificatePem`,
-      probe.keyName,
-    );
+    const tls = ekmTlsProblem(err);
+    const found = err.message.includes(err.code) ? err.message : `${err.message} (${err.code})`;
+    let fix: string;
+    if (tls?.kind === "untrusted") {
+      fix = `the certificate of ${tls.url} is not trusted (${tls.code}): pass the gateway certificate (stack output certificatePem) with --ca-bundle <file>`;
+    } else if (tls?.kind === "name" && probe.tlsServerName !== undefined) {
+      fix =
+        `the server at ${tls.url} presents a certificate that does not name ${probe.tlsServerName} (${tls.code}${tls.certificateNames ? `; it names ${tls.certificateNames}` : ""}): ` +
+        "check that the vault URL reaches the gateway and that the gateway uses the certificate of stack output certificatePem";
+    } else if (tls) {
+      fix = ekmTlsFix(tls, "pass --tls-server-name with the gateway hostname in the certificate (stack output gatewayHostname)");
+    } else {
+      fix = `the vault URL did not answer (${err.code}): check that it reaches the gateway's private endpoint`;
+    }
+    return ekmCheckFailed(name, expected, found, fix, probe.keyName);
   }
   const detail = oracleError(res.status, res.body);
   if (res.status === 200) {

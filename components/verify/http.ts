@@ -83,9 +83,74 @@ export class EkmNetworkError extends Error {
     readonly url: string,
     readonly code: string,
     message: string,
+    /** On a name mismatch, the names the server's certificate carries (e.g. `DNS:gw.example`). */
+    readonly certificateNames?: string,
   ) {
     super(message);
     this.name = "EkmNetworkError";
+  }
+}
+
+/** Codes Node gives a certificate this machine does not trust: the CA that signed it is missing. */
+const TLS_UNTRUSTED = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_UNTRUSTED",
+  "CERT_SIGNATURE_FAILURE",
+]);
+const TLS_DATES = new Set(["CERT_HAS_EXPIRED", "CERT_NOT_YET_VALID"]);
+const TLS_NOT_TLS = new Set(["EPROTO", "ERR_SSL_WRONG_VERSION_NUMBER"]);
+
+/** What went wrong in a TLS handshake, as a user can act on it. */
+export interface EkmTlsProblem {
+  /** `untrusted`: no trusted CA signed it; `name`: it does not name the host; `dates`: expired or not yet valid; `not-tls`: no TLS server there. */
+  kind: "untrusted" | "name" | "dates" | "not-tls";
+  /** The URL called. */
+  url: string;
+  /** Node's error code, e.g. `DEPTH_ZERO_SELF_SIGNED_CERT`. */
+  code: string;
+  /** The names the certificate carries (name mismatches only, when known). */
+  certificateNames?: string;
+}
+
+/** The kind of TLS problem a Node error code means, or undefined for a code that is not about TLS. */
+export function ekmTlsKind(code: string): EkmTlsProblem["kind"] | undefined {
+  if (TLS_UNTRUSTED.has(code)) return "untrusted";
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID") return "name";
+  if (TLS_DATES.has(code)) return "dates";
+  if (TLS_NOT_TLS.has(code)) return "not-tls";
+  return undefined;
+}
+
+/** The TLS problem behind a failed request, or undefined when it failed otherwise (or answered). */
+export function ekmTlsProblem(err: unknown): EkmTlsProblem | undefined {
+  if (!(err instanceof EkmNetworkError)) return undefined;
+  const kind = ekmTlsKind(err.code);
+  if (kind === undefined) return undefined;
+  return { kind, url: err.url, code: err.code, ...(err.certificateNames ? { certificateNames: err.certificateNames } : {}) };
+}
+
+/**
+ * The fix for a TLS problem. An untrusted certificate is fixed by trusting its CA with `--ca-bundle`;
+ * for the other kinds a CA bundle would not help, so the advice says what would. `nameFix` is how
+ * to call the server by another name (e.g. "--tls-server-name with the gateway hostname").
+ */
+export function ekmTlsFix(problem: EkmTlsProblem, nameFix: string): string {
+  switch (problem.kind) {
+    case "untrusted":
+      return `the certificate of ${problem.url} is not trusted (${problem.code}): pass the CA certificate that signed it (PEM) with --ca-bundle <file>`;
+    case "name":
+      return (
+        `the certificate of ${problem.url} does not name ${new URL(problem.url).hostname} (${problem.code}` +
+        `${problem.certificateNames ? `; it names ${problem.certificateNames}` : ""}): ${nameFix}; --ca-bundle does not change which names a certificate carries`
+      );
+    case "dates":
+      return `the certificate of ${problem.url} is ${problem.code === "CERT_HAS_EXPIRED" ? "expired" : "not valid yet"} (${problem.code}): renew it, or check this machine's clock`;
+    case "not-tls":
+      return `no TLS server answered at ${problem.url} (${problem.code}): check the URL's scheme (https:// or, on loopback, http://) and port`;
   }
 }
 
@@ -130,9 +195,11 @@ export async function ekmHttpRequest(
     return { status: res.status, headers, body: typeof res.data === "string" ? res.data : String(res.data ?? "") };
   } catch (err) {
     const code = (err as { code?: string }).code ?? "ERROR";
-    const cause = (err as { cause?: { message?: string } }).cause?.message;
-    const message = (err as Error).message || cause || code;
-    throw new EkmNetworkError(target.toString(), code, `${method} ${target.toString()} failed: ${message}`);
+    const cause = (err as { cause?: { message?: string; cert?: { subjectaltname?: string; subject?: { CN?: string } } } }).cause;
+    const message = (err as Error).message || cause?.message || code;
+    // Node hangs the peer certificate on a name mismatch: its names are what the user must compare.
+    const names = cause?.cert?.subjectaltname ?? (cause?.cert?.subject?.CN ? `CN=${cause.cert.subject.CN}` : undefined);
+    throw new EkmNetworkError(target.toString(), code, `${method} ${target.toString()} failed: ${message}`, code === "ERR_TLS_CERT_ALTNAME_INVALID" ? names : undefined);
   } finally {
     ownAgent?.destroy();
     httpAgent.destroy();

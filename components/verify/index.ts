@@ -9,3 +9,4 @@ export * from "./dsm-checks";
 export * from "./ekm-probe";
 export * from "./run";
 export * from "./options";
+export * from "./command";

@@ -1,5 +1,7 @@
 // Where verify's input comes from: the stack outputs (`pulumi stack output --json --show-secrets`)
 // and the command line of `npm run verify`. The script only prints; parsing lives here to be tested.
+import { readFileSync } from "node:fs";
+import { CliUsageError, parseCliArgs, type CliOption } from "../cli";
 import type { EkmVerificationOptions } from "./run";
 
 /** The stack outputs verify reads (names fixed by the team contract). */
@@ -79,8 +81,10 @@ export function ekmVerificationOptionsFromOutputs(json: unknown): Partial<EkmVer
 export interface EkmVerifyCommand {
   /** Print the usage and exit. */
   help: boolean;
-  /** Print the report as JSON. */
+  /** Print the report as JSON on standard output instead of the text (`--json -`). */
   json: boolean;
+  /** Also write the report as JSON to this file (`--json FILE`). Default: none. */
+  jsonFile?: string;
   /** Options so far (DSM access is added by the caller from the DSM_* environment). */
   options: Partial<EkmVerificationOptions>;
 }
@@ -89,9 +93,12 @@ export interface EkmVerifyCommand {
 export const EKM_VERIFY_USAGE = `Usage: npm run verify -- [options]
 
 Walks the chain OCI Vault uses (Identity Domain token → DSM token checks → DSM app and keys →
-vault URL) and prints one line per check. Exit status 0 only when every check that ran passed.
+vault URL) and prints one line per check. Exit status 0 when every check that ran passed, 1 when a
+check failed, 2 for a mistake in the command line (reported before any request).
 
-  --outputs FILE          JSON of \`pulumi stack output --json --show-secrets\` (flags below override it)
+  --outputs FILE          JSON of \`pulumi stack output --json --show-secrets\` (flags below override it);
+                          - reads it from standard input:
+                          pulumi stack output --json --show-secrets | npm run verify -- --outputs -
   --domain-url URL        Identity Domain URL (or any OIDC issuer base URL)
   --client-id ID          client app's client ID (= DSM app name)
   --client-secret SECRET  client app's secret (or set EKM_CLIENT_SECRET)
@@ -101,115 +108,125 @@ vault URL) and prints one line per check. Exit status 0 only when every check th
   --gateway-url URL       gateway base URL that must be a token audience, e.g. https://10.0.1.10/
   --vault-url URL         external vault URL, probed with GetKeyMetadata when reachable
   --key-name NAME         DSM security object name (repeatable)
-  --key-id KID            DSM kid of the key of the same position (repeatable; recognises a renamed key)
-  --ca-bundle FILE        PEM certificates to trust in addition to the system roots
+  --key-id KID            DSM kid of the key of the same position (repeatable; recognises a renamed
+                          or rotated key)
+  --ca-bundle FILE        PEM certificates to trust in addition to the system roots, for every call
+                          (DSM too, unless DSM_CA_BUNDLE is set)
   --tls-server-name NAME  name the vault URL's certificate must carry (the gateway hostname)
-  --json                  print the report as JSON
-  --help                  this text
+  --json FILE             also write the report as JSON to FILE; - prints JSON instead of the text
+  --help, -h              this text
 
 DSM checks run when DSM credentials are set: DSM_ENDPOINT (default: the DSM URL) and DSM_API_KEY,
 or DSM_USERNAME, DSM_PASSWORD and DSM_ACCT_ID. Every URL must be https:// (http:// only on loopback).
 Secrets and tokens are never printed.`;
 
-const VALUE_FLAGS = new Set([
-  "--outputs",
-  "--domain-url",
-  "--client-id",
-  "--client-secret",
-  "--scope",
-  "--issuer",
-  "--dsm-url",
-  "--gateway-url",
-  "--vault-url",
-  "--key-name",
-  "--key-id",
-  "--ca-bundle",
-  "--tls-server-name",
-]);
+const VALUE: CliOption = { value: true };
+const LIST: CliOption = { value: true, repeatable: true };
+
+/** The options of `npm run verify`, as {@link parseCliArgs} reads them. */
+export const EKM_VERIFY_OPTIONS: Readonly<Record<string, CliOption>> = {
+  outputs: VALUE,
+  "domain-url": VALUE,
+  "client-id": VALUE,
+  "client-secret": VALUE,
+  scope: VALUE,
+  issuer: LIST,
+  "dsm-url": VALUE,
+  "gateway-url": VALUE,
+  "vault-url": VALUE,
+  "key-name": LIST,
+  "key-id": LIST,
+  "ca-bundle": VALUE,
+  "tls-server-name": VALUE,
+  json: VALUE,
+};
+
+const PIPE_HINT = "pulumi stack output --json --show-secrets | npm run verify -- --outputs -";
+
+function readOutputs(source: string, readFile: (path: string) => string, readStdin: () => string): unknown {
+  const stdin = source === "-";
+  let text: string;
+  try {
+    text = stdin ? readStdin() : readFile(source);
+  } catch (err) {
+    if (err instanceof CliUsageError) throw err;
+    throw new CliUsageError(`--outputs ${source}: ${stdin ? "cannot read standard input: " : ""}${(err as Error).message}`);
+  }
+  if (stdin && text.trim() === "") throw new CliUsageError(`--outputs -: standard input is empty; pipe the stack outputs in: ${PIPE_HINT}`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    // Not JSON.parse's message: V8 quotes the text around the error, which may be the client secret.
+    throw new CliUsageError(
+      stdin
+        ? `--outputs -: standard input is not valid JSON; pipe the stack outputs in: ${PIPE_HINT}`
+        : `--outputs ${source}: not valid JSON (save the output of pulumi stack output --json --show-secrets)`,
+    );
+  }
+}
 
 /**
- * Parses `npm run verify` arguments (`--flag value` or `--flag=value`). `readFile` reads `--outputs`
- * and `--ca-bundle` files; `env` supplies EKM_CLIENT_SECRET. Command-line values override the outputs
- * file; a repeated flag replaces the outputs' list. Throws on an unknown flag or a missing value.
+ * Reads standard input whole, refusing a terminal: \`--outputs -\` typed without a pipe would
+ * otherwise wait silently for input.
+ */
+export function readEkmVerifyStdin(): string {
+  if (process.stdin.isTTY) throw new CliUsageError(`--outputs -: standard input is a terminal; pipe the stack outputs in: ${PIPE_HINT}`);
+  return readFileSync(0, "utf8");
+}
+
+/**
+ * Parses \`npm run verify\` arguments with the shared command-line habits (\`--flag value\` or
+ * \`--flag=value\`, \`--help\`). \`readFile\` reads \`--outputs\` and \`--ca-bundle\` files, \`readStdin\`
+ * \`--outputs -\`; \`env\` supplies EKM_CLIENT_SECRET. Command-line values override the outputs; a
+ * repeated flag replaces the outputs' list. Every mistake is a {@link CliUsageError} naming the option.
  */
 export function parseEkmVerifyArgs(
   argv: string[],
   readFile: (path: string) => string,
   env: Record<string, string | undefined> = {},
+  readStdin: () => string = readEkmVerifyStdin,
 ): EkmVerifyCommand {
-  const values = new Map<string, string[]>();
-  let json = false;
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--") continue;
-    if (arg === "--json") {
-      json = true;
-      continue;
-    }
-    if (arg === "--help" || arg === "-h") {
-      help = true;
-      continue;
-    }
-    const eq = arg.indexOf("=");
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    if (!VALUE_FLAGS.has(flag)) throw new Error(`unknown option ${flag} (see --help)`);
-    let value: string | undefined;
-    if (eq > 0) value = arg.slice(eq + 1);
-    else {
-      value = argv[i + 1];
-      i++;
-    }
-    if (value === undefined || (eq < 0 && value.startsWith("--"))) throw new Error(`${flag}: a value is required`);
-    values.set(flag, [...(values.get(flag) ?? []), value]);
-  }
-  const one = (flag: string): string | undefined => {
-    const v = values.get(flag);
-    if (v && v.length > 1) throw new Error(`${flag}: given ${v.length} times, expected once`);
-    return v?.[0];
+  const args = parseCliArgs(argv, EKM_VERIFY_OPTIONS);
+  if (args.help) return { help: true, json: false, options: {} };
+  const one = (name: string): string | undefined => {
+    const v = args.values[name];
+    return typeof v === "string" ? v : undefined;
   };
-  const many = (flag: string): string[] | undefined => values.get(flag);
+  const many = (name: string): string[] | undefined => args.lists[name];
 
   let options: Partial<EkmVerificationOptions> = {};
-  const outputsFile = one("--outputs");
-  if (outputsFile !== undefined) {
-    let text: string;
+  const outputs = one("outputs");
+  if (outputs !== undefined) {
     try {
-      text = readFile(outputsFile);
+      options = ekmVerificationOptionsFromOutputs(readOutputs(outputs, readFile, readStdin));
     } catch (err) {
-      throw new Error(`--outputs ${outputsFile}: ${(err as Error).message}`);
+      if (err instanceof CliUsageError) throw err;
+      throw new CliUsageError(`--outputs ${outputs}: ${(err as Error).message}`);
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // Not JSON.parse's message: V8 quotes the text around the error, which may be the client secret.
-      throw new Error(`--outputs ${outputsFile}: not valid JSON (save the output of pulumi stack output --json --show-secrets)`);
-    }
-    options = ekmVerificationOptionsFromOutputs(parsed);
   }
-  const caFile = one("--ca-bundle");
+  const caFile = one("ca-bundle");
   const set: Partial<EkmVerificationOptions> = {
-    domainUrl: one("--domain-url"),
-    clientId: one("--client-id"),
-    clientSecret: one("--client-secret") ?? (options.clientSecret === undefined ? env.EKM_CLIENT_SECRET : undefined),
-    scope: one("--scope"),
-    issuers: many("--issuer"),
-    dsmUrl: one("--dsm-url"),
-    gatewayBaseUrl: one("--gateway-url"),
-    vaultUrl: one("--vault-url"),
-    keyNames: many("--key-name"),
-    keyIds: many("--key-id"),
-    tlsServerName: one("--tls-server-name"),
+    domainUrl: one("domain-url"),
+    clientId: one("client-id"),
+    clientSecret: one("client-secret") ?? (options.clientSecret === undefined ? env.EKM_CLIENT_SECRET : undefined),
+    scope: one("scope"),
+    issuers: many("issuer"),
+    dsmUrl: one("dsm-url"),
+    gatewayBaseUrl: one("gateway-url"),
+    vaultUrl: one("vault-url"),
+    keyNames: many("key-name"),
+    keyIds: many("key-id"),
+    tlsServerName: one("tls-server-name"),
   };
   if (caFile !== undefined) {
     try {
       set.caBundle = readFile(caFile);
     } catch (err) {
-      throw new Error(`--ca-bundle ${caFile}: ${(err as Error).message}`);
+      throw new CliUsageError(`--ca-bundle ${caFile}: ${(err as Error).message}`);
     }
-    if (!set.caBundle.includes("-----BEGIN CERTIFICATE-----")) throw new Error(`--ca-bundle ${caFile}: no PEM certificate in the file`);
+    if (!set.caBundle.includes("-----BEGIN CERTIFICATE-----")) throw new CliUsageError(`--ca-bundle ${caFile}: no PEM certificate in the file`);
   }
   for (const [k, v] of Object.entries(set)) if (v !== undefined) (options as Record<string, unknown>)[k] = v;
-  return { help, json, options };
+  const json = one("json");
+  return { help: false, json: json === "-", ...(json !== undefined && json !== "-" ? { jsonFile: json } : {}), options };
 }

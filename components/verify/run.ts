@@ -4,7 +4,8 @@ import { decodeJwt, type JSONWebKeySet } from "jose";
 import { ekmCheckFailed, ekmCheckPassed, ekmCheckSkipped, type EkmCheckResult } from "./checks";
 import { runDsmChecks, type EkmDsmReader } from "./dsm-checks";
 import { probeEkmKeyMetadata } from "./ekm-probe";
-import { parseEkmVerifyUrl, type EkmHttpOptions } from "./http";
+import { isDsmApiError } from "../dsm/client";
+import { EkmNetworkError, ekmTlsFix, ekmTlsKind, ekmTlsProblem, parseEkmVerifyUrl, type EkmHttpOptions } from "./http";
 import {
   EkmHttpStatusError,
   OAuthTokenError,
@@ -63,8 +64,47 @@ export interface EkmVerificationReport {
   passed: number;
   failed: number;
   skipped: number;
+  /** Passed checks that ask for a follow-up: keys rotated since the outputs were written (`pulumi refresh`). */
+  rotated?: number;
+  /** Why checks were skipped, one entry per reason in the order first met. */
+  skippedReasons?: EkmSkippedReason[];
   /** Checks in chain order. */
   checks: EkmCheckResult[];
+}
+
+/** One reason checks were skipped, and the checks it covers (`name` or `name [subject]`). */
+export interface EkmSkippedReason {
+  why: string;
+  checks: string[];
+}
+
+function label(c: EkmCheckResult): string {
+  return c.subject ? `${c.name} [${c.subject}]` : c.name;
+}
+
+/** Groups the skipped checks by their reason, in the order the reasons first appear. */
+export function ekmSkippedReasons(checks: readonly EkmCheckResult[]): EkmSkippedReason[] {
+  const reasons: EkmSkippedReason[] = [];
+  for (const c of checks) {
+    if (c.status !== "skipped") continue;
+    const why = c.why ?? "no reason given";
+    const entry = reasons.find((r) => r.why === why);
+    if (entry) entry.checks.push(label(c));
+    else reasons.push({ why, checks: [label(c)] });
+  }
+  return reasons;
+}
+
+/**
+ * The closing line: `OK: 13 passed, 0 failed, 11 skipped: 10 because no token; 1 because …`, with
+ * `(1 key rotated: run pulumi refresh)` after the passed count when the outputs predate a rotation.
+ */
+export function ekmVerificationSummary(report: EkmVerificationReport): string {
+  const rotated = report.rotated ?? report.checks.filter((c) => c.rotation !== undefined).length;
+  const reasons = report.skippedReasons ?? ekmSkippedReasons(report.checks);
+  const passed = `${report.passed} passed${rotated > 0 ? ` (${rotated} key${rotated === 1 ? "" : "s"} rotated: run pulumi refresh)` : ""}`;
+  const skipped = `${report.skipped} skipped${reasons.length > 0 ? `: ${reasons.map((r) => `${r.checks.length} because ${r.why}`).join("; ")}` : ""}`;
+  return `${report.ok ? "OK" : "FAILED"}: ${passed}, ${report.failed} failed, ${skipped}`;
 }
 
 /** Bad verification input, one line per field; raised before any request is made. */
@@ -110,7 +150,30 @@ export function validateEkmVerificationOptions(options: EkmVerificationOptions):
 
 function describeFailure(err: unknown): string {
   if (err instanceof EkmHttpStatusError) return `${err.status} ${err.body}`.trim();
+  // The code is what a user searches for, and what the fix names.
+  if (err instanceof EkmNetworkError && !err.message.includes(err.code)) return `${err.message} (${err.code})`;
   return (err as Error).message ?? String(err);
+}
+
+const DOMAIN_NAME_FIX = "give --domain-url (stack output identityDomainUrl) the host name its certificate carries";
+
+/** The fix of a call to the Identity Domain that got no answer: TLS advice when TLS failed, else `otherwise`. */
+function networkFix(err: unknown, otherwise: string): string {
+  const tls = ekmTlsProblem(err);
+  return tls ? ekmTlsFix(tls, DOMAIN_NAME_FIX) : otherwise;
+}
+
+/** The fix when DSM did not answer the DSM checks. */
+function dsmAccessFix(err: unknown): string {
+  const tls = isDsmApiError(err) && err.kind === "tls" ? /TLS verification of (\S+) failed \(([A-Z0-9_]+)/.exec(err.message) : null;
+  if (tls) {
+    const kind = ekmTlsKind(tls[2]);
+    if (kind === "untrusted") {
+      return `the certificate of ${tls[1]} is not trusted (${tls[2]}): pass the CA certificate that signed it (PEM) with --ca-bundle <file>, or in DSM_CA_BUNDLE`;
+    }
+    if (kind) return ekmTlsFix({ kind, url: tls[1], code: tls[2] }, "set DSM_ENDPOINT to the DSM URL with the host name its certificate carries");
+  }
+  return "check DSM_ENDPOINT and the DSM credentials (an administrative app's API key is recommended)";
 }
 
 /** Replaces every occurrence of a secret in the report's text by `[redacted]`. */
@@ -173,7 +236,7 @@ export async function runEkmVerification(options: EkmVerificationOptions): Promi
         "discovery",
         `GET ${options.domainUrl.replace(/\/+$/, "")}/.well-known/openid-configuration answers the discovery document`,
         describeFailure(err),
-        "check the domain URL (stack output identityDomainUrl): the identity domain's URL, https://idcs-<id>.identity.oraclecloud.com",
+        networkFix(err, "check the domain URL (stack output identityDomainUrl): the identity domain's URL, https://idcs-<id>.identity.oraclecloud.com"),
       ),
     );
   }
@@ -201,7 +264,7 @@ export async function runEkmVerification(options: EkmVerificationOptions): Promi
           describeFailure(err),
           denied
             ? "enable 'Configure client access' under Access signing certificate in the domain settings (the identity component's DomainsSetting signingCertPublicAccess)"
-            : "the JWKS URI of the discovery document must answer the signing keys: check the domain URL",
+            : networkFix(err, "the JWKS URI of the discovery document must answer the signing keys: check the domain URL"),
         ),
       );
     }
@@ -228,7 +291,7 @@ export async function runEkmVerification(options: EkmVerificationOptions): Promi
           "token",
           `a token for client ${options.clientId} and scope ${options.scope}`,
           describeFailure(err),
-          err instanceof OAuthTokenError ? tokenRequestFix(err, options) : "check the domain URL and that this machine can reach it",
+          err instanceof OAuthTokenError ? tokenRequestFix(err, options) : networkFix(err, "check the domain URL and that this machine can reach it"),
         ),
       );
     }
@@ -282,7 +345,7 @@ export async function runEkmVerification(options: EkmVerificationOptions): Promi
           "dsm-access",
           "DSM answers with the given credentials",
           describeFailure(err),
-          "check DSM_ENDPOINT and the DSM credentials (an administrative app's API key is recommended)",
+          dsmAccessFix(err),
         ),
       );
     }
@@ -311,22 +374,30 @@ export async function runEkmVerification(options: EkmVerificationOptions): Promi
 
   const clean = redact(checks, secrets);
   const count = (s: EkmCheckResult["status"]): number => clean.filter((c) => c.status === s).length;
-  return { ok: count("failed") === 0, passed: count("passed"), failed: count("failed"), skipped: count("skipped"), checks: clean };
+  return {
+    ok: count("failed") === 0,
+    passed: count("passed"),
+    failed: count("failed"),
+    skipped: count("skipped"),
+    rotated: clean.filter((c) => c.rotation !== undefined).length,
+    skippedReasons: ekmSkippedReasons(clean),
+    checks: clean,
+  };
 }
 
-/** One line per check (✓ passed, ✗ failed with expected/found/fix, - skipped with why), then a summary line. */
+/**
+ * One line per check (✓ passed, ↻ passed but rotated since the outputs were written, ✗ failed with
+ * expected/found, - skipped with why), a fix under each that has one, then {@link ekmVerificationSummary}.
+ */
 export function renderEkmVerificationReport(report: EkmVerificationReport): string {
   const lines: string[] = [];
   for (const c of report.checks) {
-    const label = c.subject ? `${c.name} [${c.subject}]` : c.name;
-    if (c.status === "passed") lines.push(`✓ ${label}: ${c.found}`);
-    else if (c.status === "skipped") lines.push(`- ${label}: skipped, ${c.why ?? ""}`);
-    else {
-      lines.push(`✗ ${label}: expected ${c.expected}; found ${c.found}`);
-      if (c.fix) lines.push(`    fix: ${c.fix}`);
-    }
+    if (c.status === "passed") lines.push(`${c.rotation ? "↻" : "✓"} ${label(c)}: ${c.found}`);
+    else if (c.status === "skipped") lines.push(`- ${label(c)}: skipped, ${c.why ?? ""}`);
+    else lines.push(`✗ ${label(c)}: expected ${c.expected}; found ${c.found}`);
+    if (c.fix && c.status !== "skipped") lines.push(`    fix: ${c.fix}`);
   }
   lines.push("");
-  lines.push(`${report.ok ? "OK" : "FAILED"}: ${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped`);
+  lines.push(ekmVerificationSummary(report));
   return lines.join("\n");
 }
