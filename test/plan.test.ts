@@ -1,17 +1,24 @@
 // The offline plan engine, its views and the `npm run plan` script.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 import { beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { CliUsageError } from "../components/cli";
+import { OFFLINE_UNDECRYPTED_SECRET } from "../components/offline-secret";
 import {
   PLAN_MOCK_DEFAULTS,
   PLAN_SECRET,
+  PLAN_USAGE,
+  PlanConfigError,
+  checkPlanSecretDeclarations,
   PlanResource,
   PlanResult,
+  PlanRunOptions,
   planClientId,
   planCustomDependencies,
   planDsmUuid,
@@ -19,13 +26,16 @@ import {
   planRevealSecrets,
   planToJson,
   planToMermaid,
+  planUrn,
+  readPlanProject,
   readPlanStackConfig,
   renderPlanTree,
+  runPlanCommand,
   runStackInProcess,
 } from "../components/plan";
 import { DsmSecurityObject } from "../components/dsm";
 import { runEkmStack } from "../infra/stack";
-import { T, resource, stackConfig } from "./oci-helpers";
+import { ACCOUNT_ID, COMPARTMENT, DOMAIN_URL, T, resource, stackConfig, userGatewayCertificate } from "./oci-helpers";
 
 const root = path.resolve(__dirname, "..");
 
@@ -178,6 +188,20 @@ describe("runStackInProcess", () => {
     expect(JSON.stringify(json)).not.toContain(plan.outputValues.clientSecret as string);
   });
 
+  it("gives every resource the URN the Pulumi engine builds, with the whole parent chain", () => {
+    const stackUrn = "urn:pulumi:dev::oci-ekm::pulumi:pulumi:Stack::oci-ekm-dev";
+    const topologyUrn = "urn:pulumi:dev::oci-ekm::oci-ekm-fortanix:index:EkmTopology::oci-ekm";
+    const networkUrn = "urn:pulumi:dev::oci-ekm::oci-ekm-fortanix:index:EkmTopology$oci-ekm-fortanix:index:EkmNetwork::oci-ekm-network";
+    const vcnUrn = "urn:pulumi:dev::oci-ekm::oci-ekm-fortanix:index:EkmTopology$oci-ekm-fortanix:index:EkmNetwork$oci:Core/vcn:Vcn::oci-ekm-network-vcn";
+    expect(plan.resources[0].urn).toBe(stackUrn);
+    expect(resource(plan, "oci-ekm")).toMatchObject({ urn: topologyUrn, parent: stackUrn });
+    expect(resource(plan, "oci-ekm-network")).toMatchObject({ urn: networkUrn, parent: topologyUrn });
+    expect(resource(plan, "oci-ekm-network-vcn")).toMatchObject({ urn: vcnUrn, parent: networkUrn });
+    const json = planToJson(plan) as { resources: { name: string; urn: string }[] };
+    expect(json.resources.find((r) => r.name === "oci-ekm-network-vcn")!.urn).toBe(vcnUrn);
+    expect(resource(plan, "oci-ekm-network-subnet").dependencies).toContain(vcnUrn);
+  });
+
   it("prints a tree with the inputs that matter and secrets masked", () => {
     const tree = renderPlanTree(plan.resources);
     expect(tree.split("\n")[0]).toBe("+ pulumi:pulumi:Stack  oci-ekm-dev");
@@ -251,6 +275,8 @@ describe("runStackInProcess", () => {
     expect(p.resources.find((r) => r.name === "c")!.dependencies).toEqual([urn("b")]);
     expect(p.resources.find((r) => r.name === "c")!.protect).toBe(true);
     expect(p.resources.find((r) => r.name === "d")!.parent).toBe(urn("c"));
+    expect(urn("a")).toBe("urn:pulumi:test::demo::demo:index:Thing::a");
+    expect(urn("d")).toBe("urn:pulumi:test::demo::demo:index:Thing$demo:index:Thing::d");
     expect(planLongestChain(p.resources).chain.map((r) => r.name)).toEqual(["a", "b", "c", "d"]);
     expect(p.outputs).toEqual({ out: "d_id", hidden: PLAN_SECRET });
     expect(p.secretOutputNames).toEqual(["hidden"]);
@@ -304,8 +330,36 @@ describe("planLongestChain", () => {
   });
 });
 
+describe("planUrn", () => {
+  it("qualifies a type by its parent's whole type chain and leaves the stack's type out", () => {
+    const stack = planUrn("prod", "p", undefined, "pulumi:pulumi:Stack", "p-prod");
+    expect(stack).toBe("urn:pulumi:prod::p::pulumi:pulumi:Stack::p-prod");
+    const top = planUrn("prod", "p", stack, "x:index:Top", "top");
+    expect(top).toBe("urn:pulumi:prod::p::x:index:Top::top");
+    const mid = planUrn("prod", "p", top, "x:index:Mid", "mid");
+    expect(mid).toBe("urn:pulumi:prod::p::x:index:Top$x:index:Mid::mid");
+    expect(planUrn("prod", "p", mid, "y:mod/leaf:Leaf", "leaf")).toBe("urn:pulumi:prod::p::x:index:Top$x:index:Mid$y:mod/leaf:Leaf::leaf");
+  });
+});
+
+/** A folder with this project's Pulumi.yaml and a `Pulumi.<stack>.yaml` holding `config`. */
+function projectWith(config: Record<string, unknown>, stack = "test"): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "plan-project-"));
+  copyFileSync(path.join(root, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+  writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stringify({ config }));
+  return dir;
+}
+
+/** A valid stack file's config, as a user writes it. */
+const BASE = {
+  "oci-ekm:compartmentId": COMPARTMENT,
+  "oci-ekm:gatewayHostname": "ekm-gateway.example.com",
+  "oci-ekm:dsmAccountId": ACCOUNT_ID,
+  "oci-ekm:identityDomainUrl": DOMAIN_URL,
+};
+
 describe("readPlanStackConfig", () => {
-  it("reads values as the CLI passes them and masks encrypted ones", () => {
+  it("reads values as the CLI passes them, encrypted ones as the offline placeholder", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "plan-config-"));
     const file = path.join(dir, "Pulumi.test.yaml");
     writeFileSync(
@@ -322,6 +376,7 @@ describe("readPlanStackConfig", () => {
         "    - name: k1",
         "      rotationPolicyDays: 7",
         "  namePrefix: short",
+        "  oci-ekm:config:dsmGroupName: legacy-form",
         "  dsm:apiKey:",
         "    secure: v1:CCCC",
       ].join("\n"),
@@ -331,27 +386,237 @@ describe("readPlanStackConfig", () => {
         "oci-ekm:compartmentId": "ocid1.compartment.oc1..aaaa",
         "oci-ekm:protect": "false",
         "oci-ekm:certificateValidityDays": "30",
-        "oci-ekm:privateKeyPem": "[secret]",
+        "oci-ekm:privateKeyPem": OFFLINE_UNDECRYPTED_SECRET,
         "oci-ekm:keys": '[{"name":"k1","rotationPolicyDays":7}]',
         "oci-ekm:namePrefix": "short",
-        "dsm:apiKey": "[secret]",
+        "oci-ekm:dsmGroupName": "legacy-form",
+        "dsm:apiKey": OFFLINE_UNDECRYPTED_SECRET,
       },
       secretKeys: ["oci-ekm:privateKeyPem", "dsm:apiKey"],
       undecryptedKeys: ["oci-ekm:privateKeyPem", "dsm:apiKey"],
+      unnamespacedKeys: ["namePrefix"],
     });
     expect(() => readPlanStackConfig(path.join(dir, "Pulumi.none.yaml"))).toThrow(/cannot read stack settings .*Pulumi\.none\.yaml/);
+  });
+
+  it("refuses, in the CLI's words, a key that is not <namespace>:<name>, and one key written twice", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "plan-config-"));
+    const file = path.join(dir, "Pulumi.test.yaml");
+    writeFileSync(file, stringify({ config: { "oci-ekm:keys:name": "k1", gatewayHostname: "a.example.com", "oci-ekm:gatewayHostname": "b.example.com" } }));
+    let error: unknown;
+    try {
+      readPlanStackConfig(file);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PlanConfigError);
+    expect((error as Error).message).toBe(
+      [
+        "Pulumi.test.yaml: could not parse oci-ekm:keys:name as a configuration key (configuration keys should be of the form `<namespace>:<name>`); write it as <namespace>:<name>, such as oci-ekm:name",
+        "Pulumi.test.yaml: gatewayHostname and oci-ekm:gatewayHostname are the same key oci-ekm:gatewayHostname; keep one of them",
+      ].join("\n"),
+    );
+  });
+});
+
+describe("readPlanProject and checkPlanSecretDeclarations", () => {
+  it("reads the project name and the keys Pulumi.yaml declares secret", () => {
+    expect(readPlanProject(path.join(root, "Pulumi.yaml"))).toEqual({ name: "oci-ekm", secretKeys: [{ declared: "privateKeyPem", key: "oci-ekm:privateKeyPem" }] });
+  });
+
+  it("refuses a plaintext value for a key declared secret as the CLI does, with the command that encrypts it, never the value", () => {
+    const dir = projectWith({ ...BASE, "oci-ekm:privateKeyPem": "-----BEGIN PRIVATE KEY-----\nTOP-SECRET-KEY-MATERIAL\n-----END PRIVATE KEY-----\n" });
+    const file = path.join(dir, "Pulumi.test.yaml");
+    const project = readPlanProject(path.join(dir, "Pulumi.yaml"));
+    let message = "";
+    try {
+      checkPlanSecretDeclarations(file, "test", project, readPlanStackConfig(file));
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toBe("Pulumi.test.yaml: Stack 'test' with configuration key 'privateKeyPem' must be encrypted as it's secret; fix: pulumi config set --secret privateKeyPem < key.pem");
+    expect(() => checkPlanSecretDeclarations(file, "test", project, readPlanStackConfig(path.join(root, "Pulumi.dev.yaml")))).not.toThrow();
+  });
+});
+
+describe("runPlanCommand", () => {
+  /** Runs the command in-process; `ran` says whether the program was reached. */
+  async function plan(argv: string[], program: PlanRunOptions["program"] = () => runEkmStack()): Promise<{ code: number; printed: string; ran: boolean }> {
+    const printed: string[] = [];
+    let ran = false;
+    const code = await runPlanCommand(argv, {
+      projectDir: root,
+      program: () => {
+        ran = true;
+        return program();
+      },
+      print: (text) => printed.push(text),
+    });
+    return { code, printed: printed.join("\n"), ran };
+  }
+
+  /** The CliUsageError's message, and what had been printed and run by then. */
+  async function usageError(argv: string[]): Promise<{ message: string; printed: string; ran: boolean }> {
+    const printed: string[] = [];
+    let ran = false;
+    const error = await runPlanCommand(argv, {
+      projectDir: root,
+      program: () => {
+        ran = true;
+      },
+      print: (text) => printed.push(text),
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CliUsageError);
+    return { message: (error as Error).message, printed: printed.join("\n"), ran };
+  }
+
+  it("prints the usage for --help and does nothing else", async () => {
+    expect(await plan(["--help"])).toEqual({ code: 0, printed: PLAN_USAGE, ran: false });
+    expect(await plan(["--stack", "dev", "-h"])).toEqual({ code: 0, printed: PLAN_USAGE, ran: false });
+  });
+
+  it("refuses a bad command line before any work", async () => {
+    const nothing = { printed: "", ran: false };
+    expect(await usageError(["--jsn", "x.json"])).toEqual({ message: "unknown option --jsn (did you mean --json?)", ...nothing });
+    expect(await usageError(["--stack"])).toEqual({ message: "--stack needs a value", ...nothing });
+    expect(await usageError(["--json", "--stack", "dev"])).toEqual({ message: "--json needs a value", ...nothing });
+    expect(await usageError(["--stack", "dev", "--stack", "prod"])).toEqual({ message: "--stack is given more than once", ...nothing });
+    expect(await usageError(["--stack", "../dev"])).toEqual({
+      message: '--stack ../dev: a stack name may only contain alphanumeric, hyphens, underscores, or periods (invalid character "/" at position 2)',
+      ...nothing,
+    });
+    expect(await usageError(["--stack", "nosuch"])).toEqual({
+      message: `--stack nosuch: cannot read stack settings ${path.join(root, "Pulumi.nosuch.yaml")} (no such file; stacks there: dev)`,
+      ...nothing,
+    });
+    expect(await usageError(["--json", "/nonexistent/x.json"])).toEqual({
+      message: "--json /nonexistent/x.json: cannot write there (folder /nonexistent does not exist or is not writable)",
+      ...nothing,
+    });
+    const dir = mkdtempSync(path.join(tmpdir(), "plan-out-"));
+    expect(await usageError(["--json", path.join(dir, "ok.json"), "--mermaid", dir])).toEqual({ message: `--mermaid ${dir}: is a folder, expected a file name`, ...nothing });
+    expect(await usageError(["--cwd", dir])).toEqual({ message: `--cwd ${dir}: no Pulumi.yaml there`, ...nothing });
+  });
+
+  it("refuses a plaintext private key as pulumi preview does, before the program runs", async () => {
+    const dir = projectWith({ ...BASE, "oci-ekm:privateKeyPem": "-----BEGIN PRIVATE KEY-----\nTOP-SECRET-KEY-MATERIAL\n-----END PRIVATE KEY-----\n" });
+    let ran = false;
+    await expect(
+      runPlanCommand(["--stack", "test", "--cwd", dir], {
+        projectDir: root,
+        program: () => {
+          ran = true;
+        },
+        print: () => undefined,
+      }),
+    ).rejects.toThrow(
+      new PlanConfigError("Pulumi.test.yaml", ["Stack 'test' with configuration key 'privateKeyPem' must be encrypted as it's secret; fix: pulumi config set --secret privateKeyPem < key.pem"]),
+    );
+    expect(ran).toBe(false);
+  });
+
+  it("feeds the program each secure: value as the offline placeholder, marked secret, and says so once", async () => {
+    const dir = projectWith({ ...BASE, "oci-ekm:privateKeyPem": { secure: "v1:AAAABBBB" }, "dsm:apiKey": { secure: "v1:CCCC" }, namePrefix: "short" });
+    // The SDK reads secretness with runtime.isConfigSecret, which its types do not declare.
+    const isSecret = (pulumi.runtime as unknown as { isConfigSecret(key: string): boolean }).isConfigSecret;
+    let seen: Record<string, unknown> = {};
+    const { code, printed } = await plan(["--stack", "test", "--cwd", dir], () => {
+      const config = new pulumi.Config("oci-ekm");
+      seen = {
+        privateKeyPem: pulumi.runtime.getConfig("oci-ekm:privateKeyPem"),
+        privateKeyPemSecret: isSecret("oci-ekm:privateKeyPem"),
+        apiKeySecret: isSecret("dsm:apiKey"),
+        namePrefix: config.get("namePrefix"),
+        compartmentSecret: isSecret("oci-ekm:compartmentId"),
+      };
+      return { pem: config.requireSecret("privateKeyPem") };
+    });
+    expect(code).toBe(0);
+    expect(seen).toEqual({ privateKeyPem: OFFLINE_UNDECRYPTED_SECRET, privateKeyPemSecret: true, apiKeySecret: true, namePrefix: "short", compartmentSecret: false });
+    expect(printed.split("\n").slice(0, 4)).toEqual([
+      "Stack test (project oci-ekm), region: us-ashburn-1 (oci:region not set)",
+      "note: oci-ekm:privateKeyPem and dsm:apiKey are secure: values; their format is checked by pulumi preview, not offline",
+      "note: namePrefix has no namespace; it is read as oci-ekm:namePrefix, as pulumi reads it",
+      "",
+    ]);
+    expect(printed.match(/secure: value/g)).toHaveLength(1);
+    expect(printed).toContain("\n    pem: [secret]\n");
+    expect(printed).not.toContain(OFFLINE_UNDECRYPTED_SECRET);
+  });
+
+  // Needs the config loader to accept OFFLINE_UNDECRYPTED_SECRET for privateKeyPem (branch issue11-config).
+  it("plans the stack with the README's secure: private key, with no false failure", async () => {
+    const { certPem, chainPem } = userGatewayCertificate();
+    const dir = projectWith({ ...BASE, "oci-ekm:certificatePem": certPem, "oci-ekm:certChainPem": chainPem, "oci-ekm:privateKeyPem": { secure: "v1:AAAABBBB" } });
+    const { code, printed } = await plan(["--stack", "test", "--cwd", dir]);
+    expect(code).toBe(0);
+    expect(printed.split("\n").slice(0, 3)).toEqual([
+      "Stack test (project oci-ekm), region: us-ashburn-1 (oci:region not set)",
+      "note: oci-ekm:privateKeyPem is a secure: value; its format is checked by pulumi preview, not offline",
+      "",
+    ]);
+    expect(printed.match(/secure: value/g)).toHaveLength(1);
+    expect(printed).toContain("certificateConfig.privateKeyPem=[secret]");
+    expect(printed).not.toContain(OFFLINE_UNDECRYPTED_SECRET);
+  });
+
+  it("takes the region of the mocked endpoints from oci:region and writes URNs with the parent chain", async () => {
+    const dir = projectWith({ ...BASE, "oci:region": "eu-frankfurt-1" });
+    const json = path.join(dir, "plan.json");
+    const { code, printed } = await plan(["--stack", "test", "--cwd", dir, "--json", json]);
+    expect(code).toBe(0);
+    expect(printed.split("\n")[0]).toBe("Stack test (project oci-ekm), region: eu-frankfurt-1 (oci:region)");
+    expect(printed.split("\n")[1]).toBe("");
+    const doc = JSON.parse(readFileSync(json, "utf8")) as { resources: { name: string; urn: string }[]; outputs: Record<string, string> };
+    const tag = createHash("sha256").update("oci:Kms/vault:Vault::oci-ekm-ekm-vault").digest("hex").slice(0, 12);
+    expect(doc.outputs.managementEndpoint).toBe(`https://${tag}-management.kms.eu-frankfurt-1.oraclecloud.com`);
+    expect(doc.outputs.cryptoEndpoint).toBe(`https://${tag}-crypto.kms.eu-frankfurt-1.oraclecloud.com`);
+    expect(doc.resources.find((r) => r.name === "oci-ekm-network-vcn")!.urn).toBe(
+      "urn:pulumi:test::oci-ekm::oci-ekm-fortanix:index:EkmTopology$oci-ekm-fortanix:index:EkmNetwork$oci:Core/vcn:Vcn::oci-ekm-network-vcn",
+    );
+    expect(printed).toContain(`JSON plan written to ${json}`);
+  });
+
+  it("refuses an oci:region that is not a region identifier, before the program runs", async () => {
+    const dir = projectWith({ ...BASE, "oci:region": "US East (Ashburn)" });
+    let ran = false;
+    await expect(
+      runPlanCommand(["--stack", "test", "--cwd", dir], { projectDir: root, program: () => void (ran = true), print: () => undefined }),
+    ).rejects.toThrow(new PlanConfigError("Pulumi.test.yaml", ['oci:region is "US East (Ashburn)"; expected an OCI region identifier such as us-ashburn-1 or eu-frankfurt-1']));
+    expect(ran).toBe(false);
+  });
+
+  it("fails with the program's message when the config is invalid, printing no plan", async () => {
+    const dir = projectWith({ ...BASE, "oci-ekm:protect": "maybe" });
+    const printed: string[] = [];
+    await expect(runPlanCommand(["--stack", "test", "--cwd", dir], { projectDir: root, program: () => runEkmStack(), print: (t) => printed.push(t) })).rejects.toThrow(
+      'Invalid stack configuration (1 problem); nothing was created:\n  oci-ekm:protect is "maybe"; expected true or false',
+    );
+    expect(printed).toEqual([]);
   });
 });
 
 describe("npm run plan", () => {
-  const run = promisify(execFile);
   const tsNode = path.join(root, "node_modules", ".bin", "ts-node");
+  function runPlan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      execFile(tsNode, ["scripts/plan.ts", ...args], { cwd: root }, (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
+        resolve({ code, stdout, stderr });
+      });
+    });
+  }
 
   it("plans the shipped dev stack and writes the JSON and Mermaid files", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "plan-out-"));
     const json = path.join(dir, "plan.json");
     const mmd = path.join(dir, "plan.mmd");
-    const { stdout } = await run(tsNode, ["scripts/plan.ts", "--stack", "dev", "--json", json, "--mermaid", mmd], { cwd: root });
+    const { code, stdout, stderr } = await runPlan(["--stack", "dev", "--json", json, "--mermaid", mmd]);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+    expect(stdout.split("\n")[0]).toBe("Stack dev (project oci-ekm), region: us-ashburn-1 (oci:region not set)");
     expect(stdout).toContain("+ oci:ApiGateway/deployment:Deployment  oci-ekm-gateway-deployment");
     expect(stdout).toMatch(/Resources: 29 registered \(22 to create, 7 components\) in \d+ ms/);
     expect(stdout).toContain(
@@ -362,12 +627,18 @@ describe("npm run plan", () => {
     expect(readFileSync(mmd, "utf8").startsWith("flowchart LR\n")).toBe(true);
   });
 
-  it("fails clearly on an unknown stack or argument", async () => {
-    await expect(run(tsNode, ["scripts/plan.ts", "--stack", "nosuch"], { cwd: root })).rejects.toMatchObject({
-      stderr: expect.stringMatching(/cannot read stack settings .*Pulumi\.nosuch\.yaml/),
+  it("exits 0 on --help, 2 on a usage error before any work, 1 when the config is refused", async () => {
+    expect(await runPlan(["--help"])).toEqual({ code: 0, stdout: PLAN_USAGE + "\n", stderr: "" });
+    expect(await runPlan(["--json", "/nonexistent/x.json"])).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `plan: --json /nonexistent/x.json: cannot write there (folder /nonexistent does not exist or is not writable)\n${PLAN_USAGE}\n`,
     });
-    await expect(run(tsNode, ["scripts/plan.ts", "--jsn", "x"], { cwd: root })).rejects.toMatchObject({
-      stderr: expect.stringMatching(/unknown argument --jsn; usage: npm run plan -- \[--stack NAME\]/),
+    const dir = projectWith({ ...BASE, "oci-ekm:privateKeyPem": "-----BEGIN PRIVATE KEY-----\nTOP-SECRET-KEY-MATERIAL\n-----END PRIVATE KEY-----\n" });
+    expect(await runPlan(["--stack", "test", "--cwd", dir])).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "plan: Pulumi.test.yaml: Stack 'test' with configuration key 'privateKeyPem' must be encrypted as it's secret; fix: pulumi config set --secret privateKeyPem < key.pem\n",
     });
   });
 });

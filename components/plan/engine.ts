@@ -344,6 +344,18 @@ type MonitorCallback<T> = (err: unknown, response: T | undefined) => void;
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
 
+/**
+ * The URN the Pulumi engine gives a resource: its type qualified by its parent's whole qualified
+ * type chain, the stack's type left out (pulumi/pulumi pkg/resource/deploy/deployment.go,
+ * generateURN, and sdk/go/common/resource/urn/urn.go, New). The SDK's mock monitor keeps only the
+ * parent's last type, so its URNs would not match a real stack's state.
+ */
+export function planUrn(stack: string, project: string, parent: string | undefined, type: string, name: string): string {
+  const parentType = parent ? parent.split("::")[2] ?? "" : "";
+  const qualified = parentType !== "" && parentType !== STACK_TYPE ? `${parentType}$${type}` : type;
+  return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
+}
+
 /** A MockMonitor that records every registration with its dependencies. */
 class PlanMonitor extends MockMonitor {
   readonly records: PlanResource[] = [];
@@ -351,8 +363,15 @@ class PlanMonitor extends MockMonitor {
   stackOutputsRaw: Record<string, unknown> = {};
   private readonly pendingSecretOutputs = new Map<string, string[]>();
 
-  constructor(mocks: Mocks) {
+  constructor(mocks: Mocks, stack: string, project: string) {
     super(mocks);
+    // `newUrn` is private in the SDK's types; every registration and read goes through it, so
+    // replacing it keeps the monitor's own resource map keyed by the URNs the program sees.
+    const self = this as unknown as { newUrn?: unknown };
+    if (typeof self.newUrn !== "function") {
+      throw new Error("offline plan: this @pulumi/pulumi version's MockMonitor lacks newUrn; re-check the plan engine against it");
+    }
+    self.newUrn = (parent: string, type: string, name: string) => planUrn(stack, project, parent || undefined, type, name);
   }
 
   /** additionalSecretOutputs of the registration being mocked (newResource only sees type and name). */
@@ -479,7 +498,7 @@ export async function runStackInProcess(opts: PlanRunOptions): Promise<PlanResul
         return (await opts.onCall?.(args, base)) ?? base;
       },
     };
-    monitor = new PlanMonitor(mocks);
+    monitor = new PlanMonitor(mocks, stack, project);
 
     pulumiSettings.setMockOptions(monitor, project, stack, false);
     const store = internals.getStore();

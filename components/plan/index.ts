@@ -2,3 +2,4 @@
 export * from "./engine";
 export * from "./report";
 export * from "./stack-config";
+export * from "./command";

@@ -1,6 +1,7 @@
 // Views of a plan: the longest dependency chain, a tree like `pulumi preview`, a Mermaid graph and
 // the JSON document `npm run plan -- --json` writes.
 import type { PlanResource, PlanResult } from "./engine";
+import type { PlanStack } from "./stack-config";
 
 /** The longest chain of custom resources that must be created one after another. */
 export interface PlanChain {
@@ -204,12 +205,17 @@ function elideProvider(inputs: Record<string, unknown>): Record<string, unknown>
   return typeof p === "string" ? { ...inputs, __provider: `[serialized provider, ${p.length} characters]` } : inputs;
 }
 
-/** The report `npm run plan` prints. */
-export function formatPlanReport(result: PlanResult): string {
+/**
+ * The report `npm run plan` prints. With `stack`, it starts with the stack, the region the mocked
+ * endpoints name and where it came from, and the notes on the config.
+ */
+export function formatPlanReport(result: PlanResult, stack?: Pick<PlanStack, "project" | "stack" | "region" | "notes">): string {
   const chain = planLongestChain(result.resources);
   const custom = result.resources.filter((r) => r.custom).length;
   const outputs = Object.entries(result.outputs).map(([k, v]) => `    ${k}: ${short(v, 140)}`);
+  const header = stack ? [`Stack ${stack.stack} (project ${stack.project}), region: ${stack.region.region} (${stack.region.source})`, ...stack.notes, ""] : [];
   return [
+    ...header,
     renderPlanTree(result.resources),
     "",
     "Outputs:",
