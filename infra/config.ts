@@ -15,56 +15,12 @@ import { DEFAULT_DSM_URL } from "../components/urls";
 import { closestName, crossKeyProblems, DSM_CONFIG_KEYS, ignoredKeys, ipv4CidrRange, keyListProblems, ociCidrBlockProblem } from "./config-rules";
 
 export { ipv4CidrRange } from "./config-rules";
+export { EKM_CONFIG_KEYS, type EkmConfigKeySpec } from "./config-keys";
+import { EKM_CONFIG_KEYS, type EkmConfigKeySpec } from "./config-keys";
 
 /** The Pulumi project name, hence the config namespace. */
 export const EKM_PROJECT = "oci-ekm";
 
-type ConfigKind = "string" | "integer" | "boolean" | "list";
-
-/** One stack configuration key as Pulumi.yaml declares it (with its description, kept there only). */
-export interface EkmConfigKeySpec {
-  key: string;
-  kind: ConfigKind;
-  secret?: boolean;
-}
-
-/** Every key the program reads (Pulumi.yaml declares the same list; a test keeps them in step). */
-export const EKM_CONFIG_KEYS: readonly EkmConfigKeySpec[] = [
-  { key: "compartmentId", kind: "string" },
-  { key: "vcnCidr", kind: "string" },
-  { key: "subnetCidr", kind: "string" },
-  { key: "existingVcnId", kind: "string" },
-  { key: "existingSubnetId", kind: "string" },
-  { key: "existingRouteTableId", kind: "string" },
-  { key: "dsmEgressCidr", kind: "string" },
-  { key: "gatewayHostname", kind: "string" },
-  { key: "certificateValidityDays", kind: "integer" },
-  { key: "certificateRenewBeforeDays", kind: "integer" },
-  { key: "caValidityDays", kind: "integer" },
-  { key: "certificatePem", kind: "string" },
-  { key: "certChainPem", kind: "string" },
-  { key: "caBundlePem", kind: "string" },
-  { key: "privateKeyPem", kind: "string", secret: true },
-  { key: "existingCertificateId", kind: "string" },
-  { key: "existingGatewayId", kind: "string" },
-  { key: "gatewayTokenValidation", kind: "string" },
-  { key: "gatewayStaticKeys", kind: "list" },
-  { key: "gatewayJwksCacheHours", kind: "integer" },
-  { key: "gatewayRoute", kind: "string" },
-  { key: "dsmUrl", kind: "string" },
-  { key: "dsmAccountId", kind: "string" },
-  { key: "dsmGroupName", kind: "string" },
-  { key: "dsmManageObjects", kind: "boolean" },
-  { key: "dsmAdopt", kind: "boolean" },
-  { key: "keys", kind: "list" },
-  { key: "identityDomainUrl", kind: "string" },
-  { key: "vaultUrlHost", kind: "string" },
-  { key: "protect", kind: "boolean" },
-  { key: "namePrefix", kind: "string" },
-  { key: "iamPolicies", kind: "boolean" },
-  { key: "iamOperatorsGroup", kind: "string" },
-  { key: "iamIdentityDomainCompartmentId", kind: "string" },
-];
 
 /** One DSM key of the stack: a security object in DSM and a key reference in the vault. */
 export interface EkmStackKey {
@@ -123,6 +79,8 @@ export interface EkmConfigSource {
   get(key: string): string | undefined;
   keys?(): string[];
   allKeys?(): string[];
+  /** Whether the stack holds `key` encrypted (a `secure:` value). Unknown when absent: not checked. */
+  isSecret?(key: string): boolean;
 }
 
 /** One bad key. */
@@ -333,6 +291,10 @@ function valueAt(root: unknown, path: PropertyKey[]): unknown {
   return v;
 }
 
+function secretFix(key: string): string {
+  return key.endsWith("Pem") ? `pulumi config set --secret ${key} < ${key === "privateKeyPem" ? "key" : key.replace(/Pem$/, "")}.pem` : `pulumi config set --secret ${key} <value>`;
+}
+
 /** A config source over a plain object (tests, the offline plan): non-strings become JSON, as Pulumi stores them. */
 export function ekmConfigFromObject(values: Record<string, unknown>, namespace: string = EKM_PROJECT): EkmConfigSource {
   const strip = (k: string) => (k.startsWith(namespace + ":") ? k.slice(namespace.length + 1) : k);
@@ -347,9 +309,16 @@ export function ekmConfigFromObject(values: Record<string, unknown>, namespace: 
   return { get: (key) => map.get(key), keys: () => [...map.keys()], allKeys: () => all };
 }
 
+/** `pulumi.runtime.isConfigSecret`: marked internal in the SDK, so looked up rather than assumed. */
+function runtimeIsConfigSecret(): ((key: string) => boolean) | undefined {
+  const fn = (pulumi.runtime as { isConfigSecret?: unknown }).isConfigSecret;
+  return typeof fn === "function" ? (key: string) => Boolean((fn as (k: string) => unknown)(key)) : undefined;
+}
+
 /** The stack's own config, with the list of keys set (to report unknown `oci-ekm:` and `dsm:` keys). */
 export function ekmConfigFromPulumi(): EkmConfigSource {
   const cfg = new pulumi.Config(EKM_PROJECT);
+  const isSecret = runtimeIsConfigSecret();
   return {
     get: (key) => cfg.get(key),
     keys: () =>
@@ -357,6 +326,7 @@ export function ekmConfigFromPulumi(): EkmConfigSource {
         .filter((k) => k.startsWith(EKM_PROJECT + ":"))
         .map((k) => k.slice(EKM_PROJECT.length + 1)),
     allKeys: () => Object.keys(pulumi.runtime.allConfig()),
+    ...(isSecret === undefined ? {} : { isSecret: (key: string) => isSecret(`${EKM_PROJECT}:${key}`) }),
   };
 }
 
@@ -401,6 +371,13 @@ export function checkEkmConfig(source: EkmConfigSource = ekmConfigFromPulumi()):
           `a value the offline plan can read: Pulumi.yaml does not declare ${spec.key} secret, so its content is checked before anything is created (set it in plain text with pulumi config set ${spec.key} …, or check it with pulumi preview)`,
         );
       }
+      continue;
+    }
+    // The CLI would refuse this for a key the project declares secret; optional keys cannot be
+    // declared (see config-keys.ts), so the program refuses it in the CLI's stead.
+    if (spec.secret && source.isSecret !== undefined && !source.isSecret(spec.key)) {
+      invalid.add(spec.key);
+      add(spec.key, "set in plain text", `an encrypted value, so that neither the stack file nor the state holds it readable: ${secretFix(spec.key)}`);
       continue;
     }
     raw[spec.key] = parseRaw(spec, value);

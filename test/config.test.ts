@@ -177,15 +177,10 @@ describe("Pulumi.yaml", () => {
     expect(project.main).toBe("infra/");
   });
 
-  it("declares exactly the keys the program reads, with description, type and secrecy", () => {
-    expect(Object.keys(project.config).sort()).toEqual(EKM_CONFIG_KEYS.map((k) => k.key).sort());
-    const pulumiType = { string: "string", integer: "integer", boolean: "boolean", list: undefined } as const;
-    for (const spec of EKM_CONFIG_KEYS) {
-      const declared = project.config[spec.key];
-      expect(declared.description, spec.key).toBeTruthy();
-      expect(declared.type, spec.key).toBe(pulumiType[spec.kind]);
-      expect(declared.secret ?? false, spec.key).toBe(spec.secret ?? false);
-    }
+  it("declares exactly the keys a stack must set, so that the CLI itself asks for them, and no optional key (the CLI would require it)", () => {
+    const required = EKM_CONFIG_KEYS.filter((k) => k.required);
+    expect(required.map((k) => k.key)).toEqual(["compartmentId", "gatewayHostname", "identityDomainUrl", "dsmAccountId"]);
+    expect(project.config).toEqual(Object.fromEntries(required.map((k) => [k.key, { type: "string", description: k.description }])));
   });
 });
 
@@ -202,6 +197,34 @@ describe("the stack program", () => {
     });
     await expect(run).rejects.toThrow(/oci-ekm:compartmentId is "bad"; expected a compartment/);
     expect(registered).toEqual(["pulumi:pulumi:Stack"]);
+  });
+});
+
+describe("a private key set in plain text", () => {
+  const { certPem, keyPem, chainPem } = userGatewayCertificate();
+  const withKey = { "oci-ekm:certificatePem": certPem, "oci-ekm:certChainPem": chainPem, "oci-ekm:privateKeyPem": keyPem };
+  const base = Object.fromEntries(Object.entries(GOOD).map(([k, v]) => [`oci-ekm:${k}`, v]));
+
+  it("is refused before anything is registered, with the command that encrypts it, and the key never shown", async () => {
+    const registered: string[] = [];
+    const run = runStackInProcess({
+      config: { ...base, ...withKey },
+      program: () => runEkmStack(),
+      onNewResource: async (args) => {
+        registered.push(args.type);
+        return undefined;
+      },
+    });
+    await expect(run).rejects.toThrow(
+      "  oci-ekm:privateKeyPem is set in plain text; expected an encrypted value, so that neither the stack file nor the state holds it readable: pulumi config set --secret privateKeyPem < key.pem",
+    );
+    await run.catch((e: Error) => expect(e.message).not.toContain(keyPem.split("\n")[1]));
+    expect(registered).toEqual(["pulumi:pulumi:Stack"]);
+  });
+
+  it("is accepted when the stack holds it encrypted, as pulumi config set --secret stores it", async () => {
+    const result = await runStackInProcess({ config: { ...base, ...withKey }, secretKeys: ["oci-ekm:privateKeyPem"], program: () => runEkmStack() });
+    expect(result.resources.filter((r) => r.type === "oci:CertificatesManagement/certificate:Certificate")).toHaveLength(1);
   });
 });
 

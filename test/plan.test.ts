@@ -1,7 +1,7 @@
 // The offline plan engine, its views and the `npm run plan` script.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -15,6 +15,7 @@ import {
   PLAN_SECRET,
   PLAN_USAGE,
   PlanConfigError,
+  checkPlanRequiredKeys,
   checkPlanSecretDeclarations,
   PlanResource,
   PlanResult,
@@ -343,9 +344,10 @@ describe("planUrn", () => {
 });
 
 /** A folder with this project's Pulumi.yaml and a `Pulumi.<stack>.yaml` holding `config`. */
-function projectWith(config: Record<string, unknown>, stack = "test"): string {
+function projectWith(config: Record<string, unknown>, stack = "test", declare = ""): string {
   const dir = mkdtempSync(path.join(tmpdir(), "plan-project-"));
   copyFileSync(path.join(root, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+  if (declare !== "") appendFileSync(path.join(dir, "Pulumi.yaml"), declare);
   writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stringify({ config }));
   return dir;
 }
@@ -419,13 +421,39 @@ describe("readPlanStackConfig", () => {
   });
 });
 
-describe("readPlanProject and checkPlanSecretDeclarations", () => {
-  it("reads the project name and the keys Pulumi.yaml declares secret", () => {
-    expect(readPlanProject(path.join(root, "Pulumi.yaml"))).toEqual({ name: "oci-ekm", secretKeys: [{ declared: "privateKeyPem", key: "oci-ekm:privateKeyPem" }] });
+/** A project that declares privateKeyPem secret (as a project may; ours cannot, see infra/config-keys.ts). */
+const DECLARE_SECRET_KEY = "  privateKeyPem:\n    type: string\n    secret: true\n";
+
+describe("readPlanProject, checkPlanRequiredKeys and checkPlanSecretDeclarations", () => {
+  it("reads the project name, the keys Pulumi.yaml declares secret and those it requires", () => {
+    expect(readPlanProject(path.join(root, "Pulumi.yaml"))).toEqual({
+      name: "oci-ekm",
+      secretKeys: [],
+      requiredKeys: ["compartmentId", "gatewayHostname", "identityDomainUrl", "dsmAccountId"].map((k) => ({ declared: k, key: `oci-ekm:${k}` })),
+    });
+    const dir = projectWith(BASE, "test", DECLARE_SECRET_KEY);
+    expect(readPlanProject(path.join(dir, "Pulumi.yaml")).secretKeys).toEqual([{ declared: "privateKeyPem", key: "oci-ekm:privateKeyPem" }]);
+  });
+
+  it("refuses, as the CLI does, a stack that lacks a key the project declares without a default, with the command that sets it", () => {
+    const { "oci-ekm:gatewayHostname": _hostname, "oci-ekm:dsmAccountId": _account, ...rest } = BASE;
+    const one = projectWith({ ...rest, "oci-ekm:dsmAccountId": ACCOUNT_ID });
+    const file = (dir: string) => path.join(dir, "Pulumi.test.yaml");
+    const project = readPlanProject(path.join(root, "Pulumi.yaml"));
+    expect(() => checkPlanRequiredKeys(file(one), "test", project, readPlanStackConfig(file(one)))).toThrow(
+      new PlanConfigError(file(one), ["Stack 'test' is missing configuration value 'gatewayHostname'; fix: pulumi config set gatewayHostname <value>"]),
+    );
+    const two = projectWith(rest);
+    expect(() => checkPlanRequiredKeys(file(two), "test", project, readPlanStackConfig(file(two)))).toThrow(
+      new PlanConfigError(file(two), [
+        "Stack 'test' is missing configuration values 'dsmAccountId' and 'gatewayHostname'; fix: pulumi config set dsmAccountId <value>, pulumi config set gatewayHostname <value>",
+      ]),
+    );
+    expect(() => checkPlanRequiredKeys(file(two), "dev", project, readPlanStackConfig(path.join(root, "Pulumi.dev.yaml")))).not.toThrow();
   });
 
   it("refuses a plaintext value for a key declared secret as the CLI does, with the command that encrypts it, never the value", () => {
-    const dir = projectWith({ ...BASE, "oci-ekm:privateKeyPem": "-----BEGIN PRIVATE KEY-----\nTOP-SECRET-KEY-MATERIAL\n-----END PRIVATE KEY-----\n" });
+    const dir = projectWith({ ...BASE, "oci-ekm:privateKeyPem": "-----BEGIN PRIVATE KEY-----\nTOP-SECRET-KEY-MATERIAL\n-----END PRIVATE KEY-----\n" }, "test", DECLARE_SECRET_KEY);
     const file = path.join(dir, "Pulumi.test.yaml");
     const project = readPlanProject(path.join(dir, "Pulumi.yaml"));
     let message = "";
@@ -502,7 +530,7 @@ describe("runPlanCommand", () => {
   });
 
   it("refuses a plaintext private key as pulumi preview does, before the program runs", async () => {
-    const dir = projectWith({ ...BASE, "oci-ekm:privateKeyPem": "-----BEGIN PRIVATE KEY-----\nTOP-SECRET-KEY-MATERIAL\n-----END PRIVATE KEY-----\n" });
+    const dir = projectWith({ ...BASE, "oci-ekm:privateKeyPem": "-----BEGIN PRIVATE KEY-----\nTOP-SECRET-KEY-MATERIAL\n-----END PRIVATE KEY-----\n" }, "test", DECLARE_SECRET_KEY);
     let ran = false;
     await expect(
       runPlanCommand(["--stack", "test", "--cwd", dir], {
@@ -638,7 +666,9 @@ describe("npm run plan", () => {
     expect(await runPlan(["--stack", "test", "--cwd", dir])).toEqual({
       code: 1,
       stdout: "",
-      stderr: "plan: Pulumi.test.yaml: Stack 'test' with configuration key 'privateKeyPem' must be encrypted as it's secret; fix: pulumi config set --secret privateKeyPem < key.pem\n",
+      stderr:
+        "plan: Invalid stack configuration (1 problem); nothing was created:\n" +
+        "  oci-ekm:privateKeyPem is set in plain text; expected an encrypted value, so that neither the stack file nor the state holds it readable: pulumi config set --secret privateKeyPem < key.pem\n",
     });
   });
 });

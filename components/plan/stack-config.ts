@@ -111,6 +111,8 @@ export interface PlanProject {
   name: string;
   /** Keys the project declares `secret: true`, as declared (`privateKeyPem`) and as full keys. */
   secretKeys: { declared: string; key: string }[];
+  /** Keys of the project's own namespace declared without `default` or `value`: the CLI requires them. */
+  requiredKeys: { declared: string; key: string }[];
 }
 
 /** Reads the project name and the keys it declares secret. */
@@ -126,14 +128,19 @@ export function readPlanProject(file: string): PlanProject {
   const name = project.name;
   const block = project.config;
   const secretKeys: PlanProject["secretKeys"] = [];
+  const requiredKeys: PlanProject["requiredKeys"] = [];
   if (block !== null && typeof block === "object" && !Array.isArray(block)) {
     for (const [declared, spec] of Object.entries(block)) {
-      if (spec === null || typeof spec !== "object" || (spec as { secret?: unknown }).secret !== true) continue;
       const parsed = planConfigKey(declared, name);
-      if ("key" in parsed) secretKeys.push({ declared, key: parsed.key });
+      if (!("key" in parsed)) continue;
+      // A short declaration (`key: value`) is a value; an object may carry `default` or `value`.
+      const decl = spec !== null && typeof spec === "object" ? (spec as { secret?: unknown; default?: unknown; value?: unknown }) : undefined;
+      if (decl?.secret === true) secretKeys.push({ declared, key: parsed.key });
+      const valued = decl === undefined ? spec !== null : decl.default !== undefined || decl.value !== undefined;
+      if (!valued && parsed.key.startsWith(`${name}:`)) requiredKeys.push({ declared, key: parsed.key });
     }
   }
-  return { name, secretKeys };
+  return { name, secretKeys, requiredKeys };
 }
 
 /** How to set a secret value so that the stack file holds it encrypted. */
@@ -155,6 +162,22 @@ export function checkPlanSecretDeclarations(file: string, stack: string, project
     .filter(({ key }) => key in settings.config && !settings.secretKeys.includes(key))
     .map(({ declared }) => `Stack '${stack}' with configuration key '${declared}' must be encrypted as it's secret; fix: ${planSecretFix(declared)}`);
   if (problems.length > 0) throw new PlanConfigError(file, problems);
+}
+
+/**
+ * Refuses, as `pulumi preview` does, a stack that lacks a key the project declares without a
+ * default (pulumi/pulumi pkg/workspace/config.go, mergeConfig: "Stack '<stack>' is missing
+ * configuration value '<key>'"), with the command that sets it.
+ */
+export function checkPlanRequiredKeys(file: string, stack: string, project: PlanProject, settings: PlanStackConfig): void {
+  const missing = project.requiredKeys.filter(({ key }) => !(key in settings.config)).map(({ declared }) => declared).sort();
+  if (missing.length === 0) return;
+  const quoted = missing.map((k) => `'${k}'`);
+  // The CLI's formatMissingKeys: "'a', 'b' and 'c'".
+  const list = quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(", ")} and ${quoted[quoted.length - 1]}`;
+  throw new PlanConfigError(file, [
+    `Stack '${stack}' is missing configuration value${missing.length === 1 ? "" : "s"} ${list}; fix: ${missing.map((k) => `pulumi config set ${k} <value>`).join(", ")}`,
+  ]);
 }
 
 /** The region the mocked endpoints name, and where it came from. */
@@ -209,6 +232,7 @@ export function loadPlanStack(projectDir: string, stack: string, defaultRegion: 
   const project = readPlanProject(path.join(projectDir, "Pulumi.yaml"));
   const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
   const settings = readPlanStackConfig(file, project.name);
+  checkPlanRequiredKeys(file, stack, project, settings);
   checkPlanSecretDeclarations(file, stack, project, settings);
   return { project: project.name, stack, settings, region: planRegion(settings, file, defaultRegion), notes: planConfigNotes(settings, project.name) };
 }
