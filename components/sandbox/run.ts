@@ -236,6 +236,8 @@ class StepRunner {
     } catch (err) {
       step = { name, status: "failed", ms: performance.now() - started, detail: err instanceof Error ? err.message : String(err) };
     }
+    // Whatever it returned, a step the stop request cut short did not do its work.
+    if (this.signal?.aborted) step = { ...step, status: "failed", detail: "stopped while it ran: the sandbox was asked to stop" };
     this.steps.push(step);
     this.onEvent?.({ kind: "end", step });
     return value;
@@ -426,8 +428,17 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
           case T.dsmGroup:
           case T.dsmJwtApp:
           case T.dsmSecurityObject: {
-            const host = await (upHost ??= startHost());
-            const { state } = await upResource(host, `urn:pulumi:sandbox::oci-ekm::${args.type}::${args.name}`, inputs);
+            // A throwing mock would leave the in-process engine with an unhandled rejection; once
+            // the sandbox is stopping, the remaining DSM objects get the plan's defaults instead.
+            if (options.signal?.aborted) break;
+            let state: HostedResourceState;
+            try {
+              const host = await (upHost ??= startHost());
+              ({ state } = await upResource(host, `urn:pulumi:sandbox::oci-ekm::${args.type}::${args.name}`, inputs));
+            } catch (err) {
+              if (options.signal?.aborted) break;
+              throw err;
+            }
             dsmStates.set(args.name, state);
             dsmObjectsCreated++;
             const { __provider: _serialized, ...outputs } = state.outputs;
@@ -689,7 +700,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
         true,
       );
     } else {
-      runner.skip("verify (npm run verify against the sandbox)", "the topology did not come up");
+      runner.skip("verify (npm run verify against the sandbox)", options.signal?.aborted ? "not run: the sandbox was asked to stop" : "the topology did not come up");
     }
 
     const checks = verification?.checks ?? [];
