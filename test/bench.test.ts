@@ -1,7 +1,11 @@
 // The benchmark's pure parts: percentiles, plan figures, key lists, request kinds, tables, arguments.
 // Nothing here is timed: the benchmark prints numbers, tests check the arithmetic and the layout.
+import { spawnSync } from "node:child_process";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { CliUsageError } from "../components/cli";
 import {
+  BENCH_USAGE,
   benchCountRequests,
   benchDsmStateFigures,
   benchDsmStateTable,
@@ -194,16 +198,45 @@ describe("what the DSM state costs", () => {
 });
 
 describe("parseBenchArgs", () => {
-  it("defaults to bench-results.json and takes --out FILE, --out=FILE and --verbose", () => {
-    expect(parseBenchArgs([])).toEqual({ out: "bench-results.json", verbose: false });
-    expect(parseBenchArgs(["--out", "x.json", "--verbose"])).toEqual({ out: "x.json", verbose: true });
-    expect(parseBenchArgs(["--out=y.json"])).toEqual({ out: "y.json", verbose: false });
-    expect(parseBenchArgs(["--child-timeout", "600"])).toEqual({ out: "bench-results.json", verbose: false, childTimeoutSeconds: 600 });
+  it("defaults to bench-results.json and takes --out FILE, --out=FILE, --verbose and --child-timeout", () => {
+    expect(parseBenchArgs([])).toEqual({ help: false, out: "bench-results.json", verbose: false });
+    expect(parseBenchArgs(["--out", "x.json", "--verbose"])).toEqual({ help: false, out: "x.json", verbose: true });
+    expect(parseBenchArgs(["--out=y.json"])).toEqual({ help: false, out: "y.json", verbose: false });
+    expect(parseBenchArgs(["--child-timeout", "600"])).toEqual({ help: false, out: "bench-results.json", verbose: false, childTimeoutSeconds: 600 });
+    expect(parseBenchArgs(["--keys", "5", "-h"])).toEqual({ help: true });
   });
 
-  it("names a bad argument", () => {
-    expect(() => parseBenchArgs(["--keys", "5"])).toThrow('unknown argument "--keys"; usage: npm run bench -- [--out FILE] [--verbose] [--child-timeout SECONDS]');
-    expect(() => parseBenchArgs(["--child-timeout", "soon"])).toThrow("--child-timeout needs a number of seconds, got soon");
-    expect(() => parseBenchArgs(["--out"])).toThrow("--out needs a file name");
+  it("names a bad argument as a usage error (components/cli.ts)", () => {
+    const usage = (argv: string[]): string => {
+      try {
+        parseBenchArgs(argv);
+      } catch (err) {
+        expect(err).toBeInstanceOf(CliUsageError);
+        return (err as Error).message;
+      }
+      return "accepted";
+    };
+    expect(usage(["--keys", "5"])).toBe("unknown option --keys");
+    expect(usage(["--verbos"])).toBe("unknown option --verbos (did you mean --verbose?)");
+    expect(usage(["--child-timeout", "soon"])).toBe('--child-timeout: "soon" is not a number of seconds greater than 0');
+    expect(usage(["--child-timeout=0"])).toBe('--child-timeout: "0" is not a number of seconds greater than 0');
+    expect(usage(["--out"])).toBe("--out needs a value");
+    expect(usage(["--verbose", "--verbose"])).toBe("--verbose is given more than once");
   });
+});
+
+describe("npm run bench, as a process", () => {
+  const root = path.resolve(__dirname, "..");
+  const run = (args: string[]): { status: number | null; stdout: string; stderr: string } =>
+    spawnSync(path.join(root, "node_modules", ".bin", "ts-node"), ["scripts/bench.ts", ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+
+  it("--help exits 0 with the usage; an unwritable --out exits 2 before anything is measured", () => {
+    expect(run(["--help"])).toMatchObject({ status: 0, stdout: BENCH_USAGE + "\n", stderr: "" });
+    expect(run(["--out", "/nonexistent/x.json"])).toMatchObject({
+      status: 2,
+      stdout: "",
+      stderr: `bench: --out /nonexistent/x.json: cannot write there (folder /nonexistent does not exist or is not writable)\n${BENCH_USAGE}\n`,
+    });
+    expect(run(["--child-timeout"])).toMatchObject({ status: 2, stdout: "", stderr: `bench: --child-timeout needs a value\n${BENCH_USAGE}\n` });
+  }, 120_000);
 });

@@ -1,13 +1,14 @@
 // `npm run sandbox -- --keep`: the servers stay up for `npm run verify` and the DSM provider until
 // stop(), which closes every one of them and gives the DSM_* environment back. A sandbox that fails
 // returns its failed step rather than throwing, and its --keep files are the user's alone.
+import { spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runSandbox, writeSandboxKeepFiles, type SandboxEndpoints } from "../components/sandbox";
+import { SANDBOX_USAGE, removeSandboxKeepFiles, runSandbox, writeSandboxKeepFiles, type SandboxEndpoints } from "../components/sandbox";
 import { EkmNetworkError, ekmHttpRequest, requestClientCredentialsToken } from "../components/verify";
 import { runEkmStack } from "../infra/stack";
 
@@ -178,8 +179,109 @@ describe("writeSandboxKeepFiles", () => {
         `export DSM_ENDPOINT='https://127.0.0.1:1002'\nexport DSM_API_KEY='sandbox-api-key'\nexport DSM_CA_BUNDLE='${again.caFile}'\n`,
       );
       expect(readFileSync(again.caFile, "utf8")).toBe("CA\nGW");
+
+      removeSandboxKeepFiles(again);
+      for (const f of [again.caFile, again.outputsFile, again.envFile]) expect([f, existsSync(f)]).toEqual([f, false]);
     } finally {
       rmSync(base, { recursive: true, force: true });
     }
   });
+});
+
+// The command as a user runs it: a process of its own, stopped by a signal.
+const root = path.resolve(__dirname, "..");
+const tsNode = path.join(root, "node_modules", ".bin", "ts-node");
+
+function sandboxProcess(args: string[]) {
+  const child = spawn(tsNode, ["scripts/sandbox.ts", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  const waiters: { pattern: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
+  child.stdout.on("data", (d: Buffer) => {
+    stdout += d.toString("utf8");
+    for (const w of [...waiters]) {
+      const m = w.pattern.exec(stdout);
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  });
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return {
+    child,
+    exited,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    /** Resolves when stdout matches; rejects when the process ends first. */
+    waitFor: (pattern: RegExp) =>
+      new Promise<RegExpExecArray>((resolve, reject) => {
+        const m = pattern.exec(stdout);
+        if (m) return resolve(m);
+        waiters.push({ pattern, resolve });
+        void exited.then((code) => reject(new Error(`sandbox exited (${code}) before printing ${pattern}:\n${stdout}\n${stderr}`)));
+      }),
+  };
+}
+
+async function refusal(url: string, caBundle: string): Promise<string> {
+  return ekmHttpRequest("url", "GET", url, { caBundle, timeoutMs: 2_000 }).then(
+    (ok) => `answered ${ok.status}`,
+    (err: unknown) => (err instanceof EkmNetworkError ? err.code : String(err)),
+  );
+}
+
+describe("npm run sandbox, as a process", () => {
+  it("--keep: prints its PID, writes outputs.json after the rotation, and SIGTERM closes every port and removes .sandbox/", async () => {
+    const p = sandboxProcess(["--keep"]);
+    const [, pid, again] = await p.waitFor(/sandbox running as PID (\d+); stop it with kill (\d+) or Ctrl-C\n/);
+    expect([pid, again]).toEqual([String(p.child.pid), String(p.child.pid)]);
+    const out = p.stdout();
+    const url = (label: string): string => new RegExp(`^  ${label} +(https://\\S+)`, "m").exec(out)![1];
+    const urls = [url("Identity Domain") + "/.well-known/openid-configuration", url("DSM") + "/sys/v1/health", url("API gateway"), url("external vault") + "/metadata"];
+    const dir = path.join(root, ".sandbox");
+    const files = ["env.sh", "outputs.json", "ca.pem"].map((f) => path.join(dir, f));
+    const caBundle = readFileSync(path.join(dir, "ca.pem"), "utf8");
+
+    // The outputs describe the stack after the last step: the rotated key's kid is its successor's.
+    const newKid = /"oci-ekm-key": new kid (\S+), rotated kids/.exec(out)![1];
+    expect(out).toContain(`OCI Vault: Encrypt again (new key version)\n           ciphertext under key version ${newKid}\n`);
+    expect((JSON.parse(readFileSync(path.join(dir, "outputs.json"), "utf8")) as { dsmKeyIds: string[] }).dsmKeyIds).toEqual([newKid]);
+    for (const u of urls) expect([u, await refusal(u, caBundle)]).not.toEqual([u, "ECONNREFUSED"]);
+
+    p.child.kill("SIGTERM");
+    expect(await p.exited).toBe(0);
+    expect(p.stdout().endsWith("stopped by SIGTERM: every server closed, .sandbox/env.sh, .sandbox/outputs.json, .sandbox/ca.pem removed\n")).toBe(true);
+    for (const u of urls) expect([u, await refusal(u, caBundle)]).toEqual([u, "ECONNREFUSED"]);
+    for (const f of files) expect([f, existsSync(f)]).toEqual([f, false]);
+    expect(p.stderr()).toBe("");
+  }, 180_000);
+
+  it("SIGINT before the last step: the step that ran is cut short, the rest skipped, every server closed, exit 130", async () => {
+    const p = sandboxProcess([]);
+    const [, identityUrl, dsmUrl] = await p.waitFor(/start the emulated Identity Domain and DSM\n +Identity Domain (\S+), DSM (\S+) \(account/);
+    p.child.kill("SIGINT");
+    expect(await p.exited).toBe(130);
+    const lines = p.stdout().split("\n");
+    expect(lines).toContain("  steps                  1 passed, 1 failed, 11 skipped (13 steps)");
+    expect(lines).toContain("  failure                stopped while it ran: the sandbox was asked to stop");
+    expect(lines.at(-2)).toBe("stopped by SIGINT before the last step: every server closed");
+    for (const u of [identityUrl + "/.well-known/openid-configuration", dsmUrl + "/sys/v1/health"]) {
+      expect([u, await refusal(u, "")]).toEqual([u, "ECONNREFUSED"]);
+    }
+  }, 180_000);
+
+  it("a usage error exits 2 with the usage, before any server starts; --help exits 0", async () => {
+    const cases: [string[], number, string, string][] = [
+      [["--break"], 2, "", `sandbox: --break needs a value\n${SANDBOX_USAGE}\n`],
+      [["--break", "scope", "--break", "audience"], 2, "", `sandbox: --break is given more than once\n${SANDBOX_USAGE}\n`],
+      [["--stack", "nosuch"], 2, "", `sandbox: --stack nosuch: there is no Pulumi.nosuch.yaml in ${root} (stacks there: dev)\n${SANDBOX_USAGE}\n`],
+      [["--help"], 0, `${SANDBOX_USAGE}\n`, ""],
+    ];
+    for (const [args, code, stdout, stderr] of cases) {
+      const p = sandboxProcess(args);
+      expect([args, await p.exited, p.stdout(), p.stderr()]).toEqual([args, code, stdout, stderr]);
+    }
+  }, 120_000);
 });

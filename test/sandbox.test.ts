@@ -1,7 +1,17 @@
 // The sandbox end to end, in-process: the real stack program, the emulated services, OCI Vault's
 // calls, the rotation and verify; then each injected misconfiguration caught at the right step.
 import { describe, expect, it } from "vitest";
-import { parseSandboxArgs, renderSandboxSummary, runSandbox, type SandboxBreak, type SandboxResult } from "../components/sandbox";
+import { CliUsageError } from "../components/cli";
+import {
+  SANDBOX_SCOPE_REFUSAL_STEP,
+  countChecks,
+  parseSandboxArgs,
+  renderSandboxSummary,
+  runSandbox,
+  stackOutputsAfterRotation,
+  type SandboxBreak,
+  type SandboxResult,
+} from "../components/sandbox";
 import { runEkmStack } from "../infra/stack";
 
 const STEPS = [
@@ -47,34 +57,54 @@ describe("npm run sandbox", () => {
     expect(after).not.toBe(before);
     expect(rotation).toContain(`rotated kids [${before}]`);
     expect(step(STEPS[11])).toBe(`both decrypt to the sample (versions ${before}, ${after})`);
-    expect(renderSandboxSummary(r)).toContain("Summary: every step passed");
-  });
+    expect(renderSandboxSummary(r).split("\n").filter((l) => /^(Summary|  steps|  verify checks)/.test(l))).toEqual([
+      "Summary: every step passed",
+      "  steps                  13 passed, 0 failed, 0 skipped (13 steps)",
+      "  verify checks          25 passed, 0 failed, 0 skipped (25 checks)",
+    ]);
+  }, 120_000);
 
-  const cases: { kind: SandboxBreak; step: string; message: string; checks: string[] }[] = [
+  const cases: { kind: SandboxBreak; step: string; message: string; checks: string[]; steps: string; verify: string }[] = [
     {
       kind: "audience",
       step: STEPS[5],
       message: 'token audience ["https://10.0.1.10/","https://eu.smartkey.io"] does not contain the DSM URL',
       checks: ["token-audience-dsm", "ekm-key-metadata:oci-ekm-key"],
+      steps: "  steps                  5 passed, 2 failed, 6 skipped (13 steps)",
+      verify: "  verify checks          23 passed, 2 failed, 0 skipped (25 checks)",
     },
-    { kind: "scope", step: STEPS[5], message: 'token scope "oci_ekm" does not contain oci_ekms', checks: ["token"] },
+    {
+      kind: "scope",
+      step: STEPS[5],
+      message: 'token scope "oci_ekm" does not contain oci_ekms',
+      checks: ["token"],
+      // The token checks that need a token are skipped, and said to be.
+      steps: "  steps                  5 passed, 2 failed, 6 skipped (13 steps)",
+      verify: "  verify checks          13 passed, 1 failed, 11 skipped (25 checks)",
+    },
     {
       kind: "issuer",
       step: STEPS[5],
       message: `valid issuers ["https://idcs-wrong.identity.oraclecloud.com/"]`,
       checks: ["dsm-app-issuer", "ekm-key-metadata:oci-ekm-key"],
+      steps: "  steps                  5 passed, 2 failed, 6 skipped (13 steps)",
+      verify: "  verify checks          23 passed, 2 failed, 0 skipped (25 checks)",
     },
     {
       kind: "signing-cert",
       step: STEPS[5],
       message: "/admin/v1/SigningCert/jwk: HTTP 401 (is the identity domain's signing certificate publicly accessible?)",
       checks: ["jwks", "ekm-key-metadata:oci-ekm-key"],
+      steps: "  steps                  5 passed, 2 failed, 6 skipped (13 steps)",
+      verify: "  verify checks          21 passed, 2 failed, 2 skipped (25 checks)",
     },
     {
       kind: "key-name",
       step: STEPS[6],
       message: "GetKeyMetadata answered HTTP 404: Invalid key details provided",
       checks: ["dsm-key-renamed:oci-ekm-key", "ekm-key-metadata:oci-ekm-key"],
+      steps: "  steps                  7 passed, 2 failed, 5 skipped (14 steps)",
+      verify: "  verify checks          18 passed, 2 failed, 5 skipped (25 checks)",
     },
   ];
 
@@ -89,7 +119,12 @@ describe("npm run sandbox", () => {
       expect(verify).toMatchObject({ name: STEPS.at(-1), status: "failed" });
       expect(failedChecks(r)).toEqual(c.checks);
       for (const check of r.verification!.checks.filter((x) => x.status === "failed")) expect(check.fix).toBeTruthy();
-    });
+      // The summary counts every step and check by outcome, and names each skipped check with its reason.
+      const summary = renderSandboxSummary(r).split("\n");
+      expect(summary.filter((l) => l.startsWith("  steps") || l.startsWith("  verify checks"))).toEqual([c.steps, c.verify]);
+      const skipped = r.verification!.checks.filter((x) => x.status === "skipped");
+      expect(summary.filter((l) => l.startsWith("  - "))).toEqual(skipped.map((x) => `  - ${x.name}${x.subject ? ` (${x.subject})` : ""}: skipped, ${x.why}`));
+    }, 120_000);
   }
 
   for (const source of ["remoteJwks", "staticKeys"] as const) {
@@ -97,13 +132,21 @@ describe("npm run sandbox", () => {
       const good = await runSandbox({ program: () => runEkmStack(), gatewayTokenValidation: source });
       expect(good.failedStep).toBeUndefined();
       expect(good.ok).toBe(true);
+      // A step of its own, right after OCI Vault got its token: a token of the domain without oci_ekms stops at the gateway.
+      expect(good.steps.map((s) => s.name)).toEqual([...STEPS.slice(0, 5), SANDBOX_SCOPE_REFUSAL_STEP, ...STEPS.slice(5)]);
+      expect(SANDBOX_SCOPE_REFUSAL_STEP).toBe("the gateway refuses a token without the oci_ekms scope (gateway token validation)");
+      expect(good.steps[5]).toMatchObject({
+        status: "passed",
+        detail:
+          "GetVaultMetadata with a token whose scope is urn:opc:idm:__myscopes__: HTTP 403 at the gateway (token scopes [urn:opc:idm:__myscopes__] include none of [oci_ekms]); DSM never saw it",
+      });
 
       const bad = await runSandbox({ program: () => runEkmStack(), gatewayTokenValidation: source, break: "scope" });
       expect(bad.failedStep?.name).toBe(STEPS[5]);
       expect(bad.failedStep?.detail).toBe(
         "GetVaultMetadata answered HTTP 403: Forbidden (refused at the gateway: token scopes [oci_ekm] include none of [oci_ekms])",
       );
-    });
+    }, 120_000);
   }
 
   it("with gatewayRoute ekmOnly serves keys and passes verify, and the gateway refuses DSM's management API", async () => {
@@ -111,20 +154,47 @@ describe("npm run sandbox", () => {
     expect(r.steps.map((s) => [s.name, s.status])).toEqual(STEPS.map((s) => [s, "passed"]));
     expect(r.steps[3].detail).toBe("refused at the gateway (HTTP 404: no route matches GET /sys/v1/groups): only the EKM API is forwarded");
     expect(r.summary.checksPassed).toBe(25);
+  }, 120_000);
+
+  it("reads its arguments strictly, through components/cli.ts", () => {
+    expect(parseSandboxArgs(["--keep", "--break", "scope"])).toEqual({ help: false, keep: true, break: "scope" });
+    expect(parseSandboxArgs(["--break=issuer", "--stack", "dev"])).toEqual({ help: false, keep: false, break: "issuer", stack: "dev" });
+    expect(parseSandboxArgs(["--gateway-token-validation", "staticKeys"])).toEqual({ help: false, keep: false, gatewayTokenValidation: "staticKeys" });
+    expect(parseSandboxArgs(["--gateway-route", "ekmOnly"])).toEqual({ help: false, keep: false, gatewayRoute: "ekmOnly" });
+    expect(parseSandboxArgs(["--kep", "--help"])).toEqual({ help: true });
+    const usage = (argv: string[]): string => {
+      try {
+        parseSandboxArgs(argv);
+      } catch (err) {
+        expect(err).toBeInstanceOf(CliUsageError);
+        return (err as Error).message;
+      }
+      return "accepted";
+    };
+    expect(usage(["--break", "route"])).toBe('--break: "route" is not one of audience, scope, issuer, signing-cert, key-name');
+    expect(usage(["--break"])).toBe("--break needs a value");
+    expect(usage(["--break", "--keep"])).toBe("--break needs a value");
+    expect(usage(["--break", "scope", "--break", "issuer"])).toBe("--break is given more than once");
+    expect(usage(["--kep"])).toBe("unknown option --kep (did you mean --keep?)");
+    expect(usage(["--stack"])).toBe("--stack needs a value");
+    expect(usage(["--gateway-route=ekm"])).toBe('--gateway-route: "ekm" is not one of all, ekmOnly');
+    expect(usage(["--gateway-token-validation=jwks"])).toBe('--gateway-token-validation: "jwks" is not one of remoteJwks, staticKeys');
+  });
+});
+
+describe("the sandbox's pure helpers", () => {
+  it("after a rotation the stack outputs carry the successor's kid at the rotated key's place", () => {
+    const outputs = { keyNames: ["a", "b"], dsmKeyIds: ["kid-a", "kid-b"], vaultUrl: "https://10.0.1.20/x" };
+    expect(stackOutputsAfterRotation(outputs, "b", "kid-b2")).toEqual({ keyNames: ["a", "b"], dsmKeyIds: ["kid-a", "kid-b2"], vaultUrl: "https://10.0.1.20/x" });
+    expect(outputs.dsmKeyIds).toEqual(["kid-a", "kid-b"]);
+    // Keys made by hand (no dsmKeyIds) and a name the stack does not have leave the outputs as they are.
+    expect(stackOutputsAfterRotation({ keyNames: ["a"] }, "a", "new")).toEqual({ keyNames: ["a"] });
+    expect(stackOutputsAfterRotation(outputs, "c", "new")).toBe(outputs);
   });
 
-  it("reads its arguments strictly", () => {
-    expect(parseSandboxArgs(["--keep", "--break", "scope"])).toEqual({ keep: true, break: "scope" });
-    expect(parseSandboxArgs(["--break=issuer"])).toEqual({ keep: false, break: "issuer" });
-    expect(parseSandboxArgs(["--break", "route"])).toEqual({
-      error: '--break: "route" is not one of audience, scope, issuer, signing-cert, key-name',
-    });
-    expect(parseSandboxArgs(["--kep"])).toEqual({ error: 'unknown argument "--kep"' });
-    expect(parseSandboxArgs(["--gateway-token-validation", "staticKeys"])).toEqual({ keep: false, gatewayTokenValidation: "staticKeys" });
-    expect(parseSandboxArgs(["--gateway-route", "ekmOnly"])).toEqual({ keep: false, gatewayRoute: "ekmOnly" });
-    expect(parseSandboxArgs(["--gateway-route=ekm"])).toEqual({ error: '--gateway-route: "ekm" is not one of all, ekmOnly' });
-    expect(parseSandboxArgs(["--gateway-token-validation=jwks"])).toEqual({
-      error: '--gateway-token-validation: "jwks" is not one of remoteJwks, staticKeys',
-    });
+  it("counts checks by outcome, passed, failed and skipped always, then any other outcome", () => {
+    expect(countChecks([])).toEqual({ passed: 0, failed: 0, skipped: 0 });
+    expect(countChecks([{ status: "skipped" }, { status: "passed" }, { status: "rotated" }, { status: "skipped" }])).toEqual({ passed: 1, failed: 0, skipped: 2, rotated: 1 });
+    expect(Object.keys(countChecks([{ status: "rotated" }, { status: "failed" }]))).toEqual(["passed", "failed", "skipped", "rotated"]);
   });
 });

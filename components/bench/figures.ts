@@ -2,6 +2,7 @@
 // request kinds) and the tables `npm run bench` prints. No I/O here, so all of it is testable as is.
 import type { PlanResource } from "../plan/engine";
 import { planLongestChain } from "../plan/report";
+import { CliUsageError, parseCliArgs, type CliOption } from "../cli";
 
 // ---- result types ---------------------------------------------------------------------------------
 
@@ -385,24 +386,30 @@ export interface BenchArgs {
   childTimeoutSeconds?: number;
 }
 
-export const BENCH_USAGE = "usage: npm run bench -- [--out FILE] [--verbose] [--child-timeout SECONDS]";
+export const BENCH_USAGE = `Usage: npm run bench -- [--out FILE] [--verbose] [--child-timeout SECONDS]
 
-/** Parses the arguments of `npm run bench`; a bad one is an error naming it. */
-export function parseBenchArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { out: "bench-results.json", verbose: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--verbose") args.verbose = true;
-    else if (a === "--out" || a.startsWith("--out=")) {
-      const value = a === "--out" ? argv[++i] : a.slice("--out=".length);
-      if (value === undefined || value === "" || value.startsWith("--")) throw new Error(`--out needs a file name; ${BENCH_USAGE}`);
-      args.out = value;
-    } else if (a === "--child-timeout" || a.startsWith("--child-timeout=")) {
-      const value = a === "--child-timeout" ? argv[++i] : a.slice("--child-timeout=".length);
-      const seconds = Number(value);
-      if (!(seconds > 0)) throw new Error(`--child-timeout needs a number of seconds, got ${value ?? "nothing"}`);
-      args.childTimeoutSeconds = seconds;
-    } else throw new Error(`unknown argument "${a}"; ${BENCH_USAGE}`);
+Measures the offline plan (1, 10, 100 keys), DSM requests per up/refresh/destroy and sandbox round
+trips on this machine, each in a process of its own; prints the tables and writes the JSON results.
+
+  --out FILE                the JSON results file (default bench-results.json), checked before anything runs
+  --verbose                 show the measured processes' stderr (provider warnings)
+  --child-timeout SECONDS   stop a measuring process that takes longer (default 300)
+  -h, --help                this text
+
+Exit code: 0 done, 1 a measurement failed, 2 a usage error (nothing was run).`;
+
+const BENCH_OPTIONS: Readonly<Record<string, CliOption>> = { out: { value: true }, verbose: {}, "child-timeout": { value: true } };
+
+/** Parses the arguments of `npm run bench`; a mistake throws `CliUsageError` naming it (see components/cli.ts). */
+export function parseBenchArgs(argv: readonly string[]): { help: true } | ({ help: false } & BenchArgs) {
+  const parsed = parseCliArgs(argv, BENCH_OPTIONS);
+  if (parsed.help) return { help: true };
+  const { out, verbose, "child-timeout": timeout } = parsed.values;
+  const args: { help: false } & BenchArgs = { help: false, out: typeof out === "string" ? out : "bench-results.json", verbose: verbose === true };
+  if (typeof timeout === "string") {
+    const seconds = Number(timeout);
+    if (!(Number.isFinite(seconds) && seconds > 0)) throw new CliUsageError(`--child-timeout: "${timeout}" is not a number of seconds greater than 0`);
+    args.childTimeoutSeconds = seconds;
   }
   return args;
 }

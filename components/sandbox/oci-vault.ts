@@ -177,6 +177,19 @@ export class OciVaultClient {
     }
   }
 
+  /**
+   * The HTTP status of GetVaultMetadata called with `token` instead of the vault's own: to show
+   * what the gateway does with a token OCI Vault would never send.
+   */
+  async vaultMetadataStatusWithToken(token: string): Promise<number> {
+    const res = await ekmHttpRequest("vault URL", "GET", this.localVaultUrl() + "/metadata", {
+      httpsAgent: this.agent,
+      headers: { authorization: `Bearer ${token}`, "opc-request-id": randomUUID() },
+      timeoutMs: 10_000,
+    });
+    return res.status;
+  }
+
   async vaultMetadata(): Promise<EkmVaultMetadata> {
     const what = "GetVaultMetadata";
     return fields(what, await this.call(what, "GET", "/metadata"), ["state", "vendor"] as const);

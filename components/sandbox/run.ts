@@ -18,13 +18,14 @@ import {
 } from "../emulators/tls";
 import { planRevealSecrets, runStackInProcess, type PlanMockResult, type PlanResult } from "../plan/engine";
 import { dsmReaderFromClient } from "../verify/dsm-checks";
-import { EKM_API_PATH, GATEWAY_ROUTE_PATH } from "../urls";
+import { EKM_API_PATH, GATEWAY_ROUTE_PATH, OCI_EKMS_SCOPE } from "../urls";
 import { ekmHttpRequest } from "../verify/http";
 import { adaptJwksForApiGateway } from "../verify/jwks-adapter";
 import { runEkmVerification, type EkmVerificationReport } from "../verify/run";
 import { DynamicProviderHost } from "../testing/provider-host";
 import { type HostedResourceState, upResource } from "../testing/engine-steps";
 import { OciVaultClient, type EkmCiphertext, type SandboxNetwork } from "./oci-vault";
+import { sandboxStackConfig, type SandboxOverlay, type SandboxStack } from "./stack";
 
 /** One deliberate misconfiguration the sandbox can inject, each a way seed 000 says EKM breaks. */
 export type SandboxBreak = "audience" | "scope" | "issuer" | "signing-cert" | "key-name";
@@ -34,7 +35,9 @@ export const SANDBOX_BREAKS: readonly SandboxBreak[] = ["audience", "scope", "is
 /** Progress of the sandbox, one event as each step starts and ends. */
 export type SandboxEvent =
   | { kind: "start"; step: string }
-  | { kind: "end"; step: SandboxStepResult };
+  | { kind: "end"; step: SandboxStepResult }
+  /** With a stack: the values the emulators replaced, once they are known (before `pulumi up`). */
+  | { kind: "overlaid"; overlaid: SandboxOverlay[] };
 
 export interface SandboxStepResult {
   name: string;
@@ -47,6 +50,11 @@ export interface SandboxStepResult {
 export interface SandboxOptions {
   /** The stack program to run (the project's `infra/` program). */
   program: () => Promise<object | void> | object | void;
+  /**
+   * The user's stack (see `readSandboxStack`): its config, with the emulators in place of the real
+   * services, instead of the sandbox's built-in config. Default: the built-in config.
+   */
+  stack?: SandboxStack;
   /** Stack config by full key, on top of what the sandbox sets (emulator URLs, account id). Default: none. */
   config?: Record<string, unknown>;
   /** Inject one misconfiguration. Default: none. */
@@ -62,6 +70,11 @@ export interface SandboxOptions {
   keep?: boolean;
   /** Progress callback. Default: none. */
   onEvent?: (event: SandboxEvent) => void;
+  /**
+   * Stop early (SIGINT, SIGTERM): every server and host is stopped at once, the steps not yet run
+   * are skipped, and the result comes back as failed. Default: none.
+   */
+  signal?: AbortSignal;
   /**
    * The program's directory, where Pulumi's dynamic-provider host runs (with that project's
    * @pulumi/pulumi) to create the DSM objects, as `pulumi up` runs it. Default: the current directory.
@@ -92,7 +105,12 @@ export interface SandboxSummary {
   /** The dynamic-provider host processes that made and changed the DSM objects, and the SDK that ran them. */
   dsmHost: { processes: number; sdkVersion?: string };
   requestsServed: { identityDomain: number; gateway: number; dsm: number };
+  /** Steps by outcome. */
+  steps: { passed: number; failed: number; skipped: number };
+  /** verify's checks by outcome (`passed`, `failed`, `skipped`, and any other outcome verify reports). */
+  checks: Record<string, number>;
   checksPassed: number;
+  /** Checks that ran (not skipped). */
   checksRun: number;
 }
 
@@ -103,6 +121,8 @@ export interface SandboxResult {
   failedStep?: SandboxStepResult;
   verification?: EkmVerificationReport;
   summary: SandboxSummary;
+  /** With a stack: the values the emulators replaced. */
+  overlaid: SandboxOverlay[];
   endpoints?: SandboxEndpoints;
   /** Stops every server (a no-op unless `keep` was set). */
   stop(): Promise<void>;
@@ -176,7 +196,10 @@ function breakTransformation(kind: SandboxBreak): pulumi.ResourceTransformation 
 
 class StepRunner {
   readonly steps: SandboxStepResult[] = [];
-  constructor(private readonly onEvent?: (e: SandboxEvent) => void) {}
+  constructor(
+    private readonly onEvent?: (e: SandboxEvent) => void,
+    private readonly signal?: AbortSignal,
+  ) {}
 
   get failed(): SandboxStepResult | undefined {
     return this.steps.find((s) => s.status === "failed");
@@ -193,6 +216,10 @@ class StepRunner {
    * threw or was skipped. A body may also fail with a value (`failed: true`), as `verify` does.
    */
   async run<V>(name: string, body: () => Promise<{ value: V; detail: string; failed?: boolean }>, always = false): Promise<V | undefined> {
+    if (this.signal?.aborted) {
+      this.skip(name, "not run: the sandbox was asked to stop");
+      return undefined;
+    }
     const earlier = this.failed;
     if (earlier && !always) {
       this.skip(name, `after "${earlier.name}" failed`);
@@ -209,10 +236,35 @@ class StepRunner {
     } catch (err) {
       step = { name, status: "failed", ms: performance.now() - started, detail: err instanceof Error ? err.message : String(err) };
     }
+    // Whatever it returned, a step the stop request cut short did not do its work.
+    if (this.signal?.aborted) step = { ...step, status: "failed", detail: "stopped while it ran: the sandbox was asked to stop" };
     this.steps.push(step);
     this.onEvent?.({ kind: "end", step });
     return value;
   }
+}
+
+/** The step that shows the gateway refusing a token without the `oci_ekms` scope (gateway token validation only). */
+export const SANDBOX_SCOPE_REFUSAL_STEP = `the gateway refuses a token without the ${OCI_EKMS_SCOPE} scope (gateway token validation)`;
+
+/**
+ * The stack outputs after a `pulumi up` that rotated `keyName`: its entry of `dsmKeyIds` (same
+ * order as `keyNames`) is the successor's kid. Outputs without that key come back unchanged.
+ */
+export function stackOutputsAfterRotation(outputs: Record<string, unknown>, keyName: string, newKid: string): Record<string, unknown> {
+  const names = outputs.keyNames;
+  const ids = outputs.dsmKeyIds;
+  if (!Array.isArray(names) || !Array.isArray(ids)) return outputs;
+  const index = names.indexOf(keyName);
+  if (index === -1 || index >= ids.length) return outputs;
+  return { ...outputs, dsmKeyIds: ids.map((id: unknown, i) => (i === index ? newKid : id)) };
+}
+
+/** verify's checks by outcome: passed, failed and skipped always, then any other outcome in order of appearance. */
+export function countChecks(checks: readonly { status: string }[]): Record<string, number> {
+  const counts: Record<string, number> = { passed: 0, failed: 0, skipped: 0 };
+  for (const c of checks) counts[c.status] = (counts[c.status] ?? 0) + 1;
+  return counts;
 }
 
 const SANDBOX_ENV = ["DSM_ENDPOINT", "DSM_API_KEY", "DSM_CA_BUNDLE", "DSM_USERNAME", "DSM_PASSWORD", "DSM_ACCT_ID"] as const;
@@ -224,7 +276,7 @@ const SANDBOX_ENV = ["DSM_ENDPOINT", "DSM_API_KEY", "DSM_CA_BUNDLE", "DSM_USERNA
  * registered, OCI Vault's calls through them, a key rotation, and `verify`.
  */
 export async function runSandbox(options: SandboxOptions): Promise<SandboxResult> {
-  const runner = new StepRunner(options.onEvent);
+  const runner = new StepRunner(options.onEvent, options.signal);
   const ca = createTestCertificateAuthority("oci-ekm sandbox CA");
   const loopbackCert = () => issueServerCertificate(ca, { commonName: "127.0.0.1", ipAddresses: ["127.0.0.1"], dnsNames: ["localhost"] });
   const identityTls = loopbackCert();
@@ -242,11 +294,19 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
   const startHost = async (): Promise<DynamicProviderHost> => {
     const host = await DynamicProviderHost.start({ programDir: options.programDir ?? process.cwd() });
     hosts.push(host);
+    // A host that came up after the stop request would outlive the sandbox.
+    if (options.signal?.aborted) {
+      await host.stop();
+      throw new Error("the sandbox was asked to stop");
+    }
     await host.configure({ "dsm:endpoint": dsm!.url, "dsm:apiKey": dsmApiKey, "dsm:caBundle": ca.certPem }, ["dsm:apiKey"]);
     return host;
   };
-  // Every server is stopped and the environment restored even when one stop fails.
-  const stopAll = async (): Promise<void> => {
+  // Every server is stopped and the environment restored even when one stop fails; once, whoever
+  // asks first (the end of the run, `stop()`, or the abort signal).
+  let stopping: Promise<void> | undefined;
+  const stopAll = (): Promise<void> => (stopping ??= stopEverything());
+  const stopEverything = async (): Promise<void> => {
     try {
       client?.close();
       const stops = await Promise.allSettled([identity.stop(), dsm?.stop(), gateway?.stop(), privateEndpoint?.stop(), ...hosts.map((h) => h.stop())]);
@@ -260,12 +320,20 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
     }
   };
 
+  const onAbort = (): void => void stopAll().catch(() => undefined);
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+
   const registered: Registered[] = [];
   const byType = (type: string) => registered.filter((r) => r.type === type);
   const byId = (type: string, id: unknown) => registered.find((r) => r.type === type && r.id === id);
   let plan: PlanResult | undefined;
   let dsmApiKey = "";
   let dsmObjectsCreated = 0;
+  let stackRun: ReturnType<typeof sandboxStackConfig> | undefined;
+  // A stack's DSM account id is only an identifier: the emulated DSM takes it as its own, so the
+  // vault URL keeps the user's account. One that is no UUID stays, for validation to report.
+  const stackAccountId = options.stack?.config[`${options.stack.project}:dsmAccountId`];
+  const accountId = stackAccountId !== undefined && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(stackAccountId) ? stackAccountId : undefined;
 
   try {
     // 1. The services the topology talks to.
@@ -273,7 +341,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       await identity.start();
       // DSM's public URL is its loopback URL here, so the token audience, the gateway backend and
       // the JWT app all name the same DSM.
-      const dsmProbe = new DsmEmulator({ tls: { cert: dsmTls.certPem, key: dsmTls.keyPem }, trustedCa: ca.certPem });
+      const dsmProbe = new DsmEmulator({ tls: { cert: dsmTls.certPem, key: dsmTls.keyPem }, trustedCa: ca.certPem, ...(accountId ? { accountId } : {}) });
       await dsmProbe.start();
       dsm = dsmProbe;
       dsmApiKey = dsm.createApiKey({ role: "admin", name: "sandbox-automation" });
@@ -281,6 +349,14 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       process.env.DSM_API_KEY = dsmApiKey;
       process.env.DSM_CA_BUNDLE = ca.certPem;
       for (const k of ["DSM_USERNAME", "DSM_PASSWORD", "DSM_ACCT_ID"]) delete process.env[k];
+      if (options.stack) {
+        stackRun = sandboxStackConfig(
+          options.stack,
+          { identityDomainUrl: identity.url, dsmUrl: dsm.url, staticKeys: adaptJwksForApiGateway(identity.jwks).keys },
+          { gatewayTokenValidation: options.gatewayTokenValidation, gatewayRoute: options.gatewayRoute },
+        );
+        options.onEvent?.({ kind: "overlaid", overlaid: stackRun.overlaid });
+      }
       return { value: undefined, detail: `Identity Domain ${identity.url}, DSM ${dsm.url} (account ${dsm.accountId})` };
     });
 
@@ -352,8 +428,17 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
           case T.dsmGroup:
           case T.dsmJwtApp:
           case T.dsmSecurityObject: {
-            const host = await (upHost ??= startHost());
-            const { state } = await upResource(host, `urn:pulumi:sandbox::oci-ekm::${args.type}::${args.name}`, inputs);
+            // A throwing mock would leave the in-process engine with an unhandled rejection; once
+            // the sandbox is stopping, the remaining DSM objects get the plan's defaults instead.
+            if (options.signal?.aborted) break;
+            let state: HostedResourceState;
+            try {
+              const host = await (upHost ??= startHost());
+              ({ state } = await upResource(host, `urn:pulumi:sandbox::oci-ekm::${args.type}::${args.name}`, inputs));
+            } catch (err) {
+              if (options.signal?.aborted) break;
+              throw err;
+            }
             dsmStates.set(args.name, state);
             dsmObjectsCreated++;
             const { __provider: _serialized, ...outputs } = state.outputs;
@@ -365,24 +450,25 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
         return result;
       };
       const transformation = options.break ? breakTransformation(options.break) : undefined;
+      const builtIn = {
+        "oci-ekm:compartmentId": "ocid1.compartment.oc1..aaaaaaaasandboxsandboxsandboxsandboxsandboxsandbox",
+        "oci-ekm:identityDomainUrl": identity.url,
+        "oci-ekm:dsmUrl": d.url,
+        "oci-ekm:dsmAccountId": d.accountId,
+        "oci-ekm:gatewayHostname": "ekm-gateway.sandbox.internal",
+        ...(options.gatewayTokenValidation ? { "oci-ekm:gatewayTokenValidation": options.gatewayTokenValidation } : {}),
+        ...(options.gatewayRoute ? { "oci-ekm:gatewayRoute": options.gatewayRoute } : {}),
+        ...(options.gatewayTokenValidation === "staticKeys"
+          ? { "oci-ekm:gatewayStaticKeys": adaptJwksForApiGateway(identity.jwks).keys }
+          : {}),
+      };
       const result = await runStackInProcess({
         program: async () => {
           if (transformation) pulumi.runtime.registerStackTransformation(transformation);
           return options.program();
         },
-        config: {
-          "oci-ekm:compartmentId": "ocid1.compartment.oc1..aaaaaaaasandboxsandboxsandboxsandboxsandboxsandbox",
-          "oci-ekm:identityDomainUrl": identity.url,
-          "oci-ekm:dsmUrl": d.url,
-          "oci-ekm:dsmAccountId": d.accountId,
-          "oci-ekm:gatewayHostname": "ekm-gateway.sandbox.internal",
-          ...(options.gatewayTokenValidation ? { "oci-ekm:gatewayTokenValidation": options.gatewayTokenValidation } : {}),
-          ...(options.gatewayRoute ? { "oci-ekm:gatewayRoute": options.gatewayRoute } : {}),
-          ...(options.gatewayTokenValidation === "staticKeys"
-            ? { "oci-ekm:gatewayStaticKeys": adaptJwksForApiGateway(identity.jwks).keys }
-            : {}),
-          ...options.config,
-        },
+        ...(options.stack && stackRun ? { project: options.stack.project, stack: options.stack.name, secretKeys: stackRun.secretKeys } : {}),
+        config: { ...(stackRun ? stackRun.config : builtIn), ...options.config },
         onNewResource: answer,
       });
       // The command is over: its host goes, as the engine ends its plugins.
@@ -391,6 +477,8 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       const created = `${result.resources.length} resources registered, ${dsmObjectsCreated} DSM objects created`;
       return { value: result, detail: created };
     });
+
+    let stackOutputs: Record<string, unknown> | undefined = plan?.outputValues;
 
     if (options.break === "key-name" && plan) {
       await runner.run("rename the DSM key in the DSM console (injected break)", async () => {
@@ -467,12 +555,18 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       }
     };
     const vault = byType(T.vault)[0];
-    const keyName = str(obj(byType(T.keyReference)[0]?.inputs.externalKeyReference).externalKeyId);
+    // Every key of the stack is looked up, in the order of its config; the first one is used, rotated
+    // and used again. The key references say which names OCI Vault asks for.
+    const referenced = byType(T.keyReference).map((r) => str(obj(r.inputs.externalKeyReference).externalKeyId));
+    const configured = stackOutputs?.keyNames;
+    const keyNames = Array.isArray(configured) ? configured.map(str).filter((n) => referenced.includes(n)) : referenced;
+    const keyName = keyNames[0] ?? "";
+    let clientApp: ReturnType<IdentityDomainEmulator["getApp"]>;
     await runner.run("OCI Vault: token from the Identity Domain (client credentials)", async () => {
       if (!vault || !wiring) throw new Error("the program registered no external vault");
       const meta = obj(vault.inputs.externalKeyManagerMetadata);
       const oauth = obj(meta.oauthMetadata);
-      const clientApp = identity.getApp(str(oauth.clientAppId));
+      clientApp = identity.getApp(str(oauth.clientAppId));
       if (!clientApp) throw new Error(`the vault's clientAppId ${str(oauth.clientAppId)} is no app of the Identity Domain`);
       if (str(meta.privateEndpointId) !== wiring.pe.id) throw new Error(`the vault's privateEndpointId ${str(meta.privateEndpointId)} is not the private endpoint ${wiring.pe.id}`);
       client = new OciVaultClient(
@@ -491,6 +585,22 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       await client.obtainToken();
       return { value: undefined, detail: `token for client ${str(oauth.clientAppId).slice(0, 8)}… with scope ${clientApp.allowedScopes[0]}` };
     });
+    // With token validation at the gateway, a token of the right domain and audience but without
+    // the oci_ekms scope must stop there, before DSM sees it (seeds 001/002).
+    const deploymentSpec = obj(byType(T.deployment)[0]?.inputs.specification);
+    if (obj(deploymentSpec.requestPolicies).authentication !== undefined) {
+      await runner.run(SANDBOX_SCOPE_REFUSAL_STEP, async () => {
+        const otherScope = "urn:opc:idm:__myscopes__";
+        const token = await identity.mintToken({ clientId: clientApp!.clientId, scope: clientApp!.allowedScopes[0] ?? "" }, { claims: { scope: otherScope } });
+        const seen = gateway!.requests.length;
+        const status = await client!.vaultMetadataStatusWithToken(token);
+        const record = gateway!.requests[seen];
+        if (status !== 403 || !record?.rejected) {
+          throw new Error(`GetVaultMetadata with a token whose scope is ${otherScope}: HTTP ${status}${record?.rejected ? ` (${record.rejected})` : ", forwarded to DSM"}; the gateway must refuse it with HTTP 403`);
+        }
+        return { value: undefined, detail: `GetVaultMetadata with a token whose scope is ${otherScope}: HTTP ${status} at the gateway (${record.rejected}); DSM never saw it` };
+      });
+    }
     // OCI Vault uses a vault, a key and a key version only in state ACTIVE (Oracle: "Ensure the key is
     // in Active state"), and a key version only for the operations it lists.
     await runner.run("OCI Vault: GetVaultMetadata through the private endpoint and the gateway", async () => {
@@ -498,22 +608,25 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       if (meta.state !== "ACTIVE") throw new Error(`GetVaultMetadata: the vault is ${meta.state}, not ACTIVE (vendor ${meta.vendor})`);
       return { value: undefined, detail: `vault state ${meta.state}, vendor ${meta.vendor}` };
     });
-    const keyMeta = await runner.run(`OCI Vault: GetKeyMetadata of "${keyName}"`, async () => {
-      const meta = await atGateway(() => client!.keyMetadata(keyName));
-      if (meta.state !== "ACTIVE") throw new Error(`GetKeyMetadata: key "${keyName}" is ${meta.state}, not ACTIVE`);
-      return {
-        value: meta,
-        detail: `${meta.keyShape.algorithm}-${meta.keyShape.length}, state ${meta.state}, operations ${meta.keyOps.join(", ")}, current version ${meta.currentKeyVersionId}`,
-      };
-    });
-    await runner.run("OCI Vault: GetKeyVersionMetadata of the current version", async () => {
-      const version = await atGateway(() => client!.keyVersionMetadata(keyName, keyMeta!.currentKeyVersionId));
-      const missing = ["ENCRYPT", "DECRYPT"].filter((op) => !version.keyVersionOps.includes(op));
-      if (version.state !== "ACTIVE" || missing.length > 0) {
-        throw new Error(`GetKeyVersionMetadata: version ${version.keyVersionId} is ${version.state} with operations [${version.keyVersionOps.join(", ")}]; OCI Vault needs ACTIVE with ENCRYPT and DECRYPT`);
-      }
-      return { value: undefined, detail: `version ${version.keyVersionId}, state ${version.state}, operations ${version.keyVersionOps.join(", ")}` };
-    });
+    for (const name of keyNames.length > 0 ? keyNames : [keyName]) {
+      const keyMeta = await runner.run(`OCI Vault: GetKeyMetadata of "${name}"`, async () => {
+        const meta = await atGateway(() => client!.keyMetadata(name));
+        if (meta.state !== "ACTIVE") throw new Error(`GetKeyMetadata: key "${name}" is ${meta.state}, not ACTIVE`);
+        return {
+          value: meta,
+          detail: `${meta.keyShape.algorithm}-${meta.keyShape.length}, state ${meta.state}, operations ${meta.keyOps.join(", ")}, current version ${meta.currentKeyVersionId}`,
+        };
+      });
+      const versionStep = `OCI Vault: GetKeyVersionMetadata of the current version${keyNames.length > 1 ? ` of "${name}"` : ""}`;
+      await runner.run(versionStep, async () => {
+        const version = await atGateway(() => client!.keyVersionMetadata(name, keyMeta!.currentKeyVersionId));
+        const missing = ["ENCRYPT", "DECRYPT"].filter((op) => !version.keyVersionOps.includes(op));
+        if (version.state !== "ACTIVE" || missing.length > 0) {
+          throw new Error(`GetKeyVersionMetadata: version ${version.keyVersionId} is ${version.state} with operations [${version.keyVersionOps.join(", ")}]; OCI Vault needs ACTIVE with ENCRYPT and DECRYPT`);
+        }
+        return { value: undefined, detail: `version ${version.keyVersionId}, state ${version.state}, operations ${version.keyVersionOps.join(", ")}` };
+      });
+    }
     const sample = Buffer.from("the key material never leaves DSM", "utf8");
     const before = await runner.run("OCI Vault: Encrypt a sample", async () => {
       const c = await atGateway(() => client!.encrypt(keyName, sample));
@@ -532,8 +645,10 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       } finally {
         await host.stop();
       }
+      // That `pulumi up` ends with new stack outputs: the key's kid is its successor's.
+      if (stackOutputs) stackOutputs = stackOutputsAfterRotation(stackOutputs, keyName, str(so.state.kid));
       const rotated = (so.state.rotatedKids as string[] | undefined) ?? [];
-      return { value: undefined, detail: `new kid ${str(so.state.kid)}, rotated kids [${rotated.join(", ")}]` };
+      return { value: undefined, detail: `"${keyName}": new kid ${str(so.state.kid)}, rotated kids [${rotated.join(", ")}]` };
     });
     const after = await runner.run("OCI Vault: Encrypt again (new key version)", async () => {
       const c = await atGateway(() => client!.encrypt(keyName, sample));
@@ -556,7 +671,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       verification = await runner.run(
         "verify (npm run verify against the sandbox)",
         async () => {
-          const out = plan!.outputValues;
+          const out = stackOutputs!;
           const dsmClient = new DsmClient({ endpoint: dsm!.url, apiKey: dsmApiKey, caBundle: ca.certPem });
           const report = await runEkmVerification({
             domainUrl: str(out.identityDomainUrl),
@@ -585,7 +700,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
         true,
       );
     } else {
-      runner.skip("verify (npm run verify against the sandbox)", "the topology did not come up");
+      runner.skip("verify (npm run verify against the sandbox)", options.signal?.aborted ? "not run: the sandbox was asked to stop" : "the topology did not come up");
     }
 
     const checks = verification?.checks ?? [];
@@ -610,9 +725,16 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
           gateway: gateway?.requests.length ?? 0,
           dsm: dsm?.requests.length ?? 0,
         },
+        steps: {
+          passed: runner.steps.filter((st) => st.status === "passed").length,
+          failed: runner.steps.filter((st) => st.status === "failed").length,
+          skipped: runner.steps.filter((st) => st.status === "skipped").length,
+        },
+        checks: countChecks(checks),
         checksPassed: checks.filter((c) => c.status === "passed").length,
         checksRun: checks.filter((c) => c.status !== "skipped").length,
       },
+      overlaid: stackRun?.overlaid ?? [],
       endpoints:
         plan && gateway && dsm && wiring && localVaultUrl !== undefined
           ? {
@@ -624,12 +746,13 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
               caPem: ca.certPem,
               gatewayCaBundlePem: str(wiring.pe.inputs.caBundle),
               dsmApiKey,
-              stackOutputs: plan.outputValues,
+              stackOutputs: stackOutputs ?? plan.outputValues,
             }
           : undefined,
       stop: options.keep ? stopAll : async () => undefined,
     };
     if (!options.keep) await stopAll();
+    options.signal?.removeEventListener("abort", onAbort);
     return result;
   } catch (err) {
     await stopAll();

@@ -1,0 +1,184 @@
+// `npm run sandbox`: the command behind scripts/sandbox.ts, here so that tests reach it. Arguments
+// and the stack file are checked before any server starts; the exit code says how the run went.
+import path from "node:path";
+import { parseCliArgs, type CliOption } from "../cli";
+import { renderSandboxSummary, removeSandboxKeepFiles, writeSandboxKeepFiles } from "./report";
+import { SANDBOX_BREAKS, runSandbox, type SandboxBreak, type SandboxEvent, type SandboxOptions } from "./run";
+import { readSandboxStack, renderSandboxOverlays } from "./stack";
+
+export const SANDBOX_USAGE = `Usage: npm run sandbox -- [--stack NAME] [--keep] [--break ${SANDBOX_BREAKS.join("|")}]
+                          [--gateway-token-validation remoteJwks|staticKeys] [--gateway-route all|ekmOnly]
+
+Stands the whole topology up on this machine against emulated services (Identity Domain, API
+gateway, private endpoint, DSM), uses it as OCI Vault does, rotates a key and runs verify.
+
+  --stack NAME                       run Pulumi.NAME.yaml instead of the built-in config; where it
+                                     points at real services (Identity Domain, DSM, their credentials)
+                                     the emulators' values are used, and each one is printed
+  --keep                             keep the servers running after the last step, for npm run verify
+                                     and the DSM provider: writes .sandbox/ca.pem, outputs.json, env.sh
+  --break KIND                       inject one misconfiguration and show where it fails
+  --gateway-token-validation SOURCE  have the gateway validate tokens too (over the stack's setting)
+  --gateway-route ROUTE              what the gateway forwards (over the stack's setting)
+  -h, --help                         this text
+
+Ctrl-C (SIGINT) or kill <pid> (SIGTERM) stops it cleanly: every server is closed and the .sandbox
+files are removed. Exit code: 0 every step passed, 1 a step failed, 2 a usage error (nothing was
+started); stopped by a signal before its last step, 130 (SIGINT) or 143 (SIGTERM); a --keep sandbox
+stopped by either signal exits with its run's code, 0 or 1.`;
+
+const OPTIONS: Readonly<Record<string, CliOption>> = {
+  stack: { value: true },
+  keep: {},
+  break: { value: true, choices: SANDBOX_BREAKS },
+  "gateway-token-validation": { value: true, choices: ["remoteJwks", "staticKeys"] },
+  "gateway-route": { value: true, choices: ["all", "ekmOnly"] },
+};
+
+/** Command-line options of `npm run sandbox`. */
+export interface SandboxArgs {
+  keep: boolean;
+  /** The stack whose `Pulumi.<stack>.yaml` runs. Default: the built-in config. */
+  stack?: string;
+  break?: SandboxBreak;
+  gatewayTokenValidation?: "remoteJwks" | "staticKeys";
+  gatewayRoute?: "all" | "ekmOnly";
+}
+
+/** Reads the arguments; a mistake throws `CliUsageError` naming it (see components/cli.ts). */
+export function parseSandboxArgs(argv: readonly string[]): { help: true } | ({ help: false } & SandboxArgs) {
+  const parsed = parseCliArgs(argv, OPTIONS);
+  if (parsed.help) return { help: true };
+  const v = parsed.values;
+  const text = (name: string): string | undefined => (typeof v[name] === "string" ? (v[name] as string) : undefined);
+  const args: { help: false } & SandboxArgs = { help: false, keep: v.keep === true };
+  if (text("stack") !== undefined) args.stack = text("stack");
+  if (text("break") !== undefined) args.break = text("break") as SandboxBreak;
+  if (text("gateway-token-validation") !== undefined) args.gatewayTokenValidation = text("gateway-token-validation") as "remoteJwks" | "staticKeys";
+  if (text("gateway-route") !== undefined) args.gatewayRoute = text("gateway-route") as "all" | "ekmOnly";
+  return args;
+}
+
+/** What the command needs from its process. */
+export interface SandboxCommandIo {
+  /** The project folder: `Pulumi.<stack>.yaml` is read and `.sandbox/` written there. */
+  projectDir: string;
+  /** The stack program (`runEkmStack`). */
+  program: SandboxOptions["program"];
+  /** Where the program's @pulumi/pulumi is, for the dynamic-provider host. Default: the current directory. */
+  programDir?: string;
+  /** Standard output. */
+  write: (text: string) => void;
+  /** Standard output is a terminal: show a spinner while a step runs. */
+  tty: boolean;
+  /** This process's id, printed with --keep. */
+  pid: number;
+  /** Resolves with the signal that asked the sandbox to stop. */
+  stopRequested: Promise<"SIGINT" | "SIGTERM">;
+  /** Filled with the secrets the run makes (client secret, DSM API key), for the caller to redact from errors. */
+  secrets: string[];
+}
+
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+function progress(io: SandboxCommandIo): (event: SandboxEvent) => void {
+  const frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+  let timer: NodeJS.Timeout | undefined;
+  return (event) => {
+    if (event.kind === "overlaid") {
+      if (event.overlaid.length > 0) io.write(renderSandboxOverlays(event.overlaid) + "\n");
+      return;
+    }
+    if (event.kind === "start") {
+      if (!io.tty) return;
+      let i = 0;
+      const started = Date.now();
+      timer = setInterval(() => {
+        const secs = ((Date.now() - started) / 1000).toFixed(1);
+        io.write(`\r${frames[i++ % frames.length]} ${event.step} (${secs}s)\x1b[K`);
+      }, 80);
+      return;
+    }
+    if (timer) clearInterval(timer);
+    timer = undefined;
+    const { step } = event;
+    const mark = step.status === "passed" ? "✓" : step.status === "failed" ? "✗" : "-";
+    const time = step.status === "skipped" ? "" : ` ${(step.ms / 1000).toFixed(2)}s`;
+    io.write(`${io.tty ? "\r\x1b[K" : ""}${mark}${time.padStart(7)}  ${step.name}\n           ${step.detail}\n`);
+  };
+}
+
+/** Runs `npm run sandbox` with `argv`; resolves with the exit code. Usage errors throw `CliUsageError`. */
+export async function sandboxCommand(argv: readonly string[], io: SandboxCommandIo): Promise<number> {
+  const args = parseSandboxArgs(argv);
+  if (args.help) {
+    io.write(SANDBOX_USAGE + "\n");
+    return 0;
+  }
+  const stack = args.stack === undefined ? undefined : readSandboxStack(io.projectDir, args.stack);
+
+  let stoppedBy: "SIGINT" | "SIGTERM" | undefined;
+  const controller = new AbortController();
+  void io.stopRequested.then((signal) => {
+    stoppedBy ??= signal;
+    controller.abort();
+  });
+  const rel = (f: string): string => (path.relative(process.cwd(), f).startsWith("..") ? f : path.relative(process.cwd(), f));
+  if (stack) io.write(`Running ${rel(stack.file)} against the emulators\n`);
+  if (args.break) io.write(`Injecting one misconfiguration: --break ${args.break}\n`);
+  const result = await runSandbox({
+    program: io.program,
+    programDir: io.programDir,
+    stack,
+    break: args.break,
+    keep: args.keep,
+    gatewayTokenValidation: args.gatewayTokenValidation,
+    gatewayRoute: args.gatewayRoute,
+    onEvent: progress(io),
+    signal: controller.signal,
+  });
+  if (result.endpoints) io.secrets.push(result.endpoints.dsmApiKey, String(result.endpoints.stackOutputs.clientSecret ?? ""));
+  io.write("\n" + renderSandboxSummary(result) + "\n");
+  const code = result.ok ? 0 : 1;
+  if (stoppedBy) {
+    await result.stop();
+    io.write(`stopped by ${stoppedBy} before the last step: every server closed\n`);
+    return SIGNAL_EXIT[stoppedBy];
+  }
+  if (!args.keep) return code;
+  if (!result.endpoints) {
+    await result.stop();
+    io.write("\nNothing to keep running: the topology did not come up (see the failure above).\n");
+    return code;
+  }
+
+  // The sandbox's throw-away credentials go to files (mode 600), not to the terminal. They are
+  // written now, after the last step, so that they describe the stack as it is (the rotated key).
+  const e = result.endpoints;
+  const files = writeSandboxKeepFiles(path.join(io.projectDir, ".sandbox"), e);
+  io.write(
+    [
+      "",
+      "The sandbox keeps running:",
+      `  Identity Domain   ${e.identityDomainUrl}`,
+      `  DSM               ${e.dsmUrl}`,
+      `  API gateway       ${e.gatewayUrl}  (certificate for ${e.gatewayHostname})`,
+      `  external vault    ${e.localVaultUrl}  (through the private endpoint)`,
+      "",
+      "Point the DSM provider and verify at it:",
+      `  source ${rel(files.envFile)}`,
+      `  npm run verify -- --outputs ${rel(files.outputsFile)} --ca-bundle ${rel(files.caFile)}`,
+      "",
+      `sandbox running as PID ${io.pid}; stop it with kill ${io.pid} or Ctrl-C`,
+      "",
+    ].join("\n"),
+  );
+  const signal = await io.stopRequested;
+  try {
+    await result.stop();
+  } finally {
+    removeSandboxKeepFiles(files);
+  }
+  io.write(`stopped by ${signal}: every server closed, ${[files.envFile, files.outputsFile, files.caFile].map(rel).join(", ")} removed\n`);
+  return code;
+}
