@@ -179,7 +179,7 @@ describe("Pulumi.yaml", () => {
 
   it("declares exactly the keys a stack must set, so that the CLI itself asks for them, and no optional key (the CLI would require it)", () => {
     const required = EKM_CONFIG_KEYS.filter((k) => k.required);
-    expect(required.map((k) => k.key)).toEqual(["compartmentId", "gatewayHostname", "identityDomainUrl", "dsmAccountId"]);
+    expect(required.map((k) => k.key)).toEqual(["compartmentId", "gatewayHostname", "dsmAccountId", "identityDomainUrl"]);
     expect(project.config).toEqual(Object.fromEntries(required.map((k) => [k.key, { type: "string", description: k.description }])));
   });
 });

@@ -3,17 +3,23 @@
 // out what only makes sense inside this repository.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
+import { BENCH_OPTIONS, BENCH_USAGE } from "../components/bench";
+import type { CliOption } from "../components/cli";
+import { PLAN_OPTIONS, PLAN_USAGE } from "../components/plan";
+import { SANDBOX_OPTIONS, SANDBOX_USAGE } from "../components/sandbox";
+import { EKM_VERIFY_OPTIONS, EKM_VERIFY_USAGE } from "../components/verify";
+import { EKM_CONFIG_KEYS } from "../infra/config";
 
 const root = path.resolve(__dirname, "..");
 const readme = readFileSync(path.join(root, "README.md"), "utf8");
 
-interface ProjectConfigKey {
-  type?: string;
-  secret?: boolean;
-  description: string;
-}
+const SCRIPTS: Record<string, { usage: string; options: Readonly<Record<string, CliOption>> }> = {
+  plan: { usage: PLAN_USAGE, options: PLAN_OPTIONS },
+  sandbox: { usage: SANDBOX_USAGE, options: SANDBOX_OPTIONS },
+  verify: { usage: EKM_VERIFY_USAGE, options: EKM_VERIFY_OPTIONS },
+  bench: { usage: BENCH_USAGE, options: BENCH_OPTIONS },
+};
 
 /** The rows of the markdown table whose header line is `header`. */
 function tableAfter(header: string): string[][] {
@@ -29,10 +35,29 @@ function tableAfter(header: string): string[][] {
 }
 
 describe("README.md", () => {
-  it("documents every key Pulumi.yaml declares, in its order, with its type, secrecy and description", () => {
-    const project = parseYaml(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { config: Record<string, ProjectConfigKey> };
-    const expected = Object.entries(project.config).map(([key, v]) => [`\`oci-ekm:${key}\``, `${v.type ?? "list"}${v.secret ? ", secret" : ""}`, v.description]);
+  it("documents every key the program reads, in its order, with its type, secrecy and description", () => {
+    const expected = EKM_CONFIG_KEYS.map((k) => [`\`oci-ekm:${k.key}\``, `${k.kind}${k.secret ? ", secret" : ""}${k.required ? ", required" : ""}`, k.description]);
     expect(tableAfter("| key | type | |")).toEqual(expected);
+  });
+
+  for (const [name, { usage, options }] of Object.entries(SCRIPTS)) {
+    it(`shows npm run ${name} -- --help as the script prints it, and its usage names every option the script takes`, () => {
+      expect(readme).toContain(`<!-- usage:${name} -->\n\`\`\`text\n${usage}\n\`\`\``);
+      // The option lines: two spaces, then the option (other --flags in the text are examples).
+      const documented = [...usage.matchAll(/^ {2}(?:-\w, )?--([a-z][a-z-]*)/gm)].map((m) => m[1]).filter((o) => o !== "help").sort();
+      expect(documented).toEqual(Object.keys(options).sort());
+    });
+  }
+
+  it("uses in its examples only options the scripts take", () => {
+    const examples = [...readme.matchAll(/npm run (plan|sandbox|verify|bench) -- ([^\n`]*)/g)];
+    expect(examples.length).toBeGreaterThan(5);
+    for (const [, name, args] of examples) {
+      for (const [, option] of args.matchAll(/(?<![\w-])--([a-z][a-z-]*)/g)) {
+        if (option === "help") continue;
+        expect(Object.keys(SCRIPTS[name].options), `npm run ${name} -- ${args}`).toContain(option);
+      }
+    }
   });
 
   it("refers to nothing outside the package and to no document by an internal name", () => {

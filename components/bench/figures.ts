@@ -398,7 +398,7 @@ trips on this machine, each in a process of its own; prints the tables and write
 
 Exit code: 0 done, 1 a measurement failed, 2 a usage error (nothing was run).`;
 
-const BENCH_OPTIONS: Readonly<Record<string, CliOption>> = { out: { value: true }, verbose: {}, "child-timeout": { value: true } };
+export const BENCH_OPTIONS: Readonly<Record<string, CliOption>> = { out: { value: true }, verbose: {}, "child-timeout": { value: true } };
 
 /** Parses the arguments of `npm run bench`; a mistake throws `CliUsageError` naming it (see components/cli.ts). */
 export function parseBenchArgs(argv: readonly string[]): { help: true } | ({ help: false } & BenchArgs) {

@@ -27,7 +27,7 @@ files are removed. Exit code: 0 every step passed, 1 a step failed, 2 a usage er
 started); stopped by a signal before its last step, 130 (SIGINT) or 143 (SIGTERM); a --keep sandbox
 stopped by either signal exits with its run's code, 0 or 1.`;
 
-const OPTIONS: Readonly<Record<string, CliOption>> = {
+export const SANDBOX_OPTIONS: Readonly<Record<string, CliOption>> = {
   stack: { value: true },
   keep: {},
   break: { value: true, choices: SANDBOX_BREAKS },
@@ -47,7 +47,7 @@ export interface SandboxArgs {
 
 /** Reads the arguments; a mistake throws `CliUsageError` naming it (see components/cli.ts). */
 export function parseSandboxArgs(argv: readonly string[]): { help: true } | ({ help: false } & SandboxArgs) {
-  const parsed = parseCliArgs(argv, OPTIONS);
+  const parsed = parseCliArgs(argv, SANDBOX_OPTIONS);
   if (parsed.help) return { help: true };
   const v = parsed.values;
   const text = (name: string): string | undefined => (typeof v[name] === "string" ? (v[name] as string) : undefined);

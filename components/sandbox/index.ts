@@ -2,7 +2,7 @@
 export * from "./run";
 export * from "./stack";
 export * from "./report";
-export { SANDBOX_USAGE, parseSandboxArgs, sandboxCommand, type SandboxArgs, type SandboxCommandIo } from "./command";
+export { SANDBOX_OPTIONS, SANDBOX_USAGE, parseSandboxArgs, sandboxCommand, type SandboxArgs, type SandboxCommandIo } from "./command";
 export {
   OciVaultClient,
   OciVaultCallError,
