@@ -2,6 +2,7 @@
 // nothing vitest already loaded counts): the main entry is what a program declares and nothing of
 // the tooling, and each tool has its own subpath.
 import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -73,4 +74,21 @@ describe("the subpaths", () => {
       expect(load(`${subpath}/index.js`).exports).toEqual(expect.arrayContaining(names));
     });
   }
+});
+
+describe("what ships in dist/", () => {
+  it("names the documents it follows by their titles, never by this repository's internal names or paths", () => {
+    const files: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const at = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(at);
+        else if (/\.(js|d\.ts)$/.test(entry.name)) files.push(at);
+      }
+    };
+    walk(path.join(root, "dist"));
+    expect(files.length).toBeGreaterThan(50);
+    const offending = files.filter((f) => /\bseeds? ?0\d\d\b|\.\.\/shared|\/work\/|dsm-api\.md|oci-wiring\.md/i.test(readFileSync(f, "utf8")));
+    expect(offending.map((f) => path.relative(root, f))).toEqual([]);
+  });
 });

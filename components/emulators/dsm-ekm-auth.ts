@@ -1,4 +1,4 @@
-// How DSM checks the Identity Domain JWT on every EKM call (seed 000 section 6; Oracle: "The
+// How DSM checks the Identity Domain JWT on every EKM call (the Fortanix EKM guide, section 6; Oracle: "The
 // third-party management service verifies the OAuth2 JWT token from OCI Identity service before
 // allowing operations"): the app named after the token's client, its signing keys (stored, or fetched
 // and cached for `cache_duration`), then iss, aud, scope, exp/nbf. Each failed check is a 401 whose

@@ -14,7 +14,7 @@ export const DSM_EMULATOR_UNCONFIRMED = {
 
   /** Status of a successful create (groups, apps, keys) and of rekey. The document says only "2XX". */
   createStatus: 201,
-  /** Deleting a group that still holds security objects. Not in the document; the Terraform provider expects 400, dsm-api.md says 400 or 409. */
+  /** Deleting a group that still holds security objects. Not in the document; the Terraform provider expects 400, other notes on DSM say 400 or 409. */
   nonEmptyGroupDeleteStatus: 409,
   /** A user session calling anything but select_account/terminate before selecting the account. Not in the document. */
   accountNotSelectedStatus: 403,
@@ -72,7 +72,7 @@ export const DSM_EMULATOR_UNCONFIRMED = {
   patchNullIsAbsent: true,
   /** Name given to the rotated-away key: the document's `<name> (rotated at <timestamp>)`, ` #2`, ` #3`… appended on a same-second clash. */
   rotatedName: (name: string, timestamp: string): string => `${name} (rotated at ${timestamp})`,
-  /** Key ops of an AES key created without `key_ops` ("every operation except EXPORT", dsm-api.md; not in the document). */
+  /** Key ops of an AES key created without `key_ops` ("every operation except EXPORT" as notes on DSM say; not in Fortanix's API document). */
   defaultAesKeyOps: ["ENCRYPT", "DECRYPT", "WRAPKEY", "UNWRAPKEY", "DERIVEKEY", "MACGENERATE", "MACVERIFY", "APPMANAGEABLE"] as const,
   /** An app's `default_group` must be one of its groups (else 400). */
   defaultGroupMustBeMember: true,
@@ -107,7 +107,7 @@ export const DSM_EMULATOR_UNCONFIRMED = {
   /** Option `extraResponseFields`: this field, added to every object of every JSON answer of the management API except data maps (groups, custom_metadata, stored keys). */
   extraResponseField: ["emulator_unknown_field", "a field the OpenAPI document does not define: clients must ignore it"] as const,
 
-  // ---- how DSM checks an EKM token (seed 000 section 6; not published by Fortanix) --------------
+  // ---- how DSM checks an EKM token (the Fortanix EKM guide, section 6; not published by Fortanix) --------------
 
   /** Token claim matched to the JWT app's `name` on EKM calls: the first of these the token has. */
   jwtAppClaims: ["client_id", "sub"] as readonly string[],
@@ -122,7 +122,7 @@ export const DSM_EMULATOR_UNCONFIRMED = {
 
   // ---- the EKM endpoints: what Oracle's table and Thales's pages leave open ---------------------
 
-  /** `{keyId}` is the security object's name (seed 000 section 10), `{keyVersionId}` its kid; older versions are found through `links.replaced`. */
+  /** `{keyId}` is the security object's name (the Fortanix EKM guide, section 10), `{keyVersionId}` its kid; older versions are found through `links.replaced`. */
   ekmKeyIdIsName: true,
   /**
    * Vault state. Thales: GetVaultMetadata returns ACTIVE or BLOCKED; Oracle's table: "hyok vault is

@@ -148,7 +148,7 @@ function scopesOf(payload: JWTPayload): string[] {
 /**
  * An OCI API Gateway deployment on loopback: HTTPS with the deployment's certificate, routing by
  * interpreting the registered route paths and backend URL templates, and, when the deployment
- * asks for it, validating bearer tokens before forwarding (seeds 001/002).
+ * asks for it, validating bearer tokens before forwarding (the Azure AD and static-keys API Gateway articles).
  */
 export class ApiGatewayEmulator {
   readonly requests: GatewayRequestRecord[] = [];

@@ -4,7 +4,7 @@
 //
 // Where the real domain's exact wording is not published (error descriptions, the 401 body of the
 // signing-key endpoint), the emulator's text is its own; statuses and OAuth error codes follow RFC 6749
-// and the reference (../../shared/reference/oci-wiring.md, Identity Domain section).
+// and what Oracle documents of the Identity Domain.
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { SignJWT, base64url, type JWK, type JSONWebKeySet, type JWTPayload } from "jose";
@@ -210,7 +210,7 @@ export class IdentityDomainEmulator {
   }
 
   // The domain publishes its key with its certificate chain (x5c, x5t, x5t#S256), which is what API
-  // Gateway chokes on and seed 001's adapter strips.
+  // Gateway chokes on and the Azure AD article's JWKS adapter strips.
   private static publicJwk(privateKey: KeyObject, kid: string): JWK {
     const privateKeyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
     const certPem = selfSignedCertificatePem(privateKeyPem, { commonName: "idcs-emulator signing certificate", validityHours: 24 * 365 });

@@ -1,4 +1,4 @@
-// What OCI Vault does with an external vault (seed 000 section 11): get a token from the Identity
+// What OCI Vault does with an external vault (the Fortanix EKM guide, section 11): get a token from the Identity
 // Domain with the vault's client credentials, then call the external vault URL through the private
 // endpoint, trusting only the private endpoint's CA bundle. The calls and their fields are Oracle's
 // External KMS vendor API (GetVaultMetadata, GetKeyMetadata, GetKeyVersionMetadata, Encrypt, Decrypt)

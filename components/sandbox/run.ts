@@ -1,5 +1,5 @@
 // The sandbox: the real stack program, run in-process under mocks whose answers come from emulated
-// services, then exercised the way OCI Vault uses it (seed 000 section 11) and checked by `verify`.
+// services, then exercised the way OCI Vault uses it (the Fortanix EKM guide, section 11) and checked by `verify`.
 import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
@@ -27,7 +27,7 @@ import { type HostedResourceState, upResource } from "../testing/engine-steps";
 import { OciVaultClient, type EkmCiphertext, type SandboxNetwork } from "./oci-vault";
 import { sandboxStackConfig, type SandboxOverlay, type SandboxStack } from "./stack";
 
-/** One deliberate misconfiguration the sandbox can inject, each a way seed 000 says EKM breaks. */
+/** One deliberate misconfiguration the sandbox can inject, each a way the Fortanix EKM guide says EKM breaks. */
 export type SandboxBreak = "audience" | "scope" | "issuer" | "signing-cert" | "key-name";
 
 export const SANDBOX_BREAKS: readonly SandboxBreak[] = ["audience", "scope", "issuer", "signing-cert", "key-name"];
@@ -60,7 +60,7 @@ export interface SandboxOptions {
   /** Inject one misconfiguration. Default: none. */
   break?: SandboxBreak;
   /**
-   * Have the gateway validate tokens itself (seeds 001/002): `remoteJwks` from the Identity Domain,
+   * Have the gateway validate tokens itself (the Azure AD and static-keys API Gateway articles): `remoteJwks` from the Identity Domain,
    * or `staticKeys` built from its JWKS with the JWKS adapter. Default: off, as in the stack config.
    */
   gatewayTokenValidation?: "remoteJwks" | "staticKeys";
@@ -189,7 +189,7 @@ function breakTransformation(kind: SandboxBreak): pulumi.ResourceTransformation 
     case "signing-cert":
       return edit(T.domainsSetting, (p) => ({ ...p, signingCertPublicAccess: false }));
     case "key-name":
-      // Applied after `up`: someone renames the key in the DSM console (seed 000, 10.2 warning).
+      // Applied after `up`: someone renames the key in the DSM console (the Fortanix EKM guide, 10.2 warning).
       return undefined;
   }
 }
@@ -586,7 +586,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       return { value: undefined, detail: `token for client ${str(oauth.clientAppId).slice(0, 8)}… with scope ${clientApp.allowedScopes[0]}` };
     });
     // With token validation at the gateway, a token of the right domain and audience but without
-    // the oci_ekms scope must stop there, before DSM sees it (seeds 001/002).
+    // the oci_ekms scope must stop there, before DSM sees it (the Azure AD and static-keys API Gateway articles).
     const deploymentSpec = obj(byType(T.deployment)[0]?.inputs.specification);
     if (obj(deploymentSpec.requestPolicies).authentication !== undefined) {
       await runner.run(SANDBOX_SCOPE_REFUSAL_STEP, async () => {

@@ -1,4 +1,4 @@
-// What DSM itself must hold for OCI Vault's calls to succeed (seed 000, sections 9.4, 9.5, 10):
+// What DSM itself must hold for OCI Vault's calls to succeed (the Fortanix EKM guide, sections 9.4, 9.5, 10):
 // a signed-JWT app named after the client ID, trusting the domain's issuer and JWKS, with ENCRYPT and
 // DECRYPT on the key's group; each key present under its name, enabled, Active, AES-256.
 import type { DsmApiSobject } from "../dsm/api";

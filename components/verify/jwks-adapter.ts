@@ -1,4 +1,4 @@
-// Seed 001's "JWKS adapter" and seed 002's static key, as pure functions: OCI API Gateway wants
+// The "JWKS adapter" of the Azure AD API Gateway article and the static key of the static-keys article, as pure functions: OCI API Gateway wants
 // `alg` on every key and chokes on large x5c chains, which Azure AD's JWKS has and Identity Domains' too.
 import { createHash, createPublicKey } from "node:crypto";
 import type { JSONWebKeySet, JWK } from "jose";
@@ -22,7 +22,7 @@ export interface ApiGatewayJwks {
 const GATEWAY_RSA_ALGS = new Set(["RS256", "RS384", "RS512"]);
 
 /**
- * Adapts a JWKS for API Gateway (seed 001): keeps only RSA signing keys with a `kid`, keeps `kid`,
+ * Adapts a JWKS for API Gateway (the Azure AD article): keeps only RSA signing keys with a `kid`, keeps `kid`,
  * `kty`, `n`, `e`, `use`, sets `alg: "RS256"` where it is missing, and drops everything else
  * (`x5c`, `x5t`, `x5t#S256`, `key_ops`, `issuer` …). Encryption keys (`use: "enc"`) and non-RSA keys
  * are left out: API Gateway would reject them and they cannot verify an RS256 token anyway.
@@ -58,7 +58,7 @@ export interface PemToJwkOptions {
 
 /**
  * Converts a PEM RSA public key (`-----BEGIN PUBLIC KEY-----`, PKCS#1 `RSA PUBLIC KEY`, or an X.509
- * certificate) to the JWK seed 002 pastes into API Gateway: `{kty, n, e, alg, kid, use}`. A private
+ * certificate) to the JWK the static-keys article pastes into API Gateway: `{kty, n, e, alg, kid, use}`. A private
  * key is refused rather than silently reduced to its public half.
  */
 export function pemPublicKeyToJwk(pem: string, options: PemToJwkOptions = {}): ApiGatewayJwk {

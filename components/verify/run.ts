@@ -1,4 +1,4 @@
-// The whole walk of seed 000 section 11, in chain order: the Identity Domain (discovery, signing
+// The whole walk of the Fortanix EKM guide, section 11, in chain order: the Identity Domain (discovery, signing
 // keys, token), DSM's token checks, DSM's app and keys, then the vault URL as OCI Vault calls it.
 import { decodeJwt, type JSONWebKeySet } from "jose";
 import { ekmCheckFailed, ekmCheckPassed, ekmCheckSkipped, type EkmCheckResult } from "./checks";

@@ -1,4 +1,4 @@
-// The token checks DSM makes before it serves OCI Vault (seed 000, sections 6 and 11), one named
+// The token checks DSM makes before it serves OCI Vault (the Fortanix EKM guide, sections 6 and 11), one named
 // check per rule so a report says which link is broken instead of "authentication failed".
 import {
   compactVerify,
@@ -81,7 +81,7 @@ function findKey(jwks: JSONWebKeySet, kid: string | undefined): JWK | undefined 
 }
 
 /**
- * Whether `aud` contains `wanted`. One trailing slash is ignored: the seed writes the DSM URL without
+ * Whether `aud` contains `wanted`. One trailing slash is ignored: the Fortanix guide writes the DSM URL without
  * one (`https://amer.smartkey.io`) and the gateway base URL with one (`https://<ip>/`), and how DSM
  * compares is not confirmed; the DSM emulator makes the same choice (DSM_EMULATOR_UNCONFIRMED).
  */
