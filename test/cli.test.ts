@@ -3,19 +3,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CliUsageError, checkOutputFile, parseCliArgs } from "../components/cli";
+import { checkOutputFile, parseCliArgs } from "../components/cli";
+import { usageError } from "./cli-helpers";
 
 const OPTIONS = { stack: { value: true }, json: { value: true }, keep: {}, break: { value: true, choices: ["audience", "scope"] }, key: { value: true, repeatable: true } };
-
-function usageError(run: () => unknown): string {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CliUsageError);
-    return (err as Error).message;
-  }
-  throw new Error("accepted");
-}
 
 describe("parseCliArgs", () => {
   it("reads switches and values in both spellings", () => {

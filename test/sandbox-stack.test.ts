@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CliUsageError } from "../components/cli";
 import { SANDBOX_SCOPE_REFUSAL_STEP, readSandboxStack, renderSandboxOverlays, sandboxCommand, sandboxStackConfig, type SandboxStack } from "../components/sandbox";
 import { runEkmStack } from "../infra/stack";
+import { usageError } from "./cli-helpers";
 
 const root = path.resolve(__dirname, "..");
 const dir = mkdtempSync(path.join(tmpdir(), "sandbox-stack-"));
@@ -39,16 +39,6 @@ writeFileSync(
 
 function stackFile(name: string, lines: string[]): void {
   writeFileSync(path.join(dir, `Pulumi.${name}.yaml`), ["config:", ...lines.map((l) => `  ${l}`), ""].join("\n"));
-}
-
-function usageError(run: () => unknown): string {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CliUsageError);
-    return (err as Error).message;
-  }
-  throw new Error("accepted");
 }
 
 const emulators = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CliUsageError } from "../components/cli";
 import { ekmDsmAccessFromEnv, ekmVerificationOptionsFromOutputs, oidcDiscoveryUrl, parseEkmVerifyArgs, parseEkmVerifyUrl, resolveOidcUrl } from "../components/verify";
+import { usageError } from "./cli-helpers";
 
 // The shape of `pulumi stack output --json --show-secrets` for this stack (names from the team contract).
 const OUTPUTS = {
@@ -125,16 +125,6 @@ describe("parseEkmVerifyArgs", () => {
     expect(parseEkmVerifyArgs(["--client-id", "a"], read, { EKM_CLIENT_SECRET: "from-env" }).options.clientSecret).toBe("from-env");
     expect(parseEkmVerifyArgs(["--outputs", "outputs.json"], read, { EKM_CLIENT_SECRET: "from-env" }).options.clientSecret).toBe(OUTPUTS.clientSecret);
   });
-
-  function usageError(run: () => unknown): string {
-    try {
-      run();
-    } catch (err) {
-      expect(err).toBeInstanceOf(CliUsageError);
-      return (err as Error).message;
-    }
-    throw new Error("accepted");
-  }
 
   it("refuses unknown flags, missing values, repeated single flags and unreadable files as usage errors naming the flag", () => {
     expect(usageError(() => parseEkmVerifyArgs(["--domain"], read))).toBe("unknown option --domain");
