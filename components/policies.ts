@@ -8,7 +8,7 @@ export interface EkmPoliciesArgs {
   compartmentId: pulumi.Input<string>;
   /** Where the policy is attached: the compartment or one of its parents (the tenancy). Default: `compartmentId`. */
   policyCompartmentId?: pulumi.Input<string>;
-  /** Compartment OCID of the identity domain, to let the group manage its apps and settings (`manage domains`). Default: none (give the group the domain's Application Administrator role instead, as Oracle recommends). */
+  /** Compartment OCID of the identity domain (the tenancy for the Default domain), to let the group manage its apps and settings (`manage domains`) through a second policy attached there. Default: none (give the group the domain's Application Administrator role instead, as Oracle recommends). */
   identityDomainCompartmentId?: pulumi.Input<string>;
   /** Name of the policy. Default: `<displayNamePrefix>-ekm-operators`. */
   policyName?: string;
@@ -26,9 +26,9 @@ export interface EkmPolicyStatement {
  * The statements an EKM operators group needs in a compartment, each with Oracle's page. The
  * compartment is named by OCID (`compartment id ocid1.compartment…`), which statements accept.
  */
-export function ekmPolicyStatements(group: string, compartmentId: string, identityDomainCompartmentId?: string): EkmPolicyStatement[] {
+export function ekmPolicyStatements(group: string, compartmentId: string): EkmPolicyStatement[] {
   const where = `in compartment id ${compartmentId}`;
-  const statements: EkmPolicyStatement[] = [
+  return [
     // "Create a policy to manage (create, update and delete) External KMS private endpoints".
     { statement: `Allow group ${group} to manage ekms-private-endpoints ${where}`, source: "https://docs.oracle.com/iaas/Content/KeyManagement/Tasks/ekms_configuring_iam_policies.htm" },
     // "The External KMS private endpoints need a policy to manage Virtual Networks too."
@@ -43,11 +43,17 @@ export function ekmPolicyStatements(group: string, compartmentId: string, identi
     // Gateway creates with it (CreateAssociation needs `manage certificate-associations`, part of the family).
     { statement: `Allow group ${group} to manage leaf-certificate-family ${where}`, source: "https://docs.oracle.com/iaas/Content/certificates/managing-certificates.htm" },
   ];
-  if (identityDomainCompartmentId !== undefined) {
-    // "To manage applications, you must … Be a member of a group granted manage domains".
-    statements.push({ statement: `Allow group ${group} to manage domains in compartment id ${identityDomainCompartmentId}`, source: "https://docs.oracle.com/iaas/Content/Identity/applications/overview.htm" });
-  }
-  return statements;
+}
+
+/**
+ * The statement that lets the group manage the identity domain's apps and settings. A policy
+ * grants access only in the compartment it is attached to and those below it, so this one is
+ * attached to the domain's compartment (the tenancy, for the Default domain), not the EKM one.
+ */
+export function ekmDomainPolicyStatement(group: string, identityDomainCompartmentId: string): EkmPolicyStatement {
+  const where = identityDomainCompartmentId.startsWith("ocid1.tenancy.") ? "in tenancy" : `in compartment id ${identityDomainCompartmentId}`;
+  // "To manage applications, you must … Be a member of a group granted manage domains".
+  return { statement: `Allow group ${group} to manage domains ${where}`, source: "https://docs.oracle.com/iaas/Content/Identity/applications/overview.htm" };
 }
 
 /**
@@ -62,6 +68,9 @@ export class EkmPolicies extends pulumi.ComponentResource {
   /** The statements, as attached. */
   public readonly statements: pulumi.Output<string[]>;
   public readonly policy: oci.identity.Policy;
+  /** OCID of the policy in the identity domain's compartment, when `identityDomainCompartmentId` is set. */
+  public readonly domainPolicyId?: pulumi.Output<string>;
+  public readonly domainPolicy?: oci.identity.Policy;
 
   constructor(name: string, args: EkmPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
     if (!/^('[^']+'\/)?'?[A-Za-z0-9_.@-]+'?$/.test(args.operatorsGroup)) {
@@ -69,9 +78,7 @@ export class EkmPolicies extends pulumi.ComponentResource {
     }
     super("oci-ekm-fortanix:index:EkmPolicies", name, {}, opts);
     const prefix = args.displayNamePrefix ?? name;
-    this.statements = pulumi
-      .all([args.compartmentId, args.identityDomainCompartmentId])
-      .apply(([compartmentId, domainCompartmentId]) => ekmPolicyStatements(args.operatorsGroup, compartmentId, domainCompartmentId).map((s) => s.statement));
+    this.statements = pulumi.output(args.compartmentId).apply((compartmentId) => ekmPolicyStatements(args.operatorsGroup, compartmentId).map((s) => s.statement));
     this.policy = new oci.identity.Policy(
       `${name}-policy`,
       {
@@ -82,7 +89,21 @@ export class EkmPolicies extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    if (args.identityDomainCompartmentId !== undefined) {
+      const domainCompartment = args.identityDomainCompartmentId;
+      this.domainPolicy = new oci.identity.Policy(
+        `${name}-domain-policy`,
+        {
+          compartmentId: domainCompartment,
+          name: `${args.policyName ?? `${prefix}-ekm-operators`}-domain`,
+          description: `Lets ${args.operatorsGroup} manage the identity domain apps of the OCI Vault External Key Management stack`,
+          statements: [pulumi.output(domainCompartment).apply((id) => ekmDomainPolicyStatement(args.operatorsGroup, id).statement)],
+        },
+        { parent: this },
+      );
+    }
     this.policyId = this.policy.id;
-    this.registerOutputs({ policyId: this.policyId, statements: this.statements });
+    this.domainPolicyId = this.domainPolicy?.id;
+    this.registerOutputs({ policyId: this.policyId, statements: this.statements, domainPolicyId: this.domainPolicyId });
   }
 }

@@ -6,7 +6,7 @@ import { EkmGateway, GatewayJsonWebKeyArgs, GatewayTokenValidationArgs } from ".
 import { EkmIdentity } from "./identity";
 import { identityDomainUrlProblem } from "./identity-domain-url";
 import { EkmNetwork } from "./network";
-import { caBundleOfChain, normalizePem } from "./pem";
+import { caBundleOfChain, gatewayCertificateProblems, normalizePem } from "./pem";
 import { DEFAULT_DSM_URL, DEFAULT_IDENTITY_ISSUER, identityIssuerForms, identityJwksUri, normalizeDsmUrl, normalizeIdentityDomainUrl } from "./urls";
 
 /** Default DSM group holding the keys. */
@@ -229,7 +229,31 @@ export function ekmTopologyProblems(args: EkmTopologyArgs): string[] {
   }
   const host = args.vaultUrlHost ?? DEFAULT_VAULT_URL_HOST;
   if (host !== "privateEndpoint" && host !== "gateway") problems.push(`vaultUrlHost is "${host}"; expected "privateEndpoint" or "gateway"`);
+  problems.push(...userCertificateProblems(args));
   return problems;
+}
+
+/**
+ * The user's certificate checked here, before the network is declared, rather than in
+ * EkmCertificate (which comes after it, and is not created at all with an existing gateway, whose
+ * certificate must still chain to what the private endpoint will trust). Only plain-text PEMs can
+ * be read; an Output (a secret key) is checked by OCI.
+ */
+function userCertificateProblems(args: EkmTopologyArgs): string[] {
+  const cert = args.certificate ?? {};
+  if (typeof cert.certificatePem !== "string" || cert.existingCertificateId !== undefined) return [];
+  const text = (v: pulumi.Input<string> | undefined): string | undefined => (typeof v === "string" ? v : undefined);
+  const existingGateway = args.gateway?.existingGatewayId !== undefined;
+  const names = { certificatePem: "certificate.certificatePem", privateKeyPem: "certificate.privateKeyPem", certChainPem: "certificate.certChainPem", caBundlePem: "certificate.caBundlePem" };
+  return gatewayCertificateProblems({
+    certificatePem: cert.certificatePem,
+    // An existing gateway's key is not ours to hold.
+    ...(!existingGateway && text(cert.privateKeyPem) !== undefined ? { privateKeyPem: text(cert.privateKeyPem) } : {}),
+    ...(text(cert.certChainPem) !== undefined ? { certChainPem: text(cert.certChainPem) } : {}),
+    ...(text(cert.caBundlePem) !== undefined ? { caBundlePem: text(cert.caBundlePem) } : {}),
+    ...(text(args.gatewayHostname) !== undefined ? { gatewayHostname: text(args.gatewayHostname) } : {}),
+    names,
+  });
 }
 
 /**

@@ -368,7 +368,7 @@ export function checkEkmConfig(source: EkmConfigSource = ekmConfigFromPulumi()):
         add(
           spec.key,
           "[secret] (encrypted, not readable offline)",
-          `a value the offline plan can read: Pulumi.yaml does not declare ${spec.key} secret, so its content is checked before anything is created (set it in plain text with pulumi config set ${spec.key} …, or check it with pulumi preview)`,
+          `a value the offline plan can read: ${spec.key} is not a secret key (only privateKeyPem is), so its content is checked before anything is created (set it in plain text with pulumi config set ${spec.key} …, or check it with pulumi preview)`,
         );
       }
       continue;
@@ -388,7 +388,7 @@ export function checkEkmConfig(source: EkmConfigSource = ekmConfigFromPulumi()):
     if (known.has(key)) continue;
     const closest = closestName(key, known);
     // The value is not shown: an unknown key may be a misspelt secret.
-    add(key, "set (value not shown)", closest ? `a known key; did you mean ${EKM_PROJECT}:${closest}?` : "a known key (Pulumi.yaml declares them)");
+    add(key, "set (value not shown)", closest ? `a known key; did you mean ${EKM_PROJECT}:${closest}?` : "a known key (the README's Stack configuration table lists them)");
   }
   for (const key of (source.allKeys?.() ?? []).filter((k) => k.startsWith("dsm:") && !DSM_CONFIG_KEYS.includes(k))) {
     const closest = closestName(key, DSM_CONFIG_KEYS);

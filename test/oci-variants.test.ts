@@ -236,6 +236,30 @@ describe("defaults", () => {
 describe("components refuse bad arguments before creating anything", () => {
   const base = { compartmentId: COMPARTMENT, gatewayHostname: "gw.example.com", identityDomainUrl: DOMAIN_URL, dsm: { accountId: ACCOUNT_ID } };
 
+  it("EkmTopology refuses the user's certificate before the network is declared, with an existing gateway too", async () => {
+    const team = userGatewayCertificate("ekm-gateway.example.com");
+    const other = userGatewayCertificate("ekm-gateway.example.com");
+    const user = { ...base, gatewayHostname: "ekm-gateway.example.com" };
+    const registered: string[] = [];
+    const run = (args: ConstructorParameters<typeof EkmTopology>[1]) =>
+      runStackInProcess({
+        program: () => {
+          new EkmTopology("t", args);
+        },
+        onNewResource: async (r) => {
+          registered.push(r.type);
+          return undefined;
+        },
+      });
+    await expect(run({ ...user, certificate: { certificatePem: team.certPem, privateKeyPem: other.keyPem, certChainPem: team.chainPem } })).rejects.toThrow(
+      "EkmTopology t: certificate.privateKeyPem is not the private key of certificate.certificatePem",
+    );
+    await expect(run({ ...user, gateway: { existingGatewayId: "ocid1.apigateway.oc1..x" }, certificate: { certificatePem: team.certPem, certChainPem: other.chainPem } })).rejects.toThrow(
+      /^EkmTopology t: certificate\.certificatePem does not chain to certificate\.certChainPem/,
+    );
+    expect(registered).toEqual(["pulumi:pulumi:Stack", "pulumi:pulumi:Stack"]);
+  });
+
   it("EkmTopology", () => {
     expect(() => new EkmTopology("t", { ...base, dsm: { accountId: ACCOUNT_ID, keys: [] } })).toThrow(/dsm\.keys must list at least one key/);
     expect(() => new EkmTopology("t", { ...base, dsm: { accountId: ACCOUNT_ID, keys: [{ name: "a" }, { name: "a" }] } })).toThrow(
@@ -306,5 +330,33 @@ describe("components refuse bad arguments before creating anything", () => {
     };
     expect(() => new EkmVault("v", { ...vaultArgs, vaultUrlHost: "ip" })).toThrow(/vaultUrlHost is "ip"/);
     expect(() => new EkmVault("v", { ...vaultArgs, keys: [{ name: "k", externalKeyId: "k" }, { name: "k", externalKeyId: "k" }] })).toThrow(/"k" appears twice/);
+  });
+});
+
+describe("IAM policies from the stack config", () => {
+  it("attaches the operators' statements to the EKM compartment and the domain statement to the domain's (the tenancy here)", async () => {
+    const tenancy = "ocid1.tenancy.oc1..aaaaaaaatenancy";
+    const p = await plan({ iamPolicies: true, iamOperatorsGroup: "ekm-operators", iamIdentityDomainCompartmentId: tenancy });
+    const policies = ofType(p, "oci:Identity/policy:Policy").map((r) => ({ name: r.name, compartmentId: r.inputs.compartmentId, statements: r.inputs.statements }));
+    const where = `in compartment id ${COMPARTMENT}`;
+    expect(policies).toEqual([
+      {
+        name: "oci-ekm-iam-policy",
+        compartmentId: COMPARTMENT,
+        statements: [
+          `Allow group ekm-operators to manage ekms-private-endpoints ${where}`,
+          `Allow group ekm-operators to manage virtual-network-family ${where}`,
+          `Allow group ekm-operators to manage vaults ${where}`,
+          `Allow group ekm-operators to manage keys ${where}`,
+          `Allow group ekm-operators to manage api-gateway-family ${where}`,
+          `Allow group ekm-operators to manage leaf-certificate-family ${where}`,
+        ],
+      },
+      { name: "oci-ekm-iam-domain-policy", compartmentId: tenancy, statements: ["Allow group ekm-operators to manage domains in tenancy"] },
+    ]);
+  });
+
+  it("creates no policy unless asked", async () => {
+    expect(ofType(await plan({}), "oci:Identity/policy:Policy")).toEqual([]);
   });
 });
