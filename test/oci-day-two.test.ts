@@ -5,7 +5,7 @@
 // inputs may change. The Certificates entry takes the new certificate as a new version, in place.
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type PlanMockResult, type PlanResult, runStackInProcess } from "../components/plan";
+import { type PlanMockResult, type PlanResult, planRevealSecrets, runStackInProcess } from "../components/plan";
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 import { runEkmStack } from "../infra/stack";
 import { T, ofType, resource, stackConfig } from "./oci-helpers";
@@ -16,16 +16,37 @@ const ISSUED = "tls:index/locallySignedCert:LocallySignedCert";
  * Runs the stack; the issued certificate's PEM depends on its inputs and on `issue` (a renewal is
  * the tls provider issuing again for the same inputs once `earlyRenewalHours` is reached).
  */
+const hash = (v: unknown): string => createHash("sha256").update(JSON.stringify(v)).digest("hex").slice(0, 16);
+
+/** The vault's inputs as OCI receives them, secrets in clear (the plan's own record masks them). */
+const vaultSeen = new Map<PlanResult, Record<string, unknown>>();
+
 function run(config: Record<string, unknown>, issue: number): Promise<PlanResult> {
+  let vault: Record<string, unknown> = {};
   return runStackInProcess({
     config,
     program: () => runEkmStack(),
     onNewResource: async (args: MockResourceArgs, defaults: PlanMockResult) => {
+      if (args.type === T.vault) vault = args.inputs as Record<string, unknown>;
+      // OCI issues a new secret whenever the client app is created again: a secret that follows the
+      // app's inputs makes any change to them visible in the vault's inputs.
+      if (args.type === "oci:Identity/domainsApp:DomainsApp" && args.inputs.isOauthClient === true && args.inputs.isOauthResource !== true) {
+        return { ...defaults, state: { ...defaults.state, clientSecret: `client-secret-${hash(args.inputs)}` } };
+      }
       if (args.type !== ISSUED) return undefined;
-      const tag = createHash("sha256").update(JSON.stringify(args.inputs) + `#${issue}`).digest("hex").slice(0, 16);
+      const tag = hash(JSON.stringify(args.inputs) + `#${issue}`);
       return { ...defaults, state: { ...defaults.state, certPem: `-----BEGIN CERTIFICATE-----\nMOCK-ISSUED-${tag}\n-----END CERTIFICATE-----\n` } };
     },
+  }).then((result) => {
+    vaultSeen.set(result, vault);
+    return result;
   });
+}
+
+/** The client secret the vault was given, in clear. */
+function vaultClientSecret(p: PlanResult): unknown {
+  const meta = planRevealSecrets(vaultSeen.get(p)?.externalKeyManagerMetadata) as { oauthMetadata?: { clientAppSecret?: unknown } } | undefined;
+  return planRevealSecrets(meta?.oauthMetadata?.clientAppSecret);
 }
 
 /** What must not change: a change to any of these replaces the vault or strands its keys. */
@@ -53,6 +74,8 @@ function expectUntouched(second: PlanResult): void {
   expect(keys(second)).toHaveLength(2);
   // The client app keeps its name (the client ID) and secret: same inputs, no update.
   expect(resource(second, "oci-ekm-identity-client-app").outputs.name).toBe(resource(first, "oci-ekm-identity-client-app").outputs.name);
+  expect(vaultClientSecret(first)).toMatch(/^client-secret-[0-9a-f]{16}$/);
+  expect(vaultClientSecret(second)).toBe(vaultClientSecret(first));
 }
 
 describe("the gateway certificate renewed (the tls provider issues a new one for the same inputs)", () => {
