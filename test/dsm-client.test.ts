@@ -221,6 +221,21 @@ describe("DsmClient against the emulator", () => {
     expect(dsm.requests.filter((r) => r.method === "POST" && r.path === "/sys/v1/groups").length).toBe(2);
   });
 
+  it("creates a key again under the name of one deleted a moment ago outside this client, once DSM lets the name go", async () => {
+    const group = await dsmCreateGroup(client, { name: "recreate-group" });
+    const body = { name: "recreated-key", group_id: group.group_id, obj_type: "AES" as const, key_size: 256, key_ops: ["ENCRYPT" as const, "DECRYPT" as const] };
+    const first = await dsmCreateSobject(client, body);
+    // As the console deletes it: one DELETE, no waiting for the name to be free.
+    await client.request({ method: "DELETE", path: `/crypto/v1/keys/${first.kid}`, operation: "destroy security object", object: first.kid });
+    dsm.clearRequests();
+    const again = await dsmCreateSobject(client, body);
+    expect(again.kid).not.toBe(first.kid);
+    expect(dsm.sobjects().filter((s) => s.name === "recreated-key").map((s) => s.kid)).toEqual([again.kid]);
+    const creates = dsm.requests.filter((r) => r.method === "POST" && r.path === "/crypto/v1/keys").map((r) => r.status);
+    expect(creates[0]).toBe(409);
+    expect(creates[creates.length - 1]).toBe(201);
+  });
+
   it("recovers a create whose response was lost, without a duplicate", async () => {
     const group = await dsmCreateGroup(client, { name: "lost-response-group" });
     dsm.clearRequests();

@@ -13,9 +13,10 @@ import { COMPARTMENT, DOMAIN, describeDsmThroughHost } from "./host-scenario";
 
 const root = path.resolve(__dirname, "..");
 const scratches: string[] = [];
+// Scratch projects with node_modules of their own: removing them takes a while on a loaded machine.
 afterAll(() => {
   for (const dir of scratches) rmSync(dir, { recursive: true, force: true });
-});
+}, 180_000);
 
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith("npm_") && !k.startsWith("DSM_") && !k.startsWith("VITEST")));

@@ -185,6 +185,16 @@ describe("security objects as the document describes them", () => {
     expect(patch?.body).toEqual({ rotation_policy: { effective_at: "20270101T000000Z", deactivate_rotated_key: true, interval_days: 90 } });
   });
 
+  it("a rotation-policy PATCH sends back only the document's fields, not one DSM added to what it reads back", async () => {
+    const { keys } = await providers();
+    const key = await make(keys, { name: "openapi-policy-extra", groupId, rotationPolicyDays: 30 });
+    dsm.modifySobject("openapi-policy-extra", { rotation_policy: { interval_days: 30, deactivate_rotated_key: false, next_rotation_at: "20270101T000000Z" } as never });
+    dsm.clearRequests();
+    await keys.update(key.id, key.outs, { ...key.inputs, rotationPolicyDays: 60 });
+    const patch = dsm.requests.find((r) => r.method === "PATCH");
+    expect(patch?.body).toEqual({ rotation_policy: { deactivate_rotated_key: false, interval_days: 60 } });
+  });
+
   it("lists follow every page: 1,005 keys come back from two pages of 1,000", async () => {
     const client = new DsmClient({ endpoint: dsm.url, apiKey });
     const paged = await dsmCreateGroup(client, { name: "openapi-paged" });

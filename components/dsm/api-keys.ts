@@ -51,8 +51,10 @@ export async function dsmCreateSobject(client: DsmClient, body: DsmSobjectReques
         recover: () => dsmFindSobjectByName(client, body.name),
       });
     } catch (err) {
+      // A key deleted a moment ago (by us or by someone in the console) still holds its name, and
+      // look-ups still show it: only time tells it from a key that exists. Callers look the name up
+      // before creating, so a real duplicate rarely reaches here, and then fails after the wait.
       if (!isDsmStatus(err, 409) || Date.now() - started > GONE_WAIT_MS) throw err;
-      if ((await dsmFindSobjectByName(client, body.name)) !== undefined) throw err;
       await dsmSleep(GONE_POLL_MS);
     }
   }

@@ -78,9 +78,14 @@ function dsmSobjectViewOf(s: DsmApiSobject): DsmSobjectView {
  * the interval is days alone (the document allows one of `interval_days`, `interval_months`).
  */
 export function dsmRotationPolicyFor(current: DsmApiRotationPolicy | undefined, days: number): DsmApiRotationPolicy {
-  const { interval_months: _months, interval_days: _days, ...rest } = current ?? {};
-  return { ...rest, interval_days: days };
+  // Only what the document's RotationPolicy holds besides the interval: a field DSM adds to what it
+  // reads back (read-only, or newer than the document) is not sent back to it.
+  const kept = Object.fromEntries(ROTATION_POLICY_KEPT.filter((f) => current?.[f] !== undefined).map((f) => [f, current?.[f]]));
+  return { ...kept, interval_days: days };
 }
+
+/** RotationPolicy's fields other than its interval (`interval_days` or `interval_months`, exactly one). */
+const ROTATION_POLICY_KEPT = ["effective_at", "deactivate_rotated_key", "rotate_copied_keys"] as const;
 
 /** The PATCH body bringing `current` to `inputs` (fields left undefined in the inputs are left as DSM has them). */
 function dsmSobjectPatch(current: DsmSobjectView, inputs: DsmSecurityObjectInputs): DsmSobjectRequest {

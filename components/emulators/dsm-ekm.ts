@@ -1,8 +1,8 @@
 // The OCI External Key Manager endpoints DSM serves under /oci/ekm/v1/vaults/<account id>: what OCI
 // Vault calls, through the API Gateway, as Oracle's "External KMS Vendor API Reference" lists them
 // (GetVaultMetadata, GetKeyMetadata, GetKeyVersionMetadata, Encrypt, Decrypt, GenerateRandomBytes),
-// with the fields another vendor's documentation of the same API gives (/tmp/research/ekm-protocol.md
-// section 3) and the statuses and messages of Oracle's error table. Errors are
+// with the fields another vendor's documentation of the same API gives (Thales's CipherTrust pages,
+// their request and response bodies) and the statuses and messages of Oracle's error table. Errors are
 // `{"code": "<status>", "message"}`. Choices the sources leave open are in DSM_EMULATOR_UNCONFIRMED.
 import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";

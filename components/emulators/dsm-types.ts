@@ -1,5 +1,5 @@
 // The public types of the DSM emulator: DSM's JSON field names, as Fortanix's OpenAPI document
-// ("Fortanix DSM REST API" 0.1.0-20260710, test/fixtures/fortanix-dsm-openapi.json) names them.
+// ("Fortanix DSM REST API" 0.1.0-20260710) names them.
 // Each type says which schema of the document it follows.
 import type { EmulatorTlsOptions } from "./http";
 

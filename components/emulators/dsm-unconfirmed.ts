@@ -1,8 +1,8 @@
 // ============================================================================================
 // UNCONFIRMED BEHAVIOURS: the one place where the DSM emulator picks an answer that neither
-// Fortanix's OpenAPI document (test/fixtures/fortanix-dsm-openapi.json) nor Oracle's External Key
+// Fortanix's OpenAPI document ("Fortanix DSM REST API") nor Oracle's External Key
 // Manager documentation settles. Everything else follows the document (management API) or Oracle's
-// protocol as /tmp/research/ekm-protocol.md reconstructs it (EKM endpoints). If real DSM is observed
+// protocol as its vendor API reference and Thales's pages describe it (EKM endpoints). If real DSM is observed
 // to differ, change it here. Clients must not depend on these beyond what the sources allow.
 // The statuses, messages, defaults and functions below are what the code reads; the flags (`true`,
 // descriptive strings) record a choice the code makes in the one place their comment names.

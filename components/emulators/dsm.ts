@@ -1,5 +1,5 @@
 // In-memory Fortanix DSM, answering as Fortanix's OpenAPI document ("Fortanix DSM REST API"
-// 0.1.0-20260710, test/fixtures/fortanix-dsm-openapi.json) describes the operations this project uses,
+// 0.1.0-20260710) describes the operations this project uses,
 // plus the OCI External Key Manager endpoints. This file holds the server, the dispatch and the test
 // API. The rest, each readable beside its section of the document:
 //   dsm-routes       the route table (operationId → module)    dsm-state        store, records, errors

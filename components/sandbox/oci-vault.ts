@@ -2,7 +2,8 @@
 // Domain with the vault's client credentials, then call the external vault URL through the private
 // endpoint, trusting only the private endpoint's CA bundle. The calls and their fields are Oracle's
 // External KMS vendor API (GetVaultMetadata, GetKeyMetadata, GetKeyVersionMetadata, Encrypt, Decrypt)
-// as /tmp/research/ekm-protocol.md reconstructs it.
+// as Oracle's "External KMS Vendor API Reference" lists them, with the fields Thales's CipherTrust
+// documentation of the same Oracle API gives.
 import { randomUUID } from "node:crypto";
 import https from "node:https";
 import { checkServerIdentity } from "node:tls";
