@@ -2,6 +2,9 @@
 // command (preview, up, refresh, destroy), started in the program's directory with no DSM_*
 // variables, configured with the stack config, and the serialized providers the program registered.
 // Shared by every way the library is loaded (dsm-host.test.ts, package.test.ts).
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { dsmUnpackProvider } from "../components/dsm/provider-module";
 import { DsmEmulator, type DsmEmulatorRequest } from "../components/emulators/dsm";
@@ -59,6 +62,7 @@ export function describeDsmThroughHost(title: string, prepare: () => Promise<Hos
     let apiKey = "";
     let captured: CapturedDynamicResource[] = [];
     const hosts: DynamicProviderHost[] = [];
+    const reportedVersions: string[] = [];
     const states: Record<"group" | "app" | "key", HostedResourceState | undefined> = { group: undefined, app: undefined, key: undefined };
 
     const of = (type: string): CapturedDynamicResource => {
@@ -70,6 +74,8 @@ export function describeDsmThroughHost(title: string, prepare: () => Promise<Hos
     const command = async (): Promise<DynamicProviderHost> => {
       const host = await DynamicProviderHost.start({ programDir: mode.programDir });
       hosts.push(host);
+      // The engine asks every plugin it loads for its version before configuring it.
+      reportedVersions.push(await host.pluginInfo());
       await host.configure({ "dsm:endpoint": dsm.url, "dsm:apiKey": apiKey, "dsm:caBundle": ca.certPem }, ["dsm:apiKey"]);
       return host;
     };
@@ -362,6 +368,12 @@ export function describeDsmThroughHost(title: string, prepare: () => Promise<Hos
         await destroyResource(host, kept);
       });
       expect(dsm.sobject(names.keyName)!.enabled).toBe(false);
+    });
+
+    it("every host reports, as GetPluginInfo, the version of the @pulumi/pulumi the program's directory resolves", () => {
+      const sdk = JSON.parse(readFileSync(createRequire(path.join(mode.programDir, "package.json")).resolve("@pulumi/pulumi/package.json"), "utf8")) as { version: string };
+      expect(reportedVersions.length).toBeGreaterThan(5);
+      expect([...new Set(reportedVersions)]).toEqual([sdk.version]);
     });
 
     it("every request the hosted providers sent, and every answer, is what Fortanix's API document describes", () => {

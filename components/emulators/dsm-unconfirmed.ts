@@ -65,6 +65,14 @@ export const DSM_EMULATOR_UNCONFIRMED = {
    */
   rekeyRefusesChangeOf: ["obj_type", "group_id"] as readonly string[],
   /**
+   * Request fields the emulator does not model (for instance a key's `state` or `deactivation_date`,
+   * an app's `ip_address_policy`, `interface` or `credential_migration_period`) are accepted without
+   * checking their values against the document, and not stored; unknown fields are ignored. Real
+   * DSM checks them (serde): a client must send only what the document allows, which the tests check
+   * against the document itself.
+   */
+  unmodelledRequestFieldsUnchecked: true,
+  /**
    * In a PATCH (and any request), `null` reads as an absent field, as serde reads an `Option`: it
    * changes nothing and removes nothing. The document marks many fields nullable without saying
    * null removes; `custom_metadata: {}` empties the metadata.
