@@ -670,7 +670,8 @@ describe("npm run plan", () => {
         "plan: Invalid stack configuration (1 problem); nothing was created:\n" +
         "  oci-ekm:privateKeyPem is set in plain text; expected an encrypted value, so that neither the stack file nor the state holds it readable: pulumi config set --secret privateKeyPem < key.pem\n",
     });
-  });
+    // Three ts-node processes, one after another: slow on a loaded two-core machine.
+  }, 120_000);
 });
 
 describe("a bad configuration file", () => {

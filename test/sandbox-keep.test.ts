@@ -255,6 +255,7 @@ describe("npm run sandbox, as a process", () => {
     expect(p.stdout().endsWith("stopped by SIGTERM: every server closed, .sandbox/env.sh, .sandbox/outputs.json, .sandbox/ca.pem removed\n")).toBe(true);
     for (const u of urls) expect([u, await refusal(u, caBundle)]).toEqual([u, "ECONNREFUSED"]);
     for (const f of files) expect([f, existsSync(f)]).toEqual([f, false]);
+    expect(existsSync(dir)).toBe(false);
     expect(p.stderr()).toBe("");
   }, 180_000);
 

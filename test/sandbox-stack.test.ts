@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { SANDBOX_SCOPE_REFUSAL_STEP, readSandboxStack, renderSandboxOverlays, sandboxCommand, sandboxStackConfig, type SandboxStack } from "../components/sandbox";
 import { runEkmStack } from "../infra/stack";
 import { usageError } from "./cli-helpers";
+import { userGatewayCertificate } from "./oci-helpers";
 
 const root = path.resolve(__dirname, "..");
 const dir = mkdtempSync(path.join(tmpdir(), "sandbox-stack-"));
@@ -65,7 +66,7 @@ describe("readSandboxStack", () => {
     expect(usageError(() => readSandboxStack(dir, "ownkey"))).toBe(
       [
         "Pulumi.ownkey.yaml cannot run in the sandbox (2 problems); no server was started:",
-        "  oci-ekm:privateKeyPem is encrypted (secure:) and cannot be decrypted offline, so it cannot be used here: the emulated gateway serves certificatePem with this key. Run the sandbox on a stack file of its own that sets a test certificate's key in plaintext, or none of certificatePem, certChainPem, privateKeyPem (a generated certificate)",
+        "  oci-ekm:privateKeyPem is encrypted (secure:) and cannot be decrypted offline, so it cannot be used here: the emulated gateway serves certificatePem with this key. Run the sandbox on a stack file of its own that sets a test certificate and its key in plain text (the sandbox hands the key to the program as a secret, as pulumi config set --secret would), or none of certificatePem, certChainPem, privateKeyPem (a generated certificate)",
         "  oci-ekm:existingGatewayId is ocid1.apigateway.oc1.iad.aaaaaaaagw; the sandbox cannot stand in for an existing API gateway (the config does not hold its certificate's private key). Run it on a stack file without existingGatewayId",
       ].join("\n"),
     );
@@ -224,6 +225,27 @@ describe("sandboxCommand --stack", () => {
       `overlaid: oci-ekm:identityDomainUrl https://idcs-00000000000000000000000000000000.identity.oraclecloud.com → ${identityUrl}`,
       `overlaid: oci-ekm:dsmUrl https://amer.smartkey.io → ${dsmUrl}`,
     ]);
+    expect(lines).toContain("  steps                  13 passed, 0 failed, 0 skipped (13 steps)");
+    expect(code).toBe(0);
+  }, 120_000);
+
+  it("runs a stack with the team's own gateway certificate, its test key handed to the program as a secret", async () => {
+    const own = userGatewayCertificate("ekm-gateway.team.example.com");
+    const pem = (key: string, text: string) => [`${key}: |`, ...text.trimEnd().split("\n").map((l) => `    ${l}`)];
+    stackFile("owncert", [
+      "oci-ekm:compartmentId: ocid1.compartment.oc1..aaaaaaaateam",
+      "oci-ekm:gatewayHostname: ekm-gateway.team.example.com",
+      "oci-ekm:dsmAccountId: 3f2504e0-4f89-41d3-9a0c-0305e82c3301",
+      "oci-ekm:identityDomainUrl: https://idcs-0123456789abcdef0123456789abcdef.identity.oraclecloud.com",
+      ...pem("oci-ekm:certificatePem", own.certPem),
+      ...pem("oci-ekm:certChainPem", own.chainPem),
+      ...pem("oci-ekm:privateKeyPem", own.keyPem),
+    ]);
+    const { code, lines } = await command(["--stack", "owncert"]);
+    expect(lines.filter((l) => l.startsWith("overlaid: oci-ekm:privateKeyPem"))).toEqual([
+      "overlaid: oci-ekm:privateKeyPem [secret] (in plain text) → the same key, passed to the program as a secret, as pulumi config set --secret stores it",
+    ]);
+    expect(lines.join("\n")).not.toContain(own.keyPem.split("\n")[1]);
     expect(lines).toContain("  steps                  13 passed, 0 failed, 0 skipped (13 steps)");
     expect(code).toBe(0);
   }, 120_000);

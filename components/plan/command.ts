@@ -16,7 +16,8 @@ values stand in as present secrets whose content is not checked.
   --stack NAME      the stack to plan (default dev)
   --json FILE       also write every resource (URN, inputs, outputs, dependencies) as JSON
   --mermaid FILE    also write the dependency graph as a Mermaid flowchart
-  --cwd DIR         the folder of Pulumi.yaml and the stack files (default: this package's folder)
+  --cwd DIR         the folder of Pulumi.yaml and the stack files (default: this package's folder);
+                    the program planned is always this package's stack program (infra/)
   --help            this text
 
 Exit status 0 when the plan ran, 1 when the configuration or the program failed, 2 on a usage error.`;

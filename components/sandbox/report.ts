@@ -1,5 +1,5 @@
 // What the sandbox shows and leaves behind: the closing summary and the --keep files.
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { SandboxEndpoints, SandboxResult } from "./run";
 
@@ -70,4 +70,11 @@ export function writeSandboxKeepFiles(dir: string, e: SandboxEndpoints): Sandbox
 /** Removes what {@link writeSandboxKeepFiles} wrote: once the servers are gone, the files point at nothing. */
 export function removeSandboxKeepFiles(files: SandboxKeepFiles): void {
   for (const f of [files.envFile, files.outputsFile, files.caFile]) rmSync(f, { force: true });
+  // The folder too, when nothing else was put in it.
+  const dir = path.dirname(files.envFile);
+  try {
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch {
+    // Already gone, or not ours to remove.
+  }
 }

@@ -90,7 +90,7 @@ function sandboxStackProblems(stack: SandboxStack, undecryptedKeys: readonly str
     if (overlaidKey(stack, key)) continue;
     const why =
       key === `${p}:privateKeyPem`
-        ? "the emulated gateway serves certificatePem with this key. Run the sandbox on a stack file of its own that sets a test certificate's key in plaintext, or none of certificatePem, certChainPem, privateKeyPem (a generated certificate)"
+        ? "the emulated gateway serves certificatePem with this key. Run the sandbox on a stack file of its own that sets a test certificate and its key in plain text (the sandbox hands the key to the program as a secret, as pulumi config set --secret would), or none of certificatePem, certChainPem, privateKeyPem (a generated certificate)"
         : "the sandbox has no emulator value to put in its place. Run it on a stack file of its own with a plaintext test value";
     problems.push(`${key} is encrypted (secure:) and cannot be decrypted offline, so it cannot be used here: ${why}`);
   }
@@ -151,6 +151,12 @@ export function sandboxStackConfig(
       overlaid.push({ key, from: shown(key), to: emulators.identityDomainUrl });
     } else if (key === `${p}:dsmUrl` || key === `${p}:gatewayStaticKeys`) {
       // Set below.
+    } else if (key === `${p}:privateKeyPem` && !secret.has(key)) {
+      // The program refuses a plaintext key, as it would in a real stack; a test key in a stack file
+      // of the sandbox's own is handed over as the CLI hands over an encrypted one.
+      config[key] = value;
+      secret.add(key);
+      overlaid.push({ key, from: "[secret] (in plain text)", to: "the same key, passed to the program as a secret, as pulumi config set --secret stores it" });
     } else if (key === `${p}:dsmManageObjects` && value === "false") {
       config[key] = "true";
       overlaid.push({ key, from: value, to: "true (the emulated DSM starts empty, so the sandbox makes the objects)" });
@@ -178,7 +184,7 @@ export function sandboxStackConfig(
     const from = stack.config[keysKey] === undefined ? "(not set)" : secret.has(keysKey) ? "[secret]" : describeKeys(stack.config[keysKey]);
     overlaid.push({ key: keysKey, from, to: `the emulated Identity Domain's signing ${describeKeys(JSON.stringify(emulators.staticKeys))}` });
   }
-  return { config, secretKeys: stack.secretKeys.filter((k) => k in config), overlaid };
+  return { config, secretKeys: [...secret].filter((k) => k in config), overlaid };
 }
 
 /** `overlaid: <key> <from> → <to>`, one line per replaced value. */
