@@ -146,10 +146,10 @@ describe("sandboxStackConfig", () => {
 });
 
 describe("sandboxCommand --stack", () => {
-  const command = async (argv: string[]): Promise<{ code: number; lines: string[] }> => {
+  const command = async (argv: string[], projectDir = dir): Promise<{ code: number; lines: string[]; text: string }> => {
     let text = "";
     const code = await sandboxCommand(argv, {
-      projectDir: dir,
+      projectDir,
       programDir: root,
       program: () => runEkmStack(),
       write: (t) => void (text += t),
@@ -158,7 +158,7 @@ describe("sandboxCommand --stack", () => {
       stopRequested: new Promise(() => undefined),
       secrets: [],
     });
-    return { code, lines: text.split("\n") };
+    return { code, lines: text.split("\n"), text };
   };
 
   it("runs the team's stack: both keys, the gateway's own token check and the EKM-only route, on the existing subnet", async () => {
@@ -208,18 +208,7 @@ describe("sandboxCommand --stack", () => {
   }, 120_000);
 
   it("runs the shipped Pulumi.dev.yaml with the emulated Identity Domain and DSM in place of the real ones", async () => {
-    let text = "";
-    const code = await sandboxCommand(["--stack", "dev"], {
-      projectDir: root,
-      programDir: root,
-      program: () => runEkmStack(),
-      write: (t) => void (text += t),
-      tty: false,
-      pid: 4242,
-      stopRequested: new Promise(() => undefined),
-      secrets: [],
-    });
-    const lines = text.split("\n");
+    const { code, lines, text } = await command(["--stack", "dev"], root);
     const [, identityUrl, dsmUrl] = /Identity Domain (\S+), DSM (\S+) \(account 00000000-0000-4000-8000-000000000000\)$/m.exec(text) ?? [];
     expect(lines.filter((l) => l.startsWith("overlaid: "))).toEqual([
       `overlaid: oci-ekm:identityDomainUrl https://idcs-00000000000000000000000000000000.identity.oraclecloud.com → ${identityUrl}`,
