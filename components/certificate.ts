@@ -99,6 +99,7 @@ export class EkmCertificate extends pulumi.ComponentResource {
         ...(typeof args.certChainPem === "string" ? { certChainPem: args.certChainPem } : {}),
         ...(typeof args.caBundlePem === "string" ? { caBundlePem: args.caBundlePem } : {}),
         ...(typeof args.gatewayHostname === "string" ? { gatewayHostname: args.gatewayHostname } : {}),
+        chainUnreadable: [args.certChainPem, args.caBundlePem].some((v) => v !== undefined && typeof v !== "string"),
       });
       if (problems.length > 0) throw new Error(`EkmCertificate ${name}: ${problems.join("; ")}`);
     }

@@ -51,6 +51,8 @@ export interface GatewayCertificateInput {
   names?: Partial<Record<"certificatePem" | "privateKeyPem" | "certChainPem" | "caBundlePem" | "gatewayHostname", string>>;
   /** The time to check validity at. Default: now. */
   now?: Date;
+  /** The chain or CA bundle is given but not readable here (an Output): the chain is not checked. Default: false. */
+  chainUnreadable?: boolean;
 }
 
 type CertificateField = "certificatePem" | "privateKeyPem" | "certChainPem" | "caBundlePem";
@@ -132,6 +134,7 @@ export function gatewayCertificateFindings(input: GatewayCertificateInput): Gate
       });
     }
   }
+  if (input.chainUnreadable) return out;
   const bundlePem = input.caBundlePem ?? (input.certChainPem !== undefined ? caBundleOfChain(input.certificatePem, input.certChainPem) : "");
   const bundleField: CertificateField = input.caBundlePem !== undefined ? "caBundlePem" : "certChainPem";
   const anchors = pemBlocks(bundlePem).map(parse).filter((c): c is X509Certificate => c !== undefined);

@@ -252,6 +252,7 @@ function userCertificateProblems(args: EkmTopologyArgs): string[] {
     ...(text(cert.certChainPem) !== undefined ? { certChainPem: text(cert.certChainPem) } : {}),
     ...(text(cert.caBundlePem) !== undefined ? { caBundlePem: text(cert.caBundlePem) } : {}),
     ...(text(args.gatewayHostname) !== undefined ? { gatewayHostname: text(args.gatewayHostname) } : {}),
+    chainUnreadable: [cert.certChainPem, cert.caBundlePem].some((v) => v !== undefined && typeof v !== "string"),
     names,
   });
 }

@@ -149,7 +149,11 @@ export async function runEkmStack(opts: RunEkmStackOptions = {}): Promise<EkmSta
     caBundle: t.caBundle,
     subnetId: t.subnetId,
   };
-  if (policies) outputs.iamPolicyStatements = policies.statements;
+  if (policies) {
+    outputs.iamPolicyStatements = policies.domainPolicy
+      ? pulumi.all([policies.statements, policies.domainPolicy.statements]).apply(([main, domain]) => [...main, ...domain])
+      : policies.statements;
+  }
   // Only outputs with a value: Pulumi warns about undefined ones.
   if (!(c.existingGatewayId && !c.existingCertificateId)) outputs.certificateId = t.certificateId;
   if (!(c.existingSubnetId && !c.existingVcnId)) outputs.vcnId = t.vcnId;

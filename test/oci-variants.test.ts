@@ -1,9 +1,11 @@
 // Options of the topology, each a separate stack run in this one process (which the plan engine allows).
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { EkmCertificate } from "../components/certificate";
 import { EkmVault } from "../components/ekm";
 import { EkmGateway, gatewayTokenValidationProblems } from "../components/gateway";
 import { PLAN_SECRET, PlanResult, planLongestChain, planToJson, runStackInProcess } from "../components/plan";
+import { normalizePem } from "../components/pem";
 import { EkmTopology } from "../components/topology";
 import { runEkmStack } from "../infra/stack";
 import { ACCOUNT_ID, COMPARTMENT, DOMAIN_URL, T, ofType, resource, stackConfig, userGatewayCertificate } from "./oci-helpers";
@@ -260,6 +262,25 @@ describe("components refuse bad arguments before creating anything", () => {
     expect(registered).toEqual(["pulumi:pulumi:Stack", "pulumi:pulumi:Stack"]);
   });
 
+  it("EkmTopology takes a chain given as an Output (not readable before anything is created) and still checks the key", async () => {
+    const team = userGatewayCertificate("ekm-gateway.example.com");
+    const other = userGatewayCertificate("ekm-gateway.example.com");
+    const user = { ...base, gatewayHostname: "ekm-gateway.example.com" };
+    const ok = await runStackInProcess({
+      program: () => {
+        new EkmTopology("t", { ...user, certificate: { certificatePem: team.certPem, privateKeyPem: team.keyPem, certChainPem: pulumi.output(team.chainPem) } });
+      },
+    });
+    expect(ok.resources.filter((r) => r.type === "oci:Kms/ekmsPrivateEndpoint:EkmsPrivateEndpoint").map((r) => r.inputs.caBundle)).toEqual([normalizePem(team.chainPem)]);
+    await expect(
+      runStackInProcess({
+        program: () => {
+          new EkmTopology("t", { ...user, certificate: { certificatePem: team.certPem, privateKeyPem: other.keyPem, certChainPem: pulumi.output(team.chainPem) } });
+        },
+      }),
+    ).rejects.toThrow("EkmTopology t: certificate.privateKeyPem is not the private key of certificate.certificatePem");
+  });
+
   it("EkmTopology", () => {
     expect(() => new EkmTopology("t", { ...base, dsm: { accountId: ACCOUNT_ID, keys: [] } })).toThrow(/dsm\.keys must list at least one key/);
     expect(() => new EkmTopology("t", { ...base, dsm: { accountId: ACCOUNT_ID, keys: [{ name: "a" }, { name: "a" }] } })).toThrow(
@@ -354,6 +375,8 @@ describe("IAM policies from the stack config", () => {
       },
       { name: "oci-ekm-iam-domain-policy", compartmentId: tenancy, statements: ["Allow group ekm-operators to manage domains in tenancy"] },
     ]);
+    // The stack's output lists every statement, of both policies.
+    expect(p.outputValues.iamPolicyStatements).toEqual([...policies[0].statements as string[], "Allow group ekm-operators to manage domains in tenancy"]);
   });
 
   it("creates no policy unless asked", async () => {
