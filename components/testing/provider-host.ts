@@ -181,7 +181,8 @@ export class DynamicProviderHost {
     );
     const project = options.project ?? "oci-ekm";
     const env: Record<string, string> = {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      // The script runs `node` from PATH, as the engine's plugin does: this Node first.
+      PATH: [path.dirname(process.execPath), process.env.PATH ?? "/usr/bin:/bin"].join(path.delimiter),
       ...(process.env.HOME !== undefined ? { HOME: process.env.HOME } : {}),
       // What the engine adds for the Node.js dynamic provider (sdk/go/common/resource/plugin/provider_plugin.go).
       PULUMI_NODEJS_PROJECT: project,
@@ -189,14 +190,14 @@ export class DynamicProviderHost {
       PULUMI_CONFIG: "{}",
       ...options.env,
     };
-    // What `pulumi-resource-pulumi-nodejs` (the script the engine runs) does: resolve the host from
-    // the program's directory and run it with node. Run here without the script, so that stopping the
-    // host ends the host itself, with no shell left in between.
-    const script = createRequire(path.join(options.programDir, "package.json")).resolve("@pulumi/pulumi/cmd/dynamic-provider");
-    const child = spawn(process.execPath, [script, `127.0.0.1:${enginePort}`], {
+    // The plugin the engine runs: `pulumi-resource-pulumi-nodejs`, a shell script that resolves the
+    // host from the program's directory and runs it with node. In a process group of its own, so
+    // that stopping the host ends the shell and the node under it together.
+    const child = spawn(path.join(stubs.sdkDir, "pulumi-resource-pulumi-nodejs"), [`127.0.0.1:${enginePort}`], {
       cwd: options.programDir,
       env,
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
     });
     liveHosts.add(child);
     const exited = new Promise<number | null>((resolve) =>
@@ -393,7 +394,12 @@ export class DynamicProviderHost {
 }
 
 function killHost(child: ChildProcess): void {
-  if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // The group is gone already.
+  }
 }
 
 // Hosts still running when this process exits (a test that failed before stop(), an uncaught
