@@ -3,7 +3,6 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CliUsageError } from "../components/cli";
 import {
   BENCH_USAGE,
   benchCountRequests,
@@ -21,6 +20,7 @@ import {
   type BenchDsmPhaseResult,
 } from "../components/bench/figures";
 import type { PlanResource } from "../components/plan";
+import { usageError } from "./cli-helpers";
 
 function res(name: string, custom: boolean, dependencies: string[] = [], parent?: string): PlanResource {
   return {
@@ -207,15 +207,7 @@ describe("parseBenchArgs", () => {
   });
 
   it("names a bad argument as a usage error (components/cli.ts)", () => {
-    const usage = (argv: string[]): string => {
-      try {
-        parseBenchArgs(argv);
-      } catch (err) {
-        expect(err).toBeInstanceOf(CliUsageError);
-        return (err as Error).message;
-      }
-      return "accepted";
-    };
+    const usage = (argv: string[]): string => usageError(() => parseBenchArgs(argv));
     expect(usage(["--keys", "5"])).toBe("unknown option --keys");
     expect(usage(["--verbos"])).toBe("unknown option --verbos (did you mean --verbose?)");
     expect(usage(["--child-timeout", "soon"])).toBe('--child-timeout: "soon" is not a number of seconds greater than 0');

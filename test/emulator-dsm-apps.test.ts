@@ -3,11 +3,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { DSM_EMULATOR_PERMISSIONS, DSM_EMULATOR_UNCONFIRMED, type DsmEmulator } from "../components/emulators/dsm";
 import { dsmEnum } from "./dsm-openapi";
-import { bearerFor, call, jwtCredential, useDsmEmulator, withEmulator } from "./emulator-dsm-helpers";
+import { bearerFor, call, createGroupVia, DSM_TIMESTAMP, DSM_UUID, jwtCredential, useDsmEmulator, withEmulator } from "./emulator-dsm-helpers";
 
 const ACCOUNT = "5f1c7a9e-2b3d-4e5f-8a9b-0c1d2e3f4a5b";
-const TIMESTAMP = /^\d{8}T\d{6}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISSUER = "https://identity.oraclecloud.com/";
 const JWKS = "https://idcs-abc.identity.oraclecloud.com/admin/v1/SigningCert/jwk";
 
@@ -19,11 +17,7 @@ beforeAll(() => {
   ({ dsm, url, admin } = t);
 });
 
-async function newGroup(name: string): Promise<string> {
-  const res = await call(url, "POST", "/sys/v1/groups", { auth: admin, body: { name } });
-  expect(res.status).toBe(201);
-  return (res.json as { group_id: string }).group_id;
-}
+const newGroup = (name: string): Promise<string> => createGroupVia(url, admin, name);
 
 async function createApp(body: Record<string, unknown>): Promise<Record<string, unknown>> {
   const res = await call(url, "POST", "/sys/v1/apps", { auth: admin, body });
@@ -47,7 +41,7 @@ describe("DsmEmulator apps", () => {
       credential: jwtCredential(JWKS, [ISSUER]),
     });
     expect(app).toEqual({
-      app_id: expect.stringMatching(UUID),
+      app_id: expect.stringMatching(DSM_UUID),
       acct_id: ACCOUNT,
       name: "client-id-123",
       description: "OCI EKM",
@@ -57,7 +51,7 @@ describe("DsmEmulator apps", () => {
       enabled: true,
       role: "crypto",
       auth_type: "SignedJwt",
-      created_at: expect.stringMatching(TIMESTAMP),
+      created_at: expect.stringMatching(DSM_TIMESTAMP),
       creator: { app: dsm.app("automation")!.app_id },
       client_configurations: {},
       ip_address_policy: "allow_all",

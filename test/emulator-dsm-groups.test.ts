@@ -2,11 +2,9 @@
 // the OpenAPI document: every request and answer of these tests validates (afterEach).
 import { beforeAll, describe, expect, it } from "vitest";
 import { DSM_EMULATOR_UNCONFIRMED, type DsmEmulator } from "../components/emulators/dsm";
-import { aesKeyBody, bearerFor, call, useDsmEmulator, withEmulator } from "./emulator-dsm-helpers";
+import { aesKeyBody, bearerFor, call, createGroupVia, DSM_TIMESTAMP, DSM_UUID, useDsmEmulator, withEmulator } from "./emulator-dsm-helpers";
 
 const ACCOUNT = "5f1c7a9e-2b3d-4e5f-8a9b-0c1d2e3f4a5b";
-const TIMESTAMP = /^\d{8}T\d{6}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ABSENT = "3c9a4d5e-0000-4000-8000-000000000000";
 
 const t = useDsmEmulator({ accountId: ACCOUNT, deletedSobjectVisibleMs: 0 });
@@ -17,11 +15,7 @@ beforeAll(() => {
   ({ dsm, url, admin } = t);
 });
 
-async function newGroup(name: string): Promise<string> {
-  const res = await call(url, "POST", "/sys/v1/groups", { auth: admin, body: { name } });
-  expect(res.status).toBe(201);
-  return (res.json as { group_id: string }).group_id;
-}
+const newGroup = (name: string): Promise<string> => createGroupVia(url, admin, name);
 
 describe("DsmEmulator groups", () => {
   it("creates, reads, lists, updates and deletes a group with the document's Group fields", async () => {
@@ -30,11 +24,11 @@ describe("DsmEmulator groups", () => {
     expect(created.status).toBe(201);
     const g = created.json as Record<string, unknown>;
     expect(g).toEqual({
-      group_id: expect.stringMatching(UUID),
+      group_id: expect.stringMatching(DSM_UUID),
       acct_id: ACCOUNT,
       name: "g-crud",
       description: "first",
-      created_at: expect.stringMatching(TIMESTAMP),
+      created_at: expect.stringMatching(DSM_TIMESTAMP),
       creator: { app: dsm.app("automation")!.app_id },
       client_configurations: {},
     });

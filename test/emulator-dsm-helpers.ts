@@ -96,6 +96,17 @@ export function recordedAnswerProblems(dsm: DsmEmulator): string[] {
     .flatMap((r) => dsmResponseProblems(r.method, r.path, r.status!, r.response).map((p) => `recorded ${r.method} ${r.path}: ${p}`));
 }
 
+/** DSM timestamps (`20170509T070912Z`) and ids, as the document's patterns give them. */
+export const DSM_TIMESTAMP = /^\d{8}T\d{6}Z$/;
+export const DSM_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** `POST /sys/v1/groups {name}` as `auth`; the new group's id. */
+export async function createGroupVia(baseUrl: string, auth: string, name: string): Promise<string> {
+  const res = await call(baseUrl, "POST", "/sys/v1/groups", { auth, body: { name } });
+  expect(res.status).toBe(201);
+  return (res.json as { group_id: string }).group_id;
+}
+
 export function basic(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 }

@@ -4,11 +4,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { DSM_EMULATOR_KEY_OPS, DSM_EMULATOR_UNCONFIRMED, DsmEmulator } from "../components/emulators/dsm";
 import { dsmEnum } from "./dsm-openapi";
-import { aesKeyBody, bearerFor, call, useDsmEmulator, withEmulator } from "./emulator-dsm-helpers";
+import { aesKeyBody, bearerFor, call, DSM_TIMESTAMP, DSM_UUID, useDsmEmulator, withEmulator } from "./emulator-dsm-helpers";
 
 const ACCOUNT = "5f1c7a9e-2b3d-4e5f-8a9b-0c1d2e3f4a5b";
-const TIMESTAMP = /^\d{8}T\d{6}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ABSENT = "3c9a4d5e-0000-4000-8000-000000000000";
 const KEY_OPS = dsmEnum("KeyOperations").map((o) => `\`${o}\``).join(", ");
 
@@ -39,7 +37,7 @@ describe("DsmEmulator security objects", () => {
   it("creates an AES-256 key with the document's Sobject fields and never returns the material", async () => {
     const k = await createKey("test-aes-key", { rotation_policy: { interval_days: 90 } });
     expect(k).toEqual({
-      kid: expect.stringMatching(UUID),
+      kid: expect.stringMatching(DSM_UUID),
       name: "test-aes-key",
       description: "test key",
       group_id: groupId,
@@ -49,7 +47,7 @@ describe("DsmEmulator security objects", () => {
       key_ops: ["ENCRYPT", "DECRYPT", "APPMANAGEABLE"],
       enabled: true,
       state: "Active",
-      created_at: expect.stringMatching(TIMESTAMP),
+      created_at: expect.stringMatching(DSM_TIMESTAMP),
       creator: { app: dsm.app("automation")!.app_id },
       kcv: expect.stringMatching(/^[0-9a-f]{6}$/),
       origin: "FortanixHSM",
@@ -142,10 +140,10 @@ describe("DsmEmulator security objects", () => {
     const fresh = res.json as Record<string, unknown>;
     expect(fresh).toEqual({
       ...old,
-      kid: expect.stringMatching(UUID),
+      kid: expect.stringMatching(DSM_UUID),
       description: "rotated",
       kcv: expect.stringMatching(/^[0-9a-f]{6}$/),
-      created_at: expect.stringMatching(TIMESTAMP),
+      created_at: expect.stringMatching(DSM_TIMESTAMP),
       links: { replaced: old.kid },
     });
     expect(fresh.kid).not.toBe(old.kid);
@@ -170,7 +168,7 @@ describe("DsmEmulator security objects", () => {
     await createKey("k-rotate-deact", { rotation_policy: { interval_days: 30, deactivate_rotated_key: true } });
     const oldKid = dsm.sobject("k-rotate-deact")!.kid;
     await call(url, "POST", "/crypto/v1/keys/rekey", { auth: admin, body: { name: "k-rotate-deact" } });
-    expect(dsm.sobject(oldKid)).toMatchObject({ state: "Deactivated", deactivation_date: expect.stringMatching(TIMESTAMP) });
+    expect(dsm.sobject(oldKid)).toMatchObject({ state: "Deactivated", deactivation_date: expect.stringMatching(DSM_TIMESTAMP) });
     await createKey("k-rotate-asked");
     const askedKid = dsm.sobject("k-rotate-asked")!.kid;
     await call(url, "POST", "/crypto/v1/keys/rekey", { auth: admin, body: { name: "k-rotate-asked", deactivate_rotated_key: true } });
@@ -181,7 +179,7 @@ describe("DsmEmulator security objects", () => {
     const kid = (await createKey("k-end")).kid as string;
     const revoked = await call(url, "POST", `/crypto/v1/keys/${kid}/revoke`, { auth: admin, body: { code: "Unspecified", message: "retired" } });
     expect({ status: revoked.status, text: revoked.text }).toEqual({ status: 204, text: "" });
-    expect((await info({ kid })).json).toMatchObject({ state: "Deactivated", deactivation_date: expect.stringMatching(TIMESTAMP) });
+    expect((await info({ kid })).json).toMatchObject({ state: "Deactivated", deactivation_date: expect.stringMatching(DSM_TIMESTAMP) });
     expect(dsm.keyMaterial(kid)).toBeDefined();
     const noCode = await call(url, "POST", `/crypto/v1/keys/${kid}/revoke`, { auth: admin, body: {}, nonconformant: "RevocationReason requires code" });
     expect({ status: noCode.status, json: noCode.json }).toEqual({ status: 400, json: { message: "missing field `code`" } });

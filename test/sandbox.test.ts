@@ -1,7 +1,6 @@
 // The sandbox end to end, in-process: the real stack program, the emulated services, OCI Vault's
 // calls, the rotation and verify; then each injected misconfiguration caught at the right step.
 import { describe, expect, it } from "vitest";
-import { CliUsageError } from "../components/cli";
 import {
   SANDBOX_SCOPE_REFUSAL_STEP,
   countChecks,
@@ -13,6 +12,7 @@ import {
   type SandboxResult,
 } from "../components/sandbox";
 import { runEkmStack } from "../infra/stack";
+import { usageError } from "./cli-helpers";
 
 const STEPS = [
   "start the emulated Identity Domain and DSM",
@@ -162,15 +162,7 @@ describe("npm run sandbox", () => {
     expect(parseSandboxArgs(["--gateway-token-validation", "staticKeys"])).toEqual({ help: false, keep: false, gatewayTokenValidation: "staticKeys" });
     expect(parseSandboxArgs(["--gateway-route", "ekmOnly"])).toEqual({ help: false, keep: false, gatewayRoute: "ekmOnly" });
     expect(parseSandboxArgs(["--kep", "--help"])).toEqual({ help: true });
-    const usage = (argv: string[]): string => {
-      try {
-        parseSandboxArgs(argv);
-      } catch (err) {
-        expect(err).toBeInstanceOf(CliUsageError);
-        return (err as Error).message;
-      }
-      return "accepted";
-    };
+    const usage = (argv: string[]): string => usageError(() => parseSandboxArgs(argv));
     expect(usage(["--break", "route"])).toBe('--break: "route" is not one of audience, scope, issuer, signing-cert, key-name');
     expect(usage(["--break"])).toBe("--break needs a value");
     expect(usage(["--break", "--keep"])).toBe("--break needs a value");

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DsmEmulator } from "../components/emulators/dsm";
 import { IdentityDomainEmulator } from "../components/emulators/identity-domain";
 import { EKM_VERIFY_USAGE, type EkmVerificationReport } from "../components/verify";
+import { registerEkmApps } from "./verify-helpers";
 
 const ROOT = join(__dirname, "..");
 const TS_NODE = join(ROOT, "node_modules", ".bin", "ts-node");
@@ -47,21 +48,7 @@ const NO_DSM = "no DSM credentials (set DSM_API_KEY, or DSM_USERNAME, DSM_PASSWO
 beforeAll(async () => {
   await idp.start();
   await dsm.start();
-  idp.registerApp({
-    displayName: "oci-ekm-resource",
-    isOauthResource: true,
-    audience: GATEWAY,
-    secondaryAudiences: [DSM_URL],
-    scopes: [{ value: "oci_ekms" }],
-    isOauthClient: true,
-    allowedGrants: ["client_credentials"],
-  });
-  client = idp.registerApp({
-    displayName: "oci-ekm-client",
-    isOauthClient: true,
-    allowedGrants: ["client_credentials"],
-    allowedScopes: [{ fqs: GATEWAY + "oci_ekms" }],
-  });
+  client = registerEkmApps(idp, GATEWAY, DSM_URL);
   apiKey = dsm.createApiKey({ role: "admin" });
   const group = dsm.seedGroup({ name: "oci-ekm" });
   dsm.seedApp({

@@ -19,6 +19,7 @@ import {
   type EkmVerificationOptions,
   type EkmVerificationReport,
 } from "../components/verify";
+import { registerEkmApps } from "./verify-helpers";
 
 const DSM_URL = "https://amer.smartkey.io";
 const GATEWAY = "https://10.0.1.10/";
@@ -54,16 +55,7 @@ beforeAll(async () => {
     trustedCa: ca.certPem,
   });
   await gateway.start();
-  idp.registerApp({
-    displayName: "resource",
-    isOauthResource: true,
-    audience: GATEWAY,
-    secondaryAudiences: [DSM_URL],
-    scopes: [{ value: "oci_ekms" }],
-    isOauthClient: true,
-    allowedGrants: ["client_credentials"],
-  });
-  client = idp.registerApp({ displayName: "client", isOauthClient: true, allowedGrants: ["client_credentials"], allowedScopes: [{ fqs: GATEWAY + "oci_ekms" }] });
+  client = registerEkmApps(idp, GATEWAY, DSM_URL);
   dsmClient = new DsmClient({ endpoint: dsm.url, apiKey: dsm.createApiKey({ role: "admin" }), caBundle: ca.certPem });
   const group = await dsmCreateGroup(dsmClient, { name: "oci-ekm" });
   await dsmCreateApp(dsmClient, {

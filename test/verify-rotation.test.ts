@@ -17,6 +17,7 @@ import {
   type EkmVerificationOptions,
   type EkmVerificationReport,
 } from "../components/verify";
+import { registerEkmApps } from "./verify-helpers";
 
 const DSM_URL = "https://amer.smartkey.io";
 const GATEWAY = "https://10.0.1.10/";
@@ -80,16 +81,7 @@ beforeAll(async () => {
   await idp.start();
   await dsm.start();
   resetDsmSessions();
-  idp.registerApp({
-    displayName: "oci-ekm-resource",
-    isOauthResource: true,
-    audience: GATEWAY,
-    secondaryAudiences: [DSM_URL],
-    scopes: [{ value: "oci_ekms" }],
-    isOauthClient: true,
-    allowedGrants: ["client_credentials"],
-  });
-  client = idp.registerApp({ displayName: "oci-ekm-client", isOauthClient: true, allowedGrants: ["client_credentials"], allowedScopes: [{ fqs: FQS }] });
+  client = registerEkmApps(idp, GATEWAY, DSM_URL);
   dsmClient = new DsmClient({ endpoint: dsm.url, apiKey: dsm.createApiKey({ role: "admin" }) });
   groupId = dsm.seedGroup({ name: "oci-ekm" }).group_id;
   dsm.seedApp({
