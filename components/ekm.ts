@@ -10,6 +10,26 @@ export interface EkmKeyReferenceArgs {
   externalKeyId: pulumi.Input<string>;
   /** OCI display name. Default: `name`. */
   displayName?: pulumi.Input<string>;
+  /**
+   * The external key's versions (for DSM: the security object's kids), oldest first. The first is
+   * the version that was current when the key reference was created: OCI recorded it as the key
+   * reference's first version by itself. One key reference version is declared for each later
+   * one, in order, so that OCI uses DSM's newest version (Oracle's "Rotating Key References": a
+   * rotation in the key manager reaches OCI only through a new key reference version). The list
+   * only ever grows: a version once declared stays declared, and is never deleted by the program.
+   * Default: none (only OCI's own first version).
+   */
+  externalKeyVersionIds?: pulumi.Input<string[]>;
+}
+
+/** One key reference version the program declared: a DSM version OCI was told to use. */
+export interface EkmKeyReferenceVersion {
+  /** The key's logical name (`keys[].name`). */
+  key: string;
+  /** DSM's version (the security object's kid) the key reference version names. */
+  externalKeyVersionId: string;
+  /** OCID of the key reference version. */
+  keyVersionId: string;
 }
 
 export interface EkmVaultArgs {
@@ -71,6 +91,8 @@ export class EkmVault extends pulumi.ComponentResource {
   public readonly cryptoEndpoint: pulumi.Output<string>;
   /** OCIDs of the key references, in the order of `keys`. */
   public readonly keyReferenceIds: pulumi.Output<string[]>;
+  /** The key reference versions declared for rotations, oldest first per key (OCI's own first versions are not listed). */
+  public readonly keyReferenceVersions: pulumi.Output<EkmKeyReferenceVersion[]>;
   public readonly privateEndpoint: oci.kms.EkmsPrivateEndpoint;
   public readonly vault: oci.kms.Vault;
   public readonly keyReferences: oci.kms.Key[];
@@ -150,6 +172,8 @@ export class EkmVault extends pulumi.ComponentResource {
         ),
     );
     this.keyReferenceIds = pulumi.all(this.keyReferences.map((k) => k.id));
+    const versions = keys.map((k, i) => this.declareKeyReferenceVersions(`${name}-key-${k.name}`, k, this.keyReferences[i]));
+    this.keyReferenceVersions = pulumi.all(versions).apply((perKey) => perKey.flat());
 
     this.registerOutputs({
       privateEndpointId: this.privateEndpointId,
@@ -159,6 +183,55 @@ export class EkmVault extends pulumi.ComponentResource {
       managementEndpoint: this.managementEndpoint,
       cryptoEndpoint: this.cryptoEndpoint,
       keyReferenceIds: this.keyReferenceIds,
+      keyReferenceVersions: this.keyReferenceVersions,
     });
   }
+
+  /**
+   * A key reference version per external key version after the first, each created after the one
+   * before it so that the last one, DSM's current version, is what OCI ends up using.
+   *
+   * The kids are known only once DSM has answered (after a rekey in the same `pulumi up`, or from
+   * the state after `pulumi refresh`), so the versions are declared when they are. They are
+   * `retainOnDelete`: in the OCI provider, deleting a `KeyVersion` (or replacing it: every input
+   * forces replacement) schedules the version's deletion in OCI, after which nothing encrypted
+   * under it can be decrypted through OCI. Removing a key from the program therefore leaves its
+   * versions in OCI; deleting one is a deliberate act in the OCI console or CLI.
+   */
+  private declareKeyReferenceVersions(base: string, k: EkmKeyReferenceArgs, keyReference: oci.kms.Key): pulumi.Output<EkmKeyReferenceVersion[]> {
+    if (k.externalKeyVersionIds === undefined) return pulumi.output([]);
+    const history = pulumi.output(k.externalKeyVersionIds);
+    return history.apply((kids) => {
+      let previous: oci.kms.KeyVersion | undefined;
+      const declared: pulumi.Output<EkmKeyReferenceVersion>[] = [];
+      for (const kid of keyReferenceVersionKids(kids)) {
+        // Derived from the history, the kid keeps its dependency on the security object: the
+        // version is created after DSM's rekey, and destroyed (retained) before the key.
+        const externalKeyVersionId = history.apply(() => kid);
+        const version: oci.kms.KeyVersion = new oci.kms.KeyVersion(
+          `${base}-version-${kid}`,
+          { keyId: keyReference.id, managementEndpoint: this.vault.managementEndpoint, externalKeyVersionId },
+          { parent: this, retainOnDelete: true, ...(previous ? { dependsOn: [previous] } : {}) },
+        );
+        declared.push(version.keyVersionId.apply((keyVersionId) => ({ key: k.name, externalKeyVersionId: kid, keyVersionId })));
+        previous = version;
+      }
+      return pulumi.all(declared);
+    });
+  }
+}
+
+/**
+ * The external key versions that get a key reference version of their own: every one after the
+ * first (which OCI recorded when it created the key reference), each once, in order.
+ */
+export function keyReferenceVersionKids(externalKeyVersionIds: readonly string[]): string[] {
+  const seen = new Set<string>(externalKeyVersionIds.slice(0, 1));
+  const out: string[] = [];
+  for (const kid of externalKeyVersionIds.slice(1)) {
+    if (seen.has(kid)) continue;
+    seen.add(kid);
+    out.push(kid);
+  }
+  return out;
 }

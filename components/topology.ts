@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { EkmCertificate } from "./certificate";
 import { DsmGroup, DsmJwtApp, DsmSecurityObject } from "./dsm";
-import { DEFAULT_VAULT_URL_HOST, EkmVault } from "./ekm";
+import { DEFAULT_VAULT_URL_HOST, EkmVault, type EkmKeyReferenceVersion } from "./ekm";
 import { EkmGateway, GatewayJsonWebKeyArgs, GatewayTokenValidationArgs } from "./gateway";
 import { EkmIdentity } from "./identity";
 import { identityDomainUrlProblem } from "./identity-domain-url";
@@ -20,8 +20,18 @@ export interface EkmDsmKeyArgs {
   name: string;
   /** Description of the security object. Default: none. */
   description?: string;
-  /** Rotation policy of the security object, in days. Default: none. */
+  /**
+   * Rotation policy of the security object, in days: DSM rotates the key by itself. OCI follows
+   * such a rotation only after `pulumi refresh` and `pulumi up` (or the scheduled rotation
+   * workflow), which declare a key reference version for DSM's new version. Default: none.
+   */
   rotationPolicyDays?: number;
+  /**
+   * Any string; changing it rotates the key: DSM rekeys it (a new version under the same name,
+   * the old one kept for decryption), then OCI gets a key reference version for the new one, in
+   * the same `pulumi up`. Default: none.
+   */
+  rotate?: string;
 }
 
 export interface EkmDsmArgs {
@@ -170,6 +180,8 @@ export interface EkmDsmSeamOutputs {
   appId?: pulumi.Output<string>;
   /** Security object kids, in `keys` order. */
   keyIds?: pulumi.Output<string>[];
+  /** Each key's versions (kids) since the stack created or adopted it, oldest first, in `keys` order. */
+  keyVersionIds?: pulumi.Output<string[]>[];
 }
 
 function provisionDsm(inputs: EkmDsmSeamInputs): EkmDsmSeamOutputs {
@@ -188,12 +200,21 @@ function provisionDsm(inputs: EkmDsmSeamInputs): EkmDsmSeamOutputs {
     (k) =>
       new DsmSecurityObject(
         `${inputs.name}-dsm-key-${k.name}`,
-        { name: k.name, groupId: group.groupId, description: k.description, rotationPolicyDays: k.rotationPolicyDays, ...common },
+        { name: k.name, groupId: group.groupId, description: k.description, rotationPolicyDays: k.rotationPolicyDays, rotate: k.rotate, ...common },
         opts,
       ),
   );
   // The key references take the names from the security objects, so each waits for its key.
-  return { app, keyNames: keys.map((k) => k.name), groupId: group.groupId, appId: app.appId, keyIds: keys.map((k) => k.kid) };
+  return {
+    app,
+    keyNames: keys.map((k) => k.name),
+    groupId: group.groupId,
+    appId: app.appId,
+    keyIds: keys.map((k) => k.kid),
+    // The rotated-away kids, oldest first, then the current one: the key reference was created
+    // with the first, so each later one is a rotation OCI must be told of.
+    keyVersionIds: keys.map((k) => pulumi.all([k.rotatedKids, k.kid]).apply(([rotated, kid]) => [...(rotated ?? []), kid])),
+  };
 }
 
 // --------------------------------------- end of DSM seam ---------------------------------------
@@ -298,6 +319,8 @@ export class EkmTopology extends pulumi.ComponentResource {
   /** DSM security object names, the key references' external key ids. */
   public readonly keyNames: pulumi.Output<string[]>;
   public readonly keyReferenceIds: pulumi.Output<string[]>;
+  /** The key reference versions declared for DSM rotations (OCI's own first versions are not listed). */
+  public readonly keyReferenceVersions: pulumi.Output<EkmKeyReferenceVersion[]>;
   public readonly dsmGroupId?: pulumi.Output<string>;
   public readonly dsmAppId?: pulumi.Output<string>;
   public readonly dsmKeyIds?: pulumi.Output<string[]>;
@@ -418,7 +441,7 @@ export class EkmTopology extends pulumi.ComponentResource {
         clientId: identity.clientId,
         clientSecret: identity.clientSecret,
         vaultUrlHost: args.vaultUrlHost,
-        keys: keys.map((k, i) => ({ name: k.name, externalKeyId: dsm.keyNames[i] })),
+        keys: keys.map((k, i) => ({ name: k.name, externalKeyId: dsm.keyNames[i], externalKeyVersionIds: dsm.keyVersionIds?.[i] })),
         // OCI calls the key manager when it creates the vault's key references: everything on the
         // way must exist first (the key references also wait for their security objects, by name).
         vaultDependsOn: [gateway.deployment, ...(identity.domainSetting ? [identity.domainSetting] : []), ...(dsm.app ? [dsm.app] : [])],
@@ -454,6 +477,7 @@ export class EkmTopology extends pulumi.ComponentResource {
     this.cryptoEndpoint = ekm.cryptoEndpoint;
     this.keyNames = pulumi.all(dsm.keyNames);
     this.keyReferenceIds = ekm.keyReferenceIds;
+    this.keyReferenceVersions = ekm.keyReferenceVersions;
     this.dsmGroupId = dsm.groupId;
     this.dsmAppId = dsm.appId;
     this.dsmKeyIds = dsm.keyIds && pulumi.all(dsm.keyIds);
@@ -480,6 +504,7 @@ export class EkmTopology extends pulumi.ComponentResource {
       cryptoEndpoint: this.cryptoEndpoint,
       keyNames: this.keyNames,
       keyReferenceIds: this.keyReferenceIds,
+      keyReferenceVersions: this.keyReferenceVersions,
       dsmGroupId: this.dsmGroupId,
       dsmAppId: this.dsmAppId,
       dsmKeyIds: this.dsmKeyIds,

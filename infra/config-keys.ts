@@ -47,7 +47,7 @@ export const EKM_CONFIG_KEYS: readonly EkmConfigKeySpec[] = [
   { key: "dsmGroupName", kind: "string", description: "DSM group holding the keys. Default oci-ekm." },
   { key: "dsmManageObjects", kind: "boolean", description: "Create the DSM group, JWT app and keys; false when they were made by hand and exist already. Default true." },
   { key: "dsmAdopt", kind: "boolean", description: "Take over DSM objects that already exist under the configured names instead of failing. Default false." },
-  { key: "keys", kind: "list", description: "DSM keys, one key reference each - list of {name, description?, rotationPolicyDays?}. Default one key oci-ekm-key." },
+  { key: "keys", kind: "list", description: "DSM keys, one key reference each - list of {name, description?, rotationPolicyDays?, rotate?}; changing rotate rotates the key in DSM and OCI. Default one key oci-ekm-key." },
   { key: "identityDomainUrl", kind: "string", required: true, description: "OCI Identity Domain URL, https://idcs-<id>.identity.<realm domain>, e.g. oraclecloud.com (required)." },
   { key: "vaultUrlHost", kind: "string", description: "Host of the external vault URL - privateEndpoint (default) or gateway." },
   { key: "protect", kind: "boolean", description: "Protect the vault and key references against deletion. Default true." },

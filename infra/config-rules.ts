@@ -169,7 +169,7 @@ export function keyListProblems(keys: unknown): KeyListProblem[] {
   const firstIndex = new Map<string, number>();
   keys.forEach((k: unknown, i) => {
     if (typeof k === "string") {
-      out.push({ path: `keys[${i}]`, given: `the string ${JSON.stringify(k)}`, expected: `an object like {name: ${JSON.stringify(k)}} (each key is {name, description?, rotationPolicyDays?})` });
+      out.push({ path: `keys[${i}]`, given: `the string ${JSON.stringify(k)}`, expected: `an object like {name: ${JSON.stringify(k)}} (each key is {name, description?, rotationPolicyDays?, rotate?})` });
       return;
     }
     const name = k !== null && typeof k === "object" ? (k as { name?: unknown }).name : undefined;
@@ -226,7 +226,7 @@ export function ignoredKeys(c: IgnoredKeyInput): IgnoredKey[] {
   }
   if (c.dsmManageObjects === false) {
     ignore(["dsmAdopt"], "dsmManageObjects is false: the DSM objects are used by name, never created or adopted");
-    if (c.keysWithSettings) out.push({ key: "keys", because: "dsmManageObjects is false: rotationPolicyDays and description are not applied to keys made by hand" });
+    if (c.keysWithSettings) out.push({ key: "keys", because: "dsmManageObjects is false: rotationPolicyDays, rotate and description are not applied to keys made by hand (rotate them in DSM, then create the key reference version with the OCI CLI)" });
   }
   if (c.iamPolicies !== true) {
     ignore(["iamOperatorsGroup", "iamIdentityDomainCompartmentId"], "iamPolicies is not true, so no IAM policy is created");

@@ -27,6 +27,8 @@ export interface EkmStackKey {
   name: string;
   description?: string;
   rotationPolicyDays?: number;
+  /** Any string; changing it rotates the key in DSM, then in OCI (a new key reference version). */
+  rotate?: string;
 }
 
 /** A public key for `gatewayTokenValidation: staticKeys`: the gateway component's JWK, as config gives it. */
@@ -132,10 +134,11 @@ const EXPECT = {
   dsmUrl: "an https URL without path, such as https://amer.smartkey.io",
   dsmAccountId: "the DSM account id, a UUID such as 5f2b7e0c-1234-4c8e-9a6d-0123456789ab",
   dsmGroupName: "a group name of 1 to 128 characters",
-  keys: "a non-empty list of {name, description?, rotationPolicyDays?}",
+  keys: "a non-empty list of {name, description?, rotationPolicyDays?, rotate?}",
   keyName: "a security object name of 1 to 128 letters, digits, '.', '_' or '-' starting with a letter or digit",
   keyDescription: "a description of at most 1024 characters",
   rotation: "a whole number of days from 1 to 3650",
+  rotate: "any non-empty string of at most 256 characters, such as a date (changing it rotates the key)",
   identityDomainUrl: "the Identity Domain URL, such as https://idcs-0123456789abcdef.identity.oraclecloud.com",
   vaultUrlHost: 'one of "privateEndpoint", "gateway"',
   protect: "true or false",
@@ -179,10 +182,11 @@ const keySchema = z.strictObject(
     name: z.string({ error: EXPECT.keyName }).regex(KEY_NAME, EXPECT.keyName),
     description: z.string({ error: EXPECT.keyDescription }).max(1024, EXPECT.keyDescription).optional(),
     rotationPolicyDays: z.number({ error: EXPECT.rotation }).int(EXPECT.rotation).min(1, EXPECT.rotation).max(3650, EXPECT.rotation).optional(),
+    rotate: z.string({ error: EXPECT.rotate }).min(1, EXPECT.rotate).max(256, EXPECT.rotate).optional(),
   },
   {
     error: (iss) =>
-      iss.code === "unrecognized_keys" ? `only the fields name, description, rotationPolicyDays (unknown: ${iss.keys.join(", ")})` : EXPECT.keys,
+      iss.code === "unrecognized_keys" ? `only the fields name, description, rotationPolicyDays, rotate (unknown: ${iss.keys.join(", ")})` : EXPECT.keys,
   },
 );
 
@@ -452,7 +456,7 @@ export function checkEkmConfig(source: EkmConfigSource = ekmConfigFromPulumi()):
     gatewayTokenValidation: c.gatewayTokenValidation,
     dsmManageObjects: c.dsmManageObjects,
     iamPolicies: c.iamPolicies,
-    keysWithSettings: c.keys.some((k) => k.description !== undefined || k.rotationPolicyDays !== undefined),
+    keysWithSettings: c.keys.some((k) => k.description !== undefined || k.rotationPolicyDays !== undefined || k.rotate !== undefined),
   }).map((w) => `${EKM_PROJECT}:${w.key} is set but ignored: ${w.because}`);
   return {
     config: { ...c, privateKeyPem: c.privateKeyPem === undefined ? undefined : pulumi.secret(c.privateKeyPem) },

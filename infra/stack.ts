@@ -2,6 +2,7 @@
 // `infra/index.ts` runs it under the Pulumi CLI; the offline plan and the sandbox run it in-process.
 import * as pulumi from "@pulumi/pulumi";
 import { EkmPolicies } from "../components/policies";
+import type { EkmKeyReferenceVersion } from "../components/ekm";
 import { EkmTopology, EkmTopologyArgs } from "../components/topology";
 import { EkmConfigSource, EkmStackConfig, loadEkmConfig } from "./config";
 
@@ -36,6 +37,8 @@ export interface EkmStackOutputs {
   /** DSM security object names. */
   keyNames: pulumi.Output<string[]>;
   keyReferenceIds: pulumi.Output<string[]>;
+  /** The key reference versions declared for DSM rotations: `{key, externalKeyVersionId, keyVersionId}`, oldest first. */
+  keyReferenceVersions: pulumi.Output<EkmKeyReferenceVersion[]>;
   certificatePem: pulumi.Output<string>;
   /** What the EKM private endpoint trusts: the CA of the gateway certificate. */
   caBundle: pulumi.Output<string>;
@@ -145,6 +148,7 @@ export async function runEkmStack(opts: RunEkmStackOptions = {}): Promise<EkmSta
     privateEndpointIp: t.privateEndpointIp,
     keyNames: t.keyNames,
     keyReferenceIds: t.keyReferenceIds,
+    keyReferenceVersions: t.keyReferenceVersions,
     certificatePem: t.certificatePem,
     caBundle: t.caBundle,
     subnetId: t.subnetId,

@@ -33,6 +33,7 @@ function res(name: string, custom: boolean, dependencies: string[] = [], parent?
     outputs: {},
     dependencies: dependencies.map((d) => `urn:pulumi:dev::oci-ekm::t::${d}`),
     protect: false,
+    retainOnDelete: false,
     additionalSecretOutputs: [],
   };
 }

@@ -118,7 +118,7 @@ describe("loadEkmConfig: bad configurations name the key, the value and the expe
     ["empty key list", { keys: [] }, "keys", /oci-ekm:keys is \[\]; expected a non-empty list/],
     ["key list that is not JSON", { keys: "oci-ekm-key" }, "keys", /oci-ekm:keys is "oci-ekm-key"; expected a non-empty list/],
     ["key name with a space", { keys: [{ name: "my key" }] }, "keys", /keys\[0\]\.name \(given "my key"\) to be a security object name/],
-    ["key with an unknown field", { keys: [{ name: "k1", size: 256 }] }, "keys", /only the fields name, description, rotationPolicyDays \(unknown: size\)/],
+    ["key with an unknown field", { keys: [{ name: "k1", size: 256 }] }, "keys", /only the fields name, description, rotationPolicyDays, rotate \(unknown: size\)/],
     ["rotation of -1 days", { keys: [{ name: "k1", rotationPolicyDays: -1 }] }, "keys", /keys\[0\]\.rotationPolicyDays \(given -1\) to be a whole number of days/],
     ["group name too long", { dsmGroupName: "g".repeat(129) }, "dsmGroupName", /expected a group name of 1 to 128 characters/],
     ["name prefix with capitals", { namePrefix: "OCI_EKM" }, "namePrefix", /is "OCI_EKM"; expected 1 to 30 lowercase letters/],
@@ -405,14 +405,14 @@ describe("keys: duplicates named by index, strings instead of objects", () => {
 
   it("says a string element is a string, and what object it should be", () => {
     expect(linesOf({ ...GOOD, keys: ["a", "b"] })).toEqual([
-      'oci-ekm:keys[0] is the string "a"; expected an object like {name: "a"} (each key is {name, description?, rotationPolicyDays?})',
-      'oci-ekm:keys[1] is the string "b"; expected an object like {name: "b"} (each key is {name, description?, rotationPolicyDays?})',
+      'oci-ekm:keys[0] is the string "a"; expected an object like {name: "a"} (each key is {name, description?, rotationPolicyDays?, rotate?})',
+      'oci-ekm:keys[1] is the string "b"; expected an object like {name: "b"} (each key is {name, description?, rotationPolicyDays?, rotate?})',
     ]);
   });
 
   it("reports a string element beside the other elements' own problems", () => {
     expect(linesOf({ ...GOOD, keys: ["a", { name: "my key" }] })).toEqual([
-      'oci-ekm:keys[0] is the string "a"; expected an object like {name: "a"} (each key is {name, description?, rotationPolicyDays?})',
+      'oci-ekm:keys[0] is the string "a"; expected an object like {name: "a"} (each key is {name, description?, rotationPolicyDays?, rotate?})',
       `oci-ekm:keys is ["a",{"name":"my key"}]; expected keys[1].name (given "my key") to be a security object name of 1 to 128 letters, digits, '.', '_' or '-' starting with a letter or digit`,
     ]);
   });
@@ -495,7 +495,7 @@ describe("keys that are set but ignored: warned about, and returned for the plan
       { dsmManageObjects: false, dsmAdopt: true, keys: [{ name: "k1", rotationPolicyDays: 30 }] },
       [
         "oci-ekm:dsmAdopt is set but ignored: dsmManageObjects is false: the DSM objects are used by name, never created or adopted",
-        "oci-ekm:keys is set but ignored: dsmManageObjects is false: rotationPolicyDays and description are not applied to keys made by hand",
+        "oci-ekm:keys is set but ignored: dsmManageObjects is false: rotationPolicyDays, rotate and description are not applied to keys made by hand (rotate them in DSM, then create the key reference version with the OCI CLI)",
       ],
     ],
     [

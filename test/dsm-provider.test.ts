@@ -533,6 +533,26 @@ describe("security objects", () => {
     expect(read.props).toMatchObject({ name: id, kid: outside.kid, rotatedKids: [oldKid, current.kid] });
   });
 
+  it("a key rotated twice and then removed without allowDestroy: every version keeps its material, the rotated-away ones still decrypt", async () => {
+    const groupId = await newGroup();
+    const { id, outs } = await newKey(groupId, { rotate: "r0" });
+    let state = outs;
+    for (const rotate of ["r1", "r2"]) {
+      state = (await keys.update(id, state, (await keys.check({}, { name: id, groupId, rotate })).inputs as Props)).outs as Props;
+    }
+    const kids = [...(state.rotatedKids as string[]), state.kid as string];
+    expect(kids).toHaveLength(3);
+    expect(new Set(kids).size).toBe(3);
+    const material = kids.map((kid) => dsm.keyMaterial(kid)!);
+    dsm.clearRequests();
+    await keys.delete(id, state);
+    // One PATCH disabling the current version; no DELETE of any version.
+    expect(calls()).toEqual([["PATCH", `/crypto/v1/keys/${String(state.kid)}`, { enabled: false }]]);
+    kids.forEach((kid, i) => expect(dsm.keyMaterial(kid)!.equals(material[i]), kid).toBe(true));
+    for (const kid of kids.slice(0, 2)) expect(dsm.sobject(kid)).toMatchObject({ enabled: true, key_ops: expect.arrayContaining(["DECRYPT"]) });
+    expect(dsm.sobject(state.kid as string)).toMatchObject({ name: id, enabled: false });
+  });
+
   it("a PATCH failing after a rotation records the rotation, so the next up does not rotate again", async () => {
     const groupId = await newGroup();
     const { id, outs } = await newKey(groupId, { rotate: "v1" });

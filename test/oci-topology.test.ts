@@ -267,6 +267,7 @@ describe("stack outputs", () => {
       privateEndpointIp: "10.0.1.20",
       keyNames: ["oci-ekm-key"],
       keyReferenceIds: ["oci-ekm-ekm-key-oci-ekm-key_id"],
+      keyReferenceVersions: [],
       certificatePem: certPem(),
       caBundle: caPem(),
       certificateId: "oci-ekm-certificate-oci_id",

@@ -318,6 +318,7 @@ describe("planLongestChain", () => {
     outputs: {},
     dependencies,
     protect: false,
+    retainOnDelete: false,
     additionalSecretOutputs: [],
   });
 

@@ -35,6 +35,8 @@ export interface PlanResource {
   /** URNs of the resources whose outputs or `dependsOn` this resource waits for. */
   dependencies: string[];
   protect: boolean;
+  /** Deleting it (or replacing it) leaves the cloud object in place: the provider's delete is never called. */
+  retainOnDelete: boolean;
   additionalSecretOutputs: string[];
 }
 
@@ -193,6 +195,8 @@ export function defaultPlanMockResult(args: MockResourceArgs, d: PlanMockDefault
       };
     case "oci:Kms/key:Key":
       return { id, state: { ...inputs, state: "ENABLED" } };
+    case "oci:Kms/keyVersion:KeyVersion":
+      return { id, state: { ...inputs, keyVersionId: `ocid1.keyversion.oc1.${d.region}.${hex("key-version:" + args.name, 24)}`, state: "ENABLED" } };
     case "tls:index/privateKey:PrivateKey":
       return {
         id,
@@ -327,6 +331,7 @@ interface RegisterResourceRequestLike {
   getParent(): string;
   getCustom(): boolean;
   getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
   getDependenciesList(): string[];
   getAdditionalsecretoutputsList(): string[];
   getObject(): StructLike | undefined;
@@ -393,6 +398,7 @@ class PlanMonitor extends MockMonitor {
       inputs: planJsonValue(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
       dependencies: [...new Set(req.getDependenciesList())],
       protect: req.getProtect() === true,
+      retainOnDelete: req.getRetainondelete() === true,
       additionalSecretOutputs,
     };
     await super.registerResource(req, (err: unknown, response: RegisterResourceResponseLike | undefined) => {
