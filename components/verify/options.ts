@@ -18,6 +18,10 @@ export interface EkmStackOutputs {
   keyNames?: string[];
   dsmKeyIds?: string[];
   certificatePem?: string;
+  vaultId?: string;
+  privateEndpointId?: string;
+  managementEndpoint?: string;
+  keyReferenceIds?: string[];
 }
 
 const SECRET_PLACEHOLDER = "[secret]";
@@ -72,6 +76,10 @@ export function ekmVerificationOptionsFromOutputs(json: unknown): Partial<EkmVer
     // The gateway's certificate is self-signed: trusting it is what lets the vault URL be probed.
     caBundle: str(o, "certificatePem", problems),
     tlsServerName: str(o, "gatewayHostname", problems),
+    vaultId: str(o, "vaultId", problems),
+    privateEndpointId: str(o, "privateEndpointId", problems),
+    managementEndpoint: str(o, "managementEndpoint", problems),
+    keyReferenceIds: strList(o, "keyReferenceIds", problems),
   };
   if (problems.length > 0) throw new Error(`stack outputs:\n  ${problems.join("\n  ")}`);
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<EkmVerificationOptions>;

@@ -4,6 +4,7 @@ import { decodeJwt, type JSONWebKeySet } from "jose";
 import { ekmCheckFailed, ekmCheckPassed, ekmCheckSkipped, type EkmCheckResult } from "./checks";
 import { runDsmChecks, type EkmDsmReader } from "./dsm-checks";
 import { probeEkmKeyMetadata } from "./ekm-probe";
+import { runOciChecks, type EkmOciReader } from "./oci-checks";
 import { isDsmApiError } from "../dsm/client";
 import { EkmNetworkError, ekmTlsFix, ekmTlsKind, ekmTlsProblem, parseEkmVerifyUrl, type EkmHttpOptions } from "./http";
 import {
@@ -49,6 +50,18 @@ export interface EkmVerificationOptions {
   dsm?: EkmDsmReader;
   /** Why there is no DSM access, shown on the skipped DSM checks. Default: "no DSM credentials". */
   dsmUnavailableReason?: string;
+  /** Read access to OCI's Key Management API; without it the OCI checks are skipped. Default: none. */
+  oci?: EkmOciReader;
+  /** Why there is no OCI access, shown on the skipped OCI checks. Default: "no OCI credentials". */
+  ociUnavailableReason?: string;
+  /** The external vault's OCID (stack output `vaultId`), for the OCI checks. Default: not checked. */
+  vaultId?: string;
+  /** The EKM private endpoint's OCID (stack output `privateEndpointId`). Default: not checked. */
+  privateEndpointId?: string;
+  /** The vault's management endpoint (stack output `managementEndpoint`). Default: key references not checked in OCI. */
+  managementEndpoint?: string;
+  /** OCIDs of the key references, in the order of `keyNames` (stack output `keyReferenceIds`). Default: none. */
+  keyReferenceIds?: string[];
   /** Clock skew allowed on `exp`/`nbf`, seconds. Default: 60. */
   clockSkewSeconds?: number;
   /** Per-request timeout, milliseconds. Default: 10000 (5000 for the vault probe). */
@@ -56,6 +69,9 @@ export interface EkmVerificationOptions {
   /** Values never to show in the report besides the client secret and the token (e.g. DSM credentials). */
   secrets?: string[];
 }
+
+/** Why the OCI checks are skipped when no OCI credentials were found. */
+export const EKM_NO_OCI_CREDENTIALS = "no OCI credentials (an OCI config file: ~/.oci/config, or the file OCI_CONFIG_FILE names)";
 
 /** The verification report. */
 export interface EkmVerificationReport {
@@ -371,6 +387,24 @@ export async function runEkmVerification(options: EkmVerificationOptions): Promi
       );
     }
   }
+
+  // 7. OCI's own view: the vault, the private endpoint, each key reference and its versions against DSM's.
+  checks.push(
+    ...(await runOciChecks(
+      options.oci,
+      {
+        vaultId: options.vaultId,
+        privateEndpointId: options.privateEndpointId,
+        managementEndpoint: options.managementEndpoint,
+        keys: keyNames.map((name, i) => ({ name, keyReferenceId: options.keyReferenceIds?.[i] })),
+      },
+      {
+        ociUnavailableReason: options.ociUnavailableReason ?? EKM_NO_OCI_CREDENTIALS,
+        dsm: options.dsm,
+        dsmUnavailableReason: options.dsmUnavailableReason ?? "no DSM credentials",
+      },
+    )),
+  );
 
   const clean = redact(checks, secrets);
   const count = (s: EkmCheckResult["status"]): number => clean.filter((c) => c.status === s).length;
