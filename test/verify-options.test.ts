@@ -18,6 +18,9 @@ const OUTPUTS = {
   dsmUrl: "https://amer.smartkey.io",
   dsmAccountId: "5f1c7a9e-2b3d-4e5f-8a9b-0c1d2e3f4a5b",
   vaultId: "ocid1.vault.oc1..x",
+  privateEndpointId: "ocid1.ekmsprivateendpoint.oc1..x",
+  managementEndpoint: "https://x-management.kms.us-ashburn-1.oraclecloud.com",
+  keyReferenceIds: ["ocid1.key.oc1..x"],
   vaultUrl: "https://10.0.1.20/oci/ekm/v1/vaults/5f1c7a9e-2b3d-4e5f-8a9b-0c1d2e3f4a5b",
   keyNames: ["oci-ekm-key"],
   dsmKeyIds: ["9d0c5d0e-1111-4222-8333-444455556666"],
@@ -39,6 +42,10 @@ describe("ekmVerificationOptionsFromOutputs", () => {
       keyIds: OUTPUTS.dsmKeyIds,
       caBundle: OUTPUTS.certificatePem,
       tlsServerName: "ekm-gw.example.com",
+      vaultId: "ocid1.vault.oc1..x",
+      privateEndpointId: "ocid1.ekmsprivateendpoint.oc1..x",
+      managementEndpoint: "https://x-management.kms.us-ashburn-1.oraclecloud.com",
+      keyReferenceIds: ["ocid1.key.oc1..x"],
     });
   });
 

@@ -388,23 +388,10 @@ export async function runEkmVerification(options: EkmVerificationOptions): Promi
     }
   }
 
-  // 7. OCI's own view: the vault, the private endpoint, each key reference and its versions against DSM's.
-  checks.push(
-    ...(await runOciChecks(
-      options.oci,
-      {
-        vaultId: options.vaultId,
-        privateEndpointId: options.privateEndpointId,
-        managementEndpoint: options.managementEndpoint,
-        keys: keyNames.map((name, i) => ({ name, keyReferenceId: options.keyReferenceIds?.[i] })),
-      },
-      {
-        ociUnavailableReason: options.ociUnavailableReason ?? EKM_NO_OCI_CREDENTIALS,
-        dsm: options.dsm,
-        dsmUnavailableReason: options.dsmUnavailableReason ?? "no DSM credentials",
-      },
-    )),
-  );
+  // 7. OCI's own view: the vault, the private endpoint, each key reference and its versions against
+  // DSM's; when there is something to check (the stack outputs name the OCIDs) or a way to read OCI.
+  const ociKnown = options.oci !== undefined || options.vaultId !== undefined || options.privateEndpointId !== undefined || options.keyReferenceIds !== undefined;
+  if (ociKnown) checks.push(...(await ociChecks(options, keyNames)));
 
   const clean = redact(checks, secrets);
   const count = (s: EkmCheckResult["status"]): number => clean.filter((c) => c.status === s).length;
@@ -417,6 +404,23 @@ export async function runEkmVerification(options: EkmVerificationOptions): Promi
     skippedReasons: ekmSkippedReasons(clean),
     checks: clean,
   };
+}
+
+function ociChecks(options: EkmVerificationOptions, keyNames: string[]): Promise<EkmCheckResult[]> {
+  return runOciChecks(
+    options.oci,
+    {
+      vaultId: options.vaultId,
+      privateEndpointId: options.privateEndpointId,
+      managementEndpoint: options.managementEndpoint,
+      keys: keyNames.map((name, i) => ({ name, keyReferenceId: options.keyReferenceIds?.[i] })),
+    },
+    {
+      ociUnavailableReason: options.ociUnavailableReason ?? EKM_NO_OCI_CREDENTIALS,
+      dsm: options.dsm,
+      dsmUnavailableReason: options.dsmUnavailableReason ?? "no DSM credentials",
+    },
+  );
 }
 
 /**
