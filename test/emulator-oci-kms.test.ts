@@ -263,9 +263,11 @@ describe("the OCI Key Management emulator under Oracle's SDK", () => {
 
     it("CreateKeyVersion without externalKeyVersionId takes the key manager's current version; the same one twice is a 409", async () => {
       const K3 = km.rotate();
-      const v3 = (await management.createKeyVersion({ keyId: key.id, createKeyMetadataDetails: {} })).keyVersion;
+      const v3 = (await management.createKeyVersion({ keyId: key.id, createKeyMetadataDetails: {}, opcRetryToken: "retry-1" })).keyVersion;
       expect(v3.externalKeyReferenceDetails?.externalKeyVersionId).toBe(K3);
       expect(km.calls.slice(-2).map((c) => c.op)).toEqual(["GetKeyMetadata", "GetKeyVersionMetadata"]);
+      // A retried request (same opc-retry-token) answers the version it made instead of making another.
+      expect((await management.createKeyVersion({ keyId: key.id, createKeyMetadataDetails: {}, opcRetryToken: "retry-1" })).keyVersion.id).toBe(v3.id);
       const again = await sdkError(management.createKeyVersion({ keyId: key.id, createKeyMetadataDetails: { externalKeyVersionId: K3 } }));
       expect(again).toMatchObject({ statusCode: 409, serviceCode: "Conflict" });
       expect(again.message).toContain(`"${K3}" already has the key reference version ${v3.id}`);
