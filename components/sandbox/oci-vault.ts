@@ -216,9 +216,17 @@ export class OciVaultClient {
     return { ...fields(what, out, ["keyId", "keyVersionId", "state"] as const), keyVersionOps: stringList(what, out, "keyVersionOps") };
   }
 
-  async encrypt(keyId: string, plaintext: Buffer): Promise<EkmCiphertext> {
+  /**
+   * Encrypt under the key's latest version, or under `keyVersionId` (the vendor API's optional field:
+   * what OCI sends when the version is pinned on its side), with optional additional authenticated data.
+   */
+  async encrypt(keyId: string, plaintext: Buffer, options: { keyVersionId?: string; aad?: Buffer } = {}): Promise<EkmCiphertext> {
     const what = "Encrypt";
-    const out = await this.call(what, "POST", `/keys/${encodeURIComponent(keyId)}/encrypt`, { plaintext: plaintext.toString("base64") });
+    const out = await this.call(what, "POST", `/keys/${encodeURIComponent(keyId)}/encrypt`, {
+      plaintext: plaintext.toString("base64"),
+      ...(options.keyVersionId === undefined ? {} : { keyVersionId: options.keyVersionId }),
+      ...(options.aad === undefined ? {} : { aad: options.aad.toString("base64") }),
+    });
     return { ...fields(what, out, ["keyVersionId", "ciphertext", "iv", "tag", "mode"] as const), ...(typeof out.aad === "string" ? { aad: out.aad } : {}) };
   }
 
