@@ -43,6 +43,8 @@ describe("the main entry (require('oci-ekm-fortanix'))", () => {
     // node-forge (the emulators' certificates) and yaml (the plan's stack files) are tooling only.
     expect(main.packages).not.toContain("node-forge");
     expect(main.packages).not.toContain("yaml");
+    // Oracle's SDK is for verify and the sandbox only.
+    for (const sdk of ["oci-common", "oci-keymanagement", "undici"]) expect(main.packages, sdk).not.toContain(sdk);
     expect(main.packages).toEqual(expect.arrayContaining(["@pulumi/oci", "@pulumi/pulumi", "@pulumi/tls", "axios", "zod"]));
   });
 
@@ -74,6 +76,14 @@ describe("the subpaths", () => {
       expect(load(`${subpath}/index.js`).exports).toEqual(expect.arrayContaining(names));
     });
   }
+});
+
+describe("Oracle's SDK", () => {
+  it("is loaded by the verify entry only when OCI is read, never by importing it", () => {
+    const verify = load("verify/index.js");
+    for (const sdk of ["oci-common", "oci-keymanagement", "undici"]) expect(verify.packages, sdk).not.toContain(sdk);
+    expect(verify.exports).toEqual(expect.arrayContaining(["ekmOciReaderFromConfigFile", "runOciChecks", "ociSdkTrusting"]));
+  });
 });
 
 describe("what ships in dist/", () => {

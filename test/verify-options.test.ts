@@ -94,6 +94,9 @@ describe("parseEkmVerifyArgs", () => {
         "--key-name", "k1", "--key-name", "k2",
         "--ca-bundle", "ca.pem",
         "--tls-server-name", "gw.example",
+        "--oci-config", "/home/me/.oci/config.ekm",
+        "--oci-profile", "EKM",
+        "--oci-kms-endpoint=https://kms.eu-frankfurt-1.oraclecloud.com",
         "--json", "-",
       ],
       read,
@@ -114,13 +117,14 @@ describe("parseEkmVerifyArgs", () => {
         caBundle: files["ca.pem"],
         tlsServerName: "gw.example",
       },
+      oci: { configFile: "/home/me/.oci/config.ekm", profile: "EKM", kmsEndpoint: "https://kms.eu-frankfurt-1.oraclecloud.com" },
     });
   });
 
   it("--json FILE asks for a JSON file besides the text; --json - for JSON instead of the text", () => {
-    expect(parseEkmVerifyArgs(["--json=report.json"], read)).toEqual({ help: false, json: false, jsonFile: "report.json", options: {} });
-    expect(parseEkmVerifyArgs(["--json", "-"], read)).toEqual({ help: false, json: true, options: {} });
-    expect(parseEkmVerifyArgs([], read)).toEqual({ help: false, json: false, options: {} });
+    expect(parseEkmVerifyArgs(["--json=report.json"], read)).toEqual({ help: false, json: false, jsonFile: "report.json", options: {}, oci: {} });
+    expect(parseEkmVerifyArgs(["--json", "-"], read)).toEqual({ help: false, json: true, options: {}, oci: {} });
+    expect(parseEkmVerifyArgs([], read)).toEqual({ help: false, json: false, options: {}, oci: {} });
   });
 
   it("lets flags override the outputs file and replace its lists", () => {
@@ -139,6 +143,9 @@ describe("parseEkmVerifyArgs", () => {
     expect(usageError(() => parseEkmVerifyArgs(["--scope"], read))).toBe("--scope needs a value");
     expect(usageError(() => parseEkmVerifyArgs(["--scope", "--json"], read))).toBe("--scope needs a value");
     expect(usageError(() => parseEkmVerifyArgs(["--json"], read))).toBe("--json needs a value");
+    expect(usageError(() => parseEkmVerifyArgs(["--oci-kms-endpoint", "http://kms.example.com"], read))).toBe(
+      `--oci-kms-endpoint: "http://kms.example.com" uses http://; only https:// is accepted (http:// only on loopback hosts such as 127.0.0.1)`,
+    );
     expect(usageError(() => parseEkmVerifyArgs(["--dsm-url", "a", "--dsm-url", "b"], read))).toBe("--dsm-url is given more than once");
     expect(usageError(() => parseEkmVerifyArgs(["--outputs", "nope.json"], read))).toBe("--outputs nope.json: ENOENT: no such file nope.json");
     expect(usageError(() => parseEkmVerifyArgs(["--outputs", "outputs.json", "--outputs", "other.json"], read))).toBe("--outputs is given more than once");
@@ -156,7 +163,7 @@ describe("parseEkmVerifyArgs", () => {
   });
 
   it("--help and -h win over anything else", () => {
-    expect(parseEkmVerifyArgs(["--bogus", "--help"], read)).toEqual({ help: true, json: false, options: {} });
+    expect(parseEkmVerifyArgs(["--bogus", "--help"], read)).toEqual({ help: true, json: false, options: {}, oci: {} });
     expect(parseEkmVerifyArgs(["-h"], read).help).toBe(true);
   });
 

@@ -3,6 +3,7 @@
 // the first request; 0 when every check that ran passed, 1 when one failed.
 import { CliUsageError, checkOutputFile } from "../cli";
 import { ekmDsmAccessFromEnv, type EkmDsmAccess } from "./dsm-checks";
+import { ekmOciAccessFor, type EkmOciAccessChoice } from "./oci-sdk";
 import { EKM_VERIFY_USAGE, parseEkmVerifyArgs } from "./options";
 import { renderEkmVerificationReport, runEkmVerification, validateEkmVerificationOptions, type EkmVerificationOptions } from "./run";
 
@@ -15,6 +16,8 @@ export interface EkmVerifyIo {
   /** One block of standard output (a newline is added). */
   print(text: string): void;
   env: Record<string, string | undefined>;
+  /** Home directory, where `~/.oci/config` is looked for. Default: the user's. */
+  home?: string;
 }
 
 /**
@@ -43,7 +46,18 @@ export async function runEkmVerifyCommand(argv: string[], io: EkmVerifyIo, secre
   } catch (err) {
     throw new CliUsageError((err as Error).message);
   }
-  const report = await runEkmVerification(options as EkmVerificationOptions);
+  let oci: EkmOciAccessChoice;
+  try {
+    oci = await ekmOciAccessFor(io.env, { ...command.oci, caBundle: command.options.caBundle }, io.home);
+  } catch (err) {
+    throw new CliUsageError((err as Error).message);
+  }
+  let report;
+  try {
+    report = await runEkmVerification({ ...(options as EkmVerificationOptions), oci: oci.access?.reader, ociUnavailableReason: oci.unavailableReason });
+  } finally {
+    oci.access?.close();
+  }
   io.print(command.json ? JSON.stringify(report, null, 2) : renderEkmVerificationReport(report));
   if (command.jsonFile !== undefined) {
     // The report holds no secret (runEkmVerification redacts them), so an ordinary file is right.

@@ -10,3 +10,5 @@ export * from "./ekm-probe";
 export * from "./run";
 export * from "./options";
 export * from "./command";
+export * from "./oci-checks";
+export * from "./oci-sdk";

@@ -2,6 +2,7 @@
 // and the command line of `npm run verify`. The script only prints; parsing lives here to be tested.
 import { readFileSync } from "node:fs";
 import { CliUsageError, parseCliArgs, type CliOption } from "../cli";
+import { parseEkmVerifyUrl } from "./http";
 import type { EkmVerificationOptions } from "./run";
 
 /** The stack outputs verify reads (names fixed by the team contract). */
@@ -95,6 +96,8 @@ export interface EkmVerifyCommand {
   jsonFile?: string;
   /** Options so far (DSM access is added by the caller from the DSM_* environment). */
   options: Partial<EkmVerificationOptions>;
+  /** The OCI config file and profile asked for (`--oci-config`, `--oci-profile`). Default: where Oracle's SDK looks. */
+  oci: { configFile?: string; profile?: string; kmsEndpoint?: string };
 }
 
 /** Usage text of `npm run verify`. */
@@ -121,11 +124,18 @@ check failed, 2 for a mistake in the command line (reported before any request).
   --ca-bundle FILE        PEM certificates to trust in addition to the system roots, for every call
                           (DSM too, unless DSM_CA_BUNDLE is set)
   --tls-server-name NAME  name the vault URL's certificate must carry (the gateway hostname)
+  --oci-config FILE       OCI config file for the OCI checks (default: where Oracle's SDK looks,
+                          ~/.oci/config, then OCI_CONFIG_FILE)
+  --oci-profile NAME      its profile (default DEFAULT)
+  --oci-kms-endpoint URL  OCI's KMS API for GetVault and the private endpoint (default: the config
+                          region's, https://kms.<region>.oraclecloud.com; a kept sandbox's otherwise)
   --json FILE             also write the report as JSON to FILE; - prints JSON instead of the text
   --help, -h              this text
 
 DSM checks run when DSM credentials are set: DSM_ENDPOINT (default: the DSM URL) and DSM_API_KEY,
-or DSM_USERNAME, DSM_PASSWORD and DSM_ACCT_ID. Every URL must be https:// (http:// only on loopback).
+or DSM_USERNAME, DSM_PASSWORD and DSM_ACCT_ID. OCI checks (vault, private endpoint, key references,
+each key's current version against DSM's) run when an OCI config file is found and the outputs name
+the vault (vaultId, privateEndpointId, managementEndpoint, keyReferenceIds). Every URL must be https:// (http:// only on loopback).
 Secrets and tokens are never printed.`;
 
 const VALUE: CliOption = { value: true };
@@ -146,6 +156,9 @@ export const EKM_VERIFY_OPTIONS: Readonly<Record<string, CliOption>> = {
   "key-id": LIST,
   "ca-bundle": VALUE,
   "tls-server-name": VALUE,
+  "oci-config": VALUE,
+  "oci-profile": VALUE,
+  "oci-kms-endpoint": VALUE,
   json: VALUE,
 };
 
@@ -195,7 +208,7 @@ export function parseEkmVerifyArgs(
   readStdin: () => string = readEkmVerifyStdin,
 ): EkmVerifyCommand {
   const args = parseCliArgs(argv, EKM_VERIFY_OPTIONS);
-  if (args.help) return { help: true, json: false, options: {} };
+  if (args.help) return { help: true, json: false, options: {}, oci: {} };
   const one = (name: string): string | undefined => {
     const v = args.values[name];
     return typeof v === "string" ? v : undefined;
@@ -236,5 +249,18 @@ export function parseEkmVerifyArgs(
   }
   for (const [k, v] of Object.entries(set)) if (v !== undefined) (options as Record<string, unknown>)[k] = v;
   const json = one("json");
-  return { help: false, json: json === "-", ...(json !== undefined && json !== "-" ? { jsonFile: json } : {}), options };
+  const kmsEndpoint = one("oci-kms-endpoint");
+  if (kmsEndpoint !== undefined) {
+    try {
+      parseEkmVerifyUrl("--oci-kms-endpoint", kmsEndpoint);
+    } catch (err) {
+      throw new CliUsageError((err as Error).message);
+    }
+  }
+  const oci = {
+    ...(one("oci-config") !== undefined ? { configFile: one("oci-config") } : {}),
+    ...(one("oci-profile") !== undefined ? { profile: one("oci-profile") } : {}),
+    ...(kmsEndpoint !== undefined ? { kmsEndpoint } : {}),
+  };
+  return { help: false, json: json === "-", ...(json !== undefined && json !== "-" ? { jsonFile: json } : {}), options, oci };
 }
