@@ -135,7 +135,8 @@ check failed, 2 for a mistake in the command line (reported before any request).
 DSM checks run when DSM credentials are set: DSM_ENDPOINT (default: the DSM URL) and DSM_API_KEY,
 or DSM_USERNAME, DSM_PASSWORD and DSM_ACCT_ID. OCI checks (vault, private endpoint, key references,
 each key's current version against DSM's) run when an OCI config file is found and the outputs name
-the vault (vaultId, privateEndpointId, managementEndpoint, keyReferenceIds). Every URL must be https:// (http:// only on loopback).
+the vault (vaultId, privateEndpointId, managementEndpoint, keyReferenceIds). Every URL must be
+https:// (http:// only on loopback).
 Secrets and tokens are never printed.`;
 
 const VALUE: CliOption = { value: true };
