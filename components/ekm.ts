@@ -1,5 +1,7 @@
 import * as oci from "@pulumi/oci";
 import * as pulumi from "@pulumi/pulumi";
+import { identityDomainUrlProblems } from "./identity-domain-url";
+import { ekmArgProblemText, type EkmArgProblem } from "./problems";
 import { externalVaultUrl, normalizeIdentityDomainUrl } from "./urls";
 
 /** One key reference: an OCI key pointing at a DSM security object by name. */
@@ -64,10 +66,56 @@ export interface EkmVaultArgs {
    * Default: none.
    */
   vaultDependsOn?: pulumi.Input<pulumi.Resource>[];
-  /** Protect the vault and key references from deletion. Default true. */
+  /**
+   * Protect the vault and key references from deletion. Default: the `protect` resource option given
+   * to this component, else true (a deleted vault or key reference strands what it encrypted).
+   */
   protect?: boolean;
   /** Prefix of the display names. Default: the component name. */
   displayNamePrefix?: string;
+}
+
+/** Where the external vault URL points: `privateEndpoint` (the Fortanix EKM guide) or `gateway` (Oracle's Terraform example). */
+export const VAULT_URL_HOSTS = ["privateEndpoint", "gateway"] as const;
+
+/**
+ * A key reference name used twice in a list (`listPath`: `keys`, `dsm.keys` in the topology): the
+ * name is the DSM key's, the external key id OCI sends, so two key references cannot share it.
+ * Entries that are not names are left to the caller's own checks.
+ */
+export function duplicateKeyNameProblems(names: readonly unknown[], listPath = "keys"): EkmArgProblem[] {
+  const out: EkmArgProblem[] = [];
+  const first = new Map<string, number>();
+  names.forEach((name, i) => {
+    if (typeof name !== "string" || name === "") return;
+    const at = first.get(name);
+    if (at === undefined) first.set(name, i);
+    else out.push({ path: `${listPath}[${i}].name`, given: `${JSON.stringify(name)}, also the name of ${listPath}[${at}]`, expected: "a name of its own (a name is the key reference's external key id)" });
+  });
+  return out;
+}
+
+/** The key references' names: each required (the DSM key's name), each its own. */
+export function keyReferenceNameProblems(names: readonly unknown[], listPath = "keys"): EkmArgProblem[] {
+  const missing = names.flatMap((name, i): EkmArgProblem[] =>
+    typeof name === "string" && name !== ""
+      ? []
+      : [{ path: `${listPath}[${i}].name`, given: name === undefined || name === "" ? "missing" : JSON.stringify(name), expected: "the DSM key's name (the key reference's external key id)" }],
+  );
+  return [...missing, ...duplicateKeyNameProblems(names, listPath)];
+}
+
+/** What {@link EkmVault} refuses before it declares anything; the topology and the stack config run the same rules. */
+export function ekmVaultProblems(args: Pick<EkmVaultArgs, "vaultUrlHost" | "identityDomainUrl"> & { keys?: readonly { name: unknown }[] }, keysPath = "keys"): EkmArgProblem[] {
+  const problems: EkmArgProblem[] = [];
+  const host = args.vaultUrlHost ?? DEFAULT_VAULT_URL_HOST;
+  if (!(VAULT_URL_HOSTS as readonly string[]).includes(host)) {
+    problems.push({ path: "vaultUrlHost", given: JSON.stringify(host), expected: `one of ${VAULT_URL_HOSTS.map((h) => JSON.stringify(h)).join(", ")}` });
+  }
+  // The client secret goes to this host: a look-alike must be refused here too, not only in the topology.
+  problems.push(...identityDomainUrlProblems("identityDomainUrl", args.identityDomainUrl));
+  problems.push(...keyReferenceNameProblems((args.keys ?? []).map((k) => k.name), keysPath));
+  return problems;
 }
 
 /** Default host of the external vault URL: the EKM private endpoint, as in the Fortanix EKM guide. */
@@ -76,44 +124,49 @@ export const DEFAULT_VAULT_URL_HOST = "privateEndpoint";
 /** AES-256, the only key shape External Key Management accepts (length in bytes). */
 export const EKM_KEY_SHAPE = { algorithm: "AES", length: 32 };
 
+/** What {@link EkmVault} outputs: assigned to the component and registered, from one object. */
+export interface EkmVaultOutputs {
+  privateEndpointId: pulumi.Output<string>;
+  /** The private endpoint's IP in the subnet: the external vault URL's host by default. */
+  privateEndpointIp: pulumi.Output<string>;
+  vaultId: pulumi.Output<string>;
+  /** `https://<host>/oci/ekm/v1/vaults/<DSM account id>`. */
+  vaultUrl: pulumi.Output<string>;
+  managementEndpoint: pulumi.Output<string>;
+  cryptoEndpoint: pulumi.Output<string>;
+  /** OCIDs of the key references, in the order of `keys`. */
+  keyReferenceIds: pulumi.Output<string[]>;
+  /** The key reference versions declared for rotations, oldest first per key (OCI's own first versions are not listed). */
+  keyReferenceVersions: pulumi.Output<EkmKeyReferenceVersion[]>;
+}
+
 /**
  * OCI Vault External Key Management (the Fortanix EKM guide, sections 7, 8 and 10): the EKM private endpoint to
  * the gateway, the external vault, and a key reference per DSM key.
  */
-export class EkmVault extends pulumi.ComponentResource {
-  public readonly privateEndpointId: pulumi.Output<string>;
-  /** The private endpoint's IP in the subnet: the external vault URL's host by default. */
-  public readonly privateEndpointIp: pulumi.Output<string>;
-  public readonly vaultId: pulumi.Output<string>;
-  /** `https://<host>/oci/ekm/v1/vaults/<DSM account id>`. */
-  public readonly vaultUrl: pulumi.Output<string>;
-  public readonly managementEndpoint: pulumi.Output<string>;
-  public readonly cryptoEndpoint: pulumi.Output<string>;
-  /** OCIDs of the key references, in the order of `keys`. */
-  public readonly keyReferenceIds: pulumi.Output<string[]>;
-  /** The key reference versions declared for rotations, oldest first per key (OCI's own first versions are not listed). */
-  public readonly keyReferenceVersions: pulumi.Output<EkmKeyReferenceVersion[]>;
+export class EkmVault extends pulumi.ComponentResource implements EkmVaultOutputs {
+  declare public readonly privateEndpointId: pulumi.Output<string>;
+  declare public readonly privateEndpointIp: pulumi.Output<string>;
+  declare public readonly vaultId: pulumi.Output<string>;
+  declare public readonly vaultUrl: pulumi.Output<string>;
+  declare public readonly managementEndpoint: pulumi.Output<string>;
+  declare public readonly cryptoEndpoint: pulumi.Output<string>;
+  declare public readonly keyReferenceIds: pulumi.Output<string[]>;
+  declare public readonly keyReferenceVersions: pulumi.Output<EkmKeyReferenceVersion[]>;
   public readonly privateEndpoint: oci.kms.EkmsPrivateEndpoint;
   public readonly vault: oci.kms.Vault;
   public readonly keyReferences: oci.kms.Key[];
 
   constructor(name: string, args: EkmVaultArgs, opts?: pulumi.ComponentResourceOptions) {
-    const vaultUrlHost = args.vaultUrlHost ?? DEFAULT_VAULT_URL_HOST;
-    const problems: string[] = [];
-    if (vaultUrlHost !== "privateEndpoint" && vaultUrlHost !== "gateway") {
-      problems.push(`vaultUrlHost is "${vaultUrlHost}"; expected "privateEndpoint" or "gateway"`);
-    }
-    const keys = args.keys ?? [];
-    const seen = new Set<string>();
-    for (const k of keys) {
-      if (!k.name) problems.push("keys[].name is required");
-      if (seen.has(k.name)) problems.push(`keys: the name "${k.name}" appears twice`);
-      seen.add(k.name);
-    }
-    if (problems.length > 0) throw new Error(`EkmVault ${name}: ${problems.join("; ")}`);
+    const problems = ekmVaultProblems(args);
+    if (problems.length > 0) throw new Error(`EkmVault ${name}: ${problems.map(ekmArgProblemText).join("; ")}`);
     super("oci-ekm-fortanix:index:EkmVault", name, {}, opts);
+    const vaultUrlHost = args.vaultUrlHost ?? DEFAULT_VAULT_URL_HOST;
+    const keys = args.keys ?? [];
     const prefix = args.displayNamePrefix ?? name;
-    const protect = args.protect ?? true;
+    // The caller's `protect` option is honoured; only when neither it nor the argument says, the
+    // vault and key references are protected.
+    const protect = args.protect ?? opts?.protect ?? true;
 
     this.privateEndpoint = new oci.kms.EkmsPrivateEndpoint(
       `${name}-private-endpoint`,
@@ -127,11 +180,8 @@ export class EkmVault extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.privateEndpointId = this.privateEndpoint.id;
-    this.privateEndpointIp = this.privateEndpoint.privateEndpointIp;
-
-    const host = vaultUrlHost === "gateway" ? pulumi.output(args.gatewayPrivateIp) : this.privateEndpointIp;
-    this.vaultUrl = pulumi.all([host, args.dsmAccountId]).apply(([h, account]) => externalVaultUrl(h, account));
+    const host = vaultUrlHost === "gateway" ? pulumi.output(args.gatewayPrivateIp) : this.privateEndpoint.privateEndpointIp;
+    const vaultUrl = pulumi.all([host, args.dsmAccountId]).apply(([h, account]) => externalVaultUrl(h, account));
 
     this.vault = new oci.kms.Vault(
       `${name}-vault`,
@@ -140,7 +190,7 @@ export class EkmVault extends pulumi.ComponentResource {
         displayName: `${prefix}-vault`,
         vaultType: "EXTERNAL",
         externalKeyManagerMetadata: {
-          externalVaultEndpointUrl: this.vaultUrl,
+          externalVaultEndpointUrl: vaultUrl,
           privateEndpointId: this.privateEndpoint.id,
           oauthMetadata: {
             idcsAccountNameUrl: pulumi.output(args.identityDomainUrl).apply(normalizeIdentityDomainUrl),
@@ -152,9 +202,6 @@ export class EkmVault extends pulumi.ComponentResource {
       },
       { parent: this, protect, dependsOn: args.vaultDependsOn },
     );
-    this.vaultId = this.vault.id;
-    this.managementEndpoint = this.vault.managementEndpoint;
-    this.cryptoEndpoint = this.vault.cryptoEndpoint;
 
     this.keyReferences = keys.map(
       (k) =>
@@ -171,20 +218,20 @@ export class EkmVault extends pulumi.ComponentResource {
           { parent: this, protect },
         ),
     );
-    this.keyReferenceIds = pulumi.all(this.keyReferences.map((k) => k.id));
     const versions = keys.map((k, i) => this.declareKeyReferenceVersions(`${name}-key-${k.name}`, k, this.keyReferences[i]));
-    this.keyReferenceVersions = pulumi.all(versions).apply((perKey) => perKey.flat());
 
-    this.registerOutputs({
-      privateEndpointId: this.privateEndpointId,
-      privateEndpointIp: this.privateEndpointIp,
-      vaultId: this.vaultId,
-      vaultUrl: this.vaultUrl,
-      managementEndpoint: this.managementEndpoint,
-      cryptoEndpoint: this.cryptoEndpoint,
-      keyReferenceIds: this.keyReferenceIds,
-      keyReferenceVersions: this.keyReferenceVersions,
-    });
+    const outputs: EkmVaultOutputs = {
+      privateEndpointId: this.privateEndpoint.id,
+      privateEndpointIp: this.privateEndpoint.privateEndpointIp,
+      vaultId: this.vault.id,
+      vaultUrl,
+      managementEndpoint: this.vault.managementEndpoint,
+      cryptoEndpoint: this.vault.cryptoEndpoint,
+      keyReferenceIds: pulumi.all(this.keyReferences.map((k) => k.id)),
+      keyReferenceVersions: pulumi.all(versions).apply((perKey) => perKey.flat()),
+    };
+    Object.assign(this, outputs);
+    this.registerOutputs(outputs);
   }
 
   /**

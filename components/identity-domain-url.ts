@@ -20,6 +20,7 @@
  * the dedicated and sovereign realms (`oraclecloud9.com` … `oraclecloud35.com`, `oraclecloud.eu`,
  * `nricloud.jp`, `psn-pco.it`, `sovereigncloud.nz`). Add one here once its form is confirmed.
  */
+import type { EkmArgProblem } from "./problems";
 export const OCI_REALM_DOMAINS: readonly string[] = ["oraclecloud.com", "oraclegovcloud.com", "oraclegovcloud.uk", "oraclecloud8.com"];
 
 /** The form, as messages state it. */
@@ -70,4 +71,14 @@ export function identityDomainUrlProblem(value: string): string | undefined {
     return `an Identity Domain URL ${IDENTITY_DOMAIN_URL_FORM}: the host ${host} is not in an OCI realm domain`;
   }
   return `an Identity Domain URL ${IDENTITY_DOMAIN_URL_FORM}: the host ${host} is in ${realm} but is not idcs-<id>.identity.${realm}`;
+}
+
+/**
+ * The Identity Domain URL rule as a component states it: none for a value that is fine, or one that
+ * is not plain text yet (an Output: OCI checks it).
+ */
+export function identityDomainUrlProblems(path: string, value: unknown): EkmArgProblem[] {
+  if (typeof value !== "string") return [];
+  const expected = identityDomainUrlProblem(value);
+  return expected === undefined ? [] : [{ path, given: JSON.stringify(value), expected }];
 }

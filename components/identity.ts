@@ -1,5 +1,7 @@
 import * as oci from "@pulumi/oci";
 import * as pulumi from "@pulumi/pulumi";
+import { identityDomainUrlProblems } from "./identity-domain-url";
+import { ekmArgProblemText } from "./problems";
 import {
   DEFAULT_DSM_URL,
   DEFAULT_IDENTITY_ISSUER,
@@ -60,6 +62,19 @@ const SETTINGS_SCHEMA = "urn:ietf:params:scim:schemas:oracle:idcs:Settings";
 /** The template the console's "Confidential Application" uses. */
 const CONFIDENTIAL_APP_TEMPLATE = "CustomWebAppTemplateId";
 
+/** What {@link EkmIdentity} refuses before it declares anything: the domain's URL (the same rule the vault and the stack config run) and the DSM URL. */
+export function ekmIdentityProblems(args: Pick<EkmIdentityArgs, "identityDomainUrl" | "dsmUrl">): string[] {
+  const problems = identityDomainUrlProblems("identityDomainUrl", args.identityDomainUrl).map(ekmArgProblemText);
+  if (typeof args.dsmUrl === "string") {
+    try {
+      normalizeDsmUrl(args.dsmUrl);
+    } catch (e) {
+      problems.push(`dsmUrl: ${(e as Error).message}`);
+    }
+  }
+  return problems;
+}
+
 /**
  * The Identity Domain side of the Fortanix EKM guide, section 6: the domain setting that makes the signing
  * certificate public, the confidential resource app (audience `https://<gateway IP>/`, secondary
@@ -86,18 +101,7 @@ export class EkmIdentity extends pulumi.ComponentResource {
   public readonly clientApp: oci.identity.DomainsApp;
 
   constructor(name: string, args: EkmIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems: string[] = [];
-    for (const [field, value, check] of [
-      ["identityDomainUrl", args.identityDomainUrl, normalizeIdentityDomainUrl],
-      ["dsmUrl", args.dsmUrl, normalizeDsmUrl],
-    ] as const) {
-      if (typeof value !== "string") continue;
-      try {
-        check(value);
-      } catch (e) {
-        problems.push(`${field}: ${(e as Error).message}`);
-      }
-    }
+    const problems = ekmIdentityProblems(args);
     if (problems.length > 0) throw new Error(`EkmIdentity ${name}: ${problems.join("; ")}`);
     super("oci-ekm-fortanix:index:EkmIdentity", name, {}, opts);
     const prefix = args.displayNamePrefix ?? name;

@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { EkmCertificate } from "./certificate";
 import { DsmGroup, DsmJwtApp, DsmSecurityObject } from "./dsm";
-import { DEFAULT_VAULT_URL_HOST, EkmVault, type EkmKeyReferenceVersion } from "./ekm";
+import { EkmVault, ekmVaultProblems, type EkmKeyReferenceVersion } from "./ekm";
 import { EkmGateway, GatewayJsonWebKeyArgs, GatewayTokenValidationArgs } from "./gateway";
 import { EkmIdentity } from "./identity";
-import { identityDomainUrlProblem } from "./identity-domain-url";
 import { EkmNetwork } from "./network";
 import { caBundleOfChain, gatewayCertificateProblems, normalizePem } from "./pem";
-import { DEFAULT_DSM_URL, DEFAULT_IDENTITY_ISSUER, identityIssuerForms, identityJwksUri, normalizeDsmUrl, normalizeIdentityDomainUrl } from "./urls";
+import { ekmArgProblemText } from "./problems";
+import { DEFAULT_DSM_URL, DEFAULT_IDENTITY_ISSUER, identityIssuerForms, identityJwksUri, normalizeDsmUrl } from "./urls";
 
 /** Default DSM group holding the keys. */
 export const DEFAULT_DSM_GROUP_NAME = "oci-ekm";
@@ -138,7 +138,7 @@ export interface EkmTopologyArgs {
   identity?: EkmTopologyIdentityArgs;
   /** Host of the external vault URL: `privateEndpoint` or `gateway`. Default `privateEndpoint`. */
   vaultUrlHost?: string;
-  /** Protect the vault and key references from deletion. Default true. */
+  /** Protect the vault and key references from deletion. Default: the `protect` resource option given to the topology, else true. */
   protect?: boolean;
   /** Prefix of display names. Default: the component name. */
   namePrefix?: string;
@@ -230,26 +230,19 @@ export function ekmTopologyProblems(args: EkmTopologyArgs): string[] {
     }
   };
   check("dsmUrl", () => normalizeDsmUrl(args.dsmUrl ?? DEFAULT_DSM_URL));
-  check("identityDomainUrl", () => normalizeIdentityDomainUrl(args.identityDomainUrl));
-  const domainProblem = problems.some((p) => p.startsWith("identityDomainUrl")) ? undefined : identityDomainUrlProblem(args.identityDomainUrl);
-  if (domainProblem !== undefined) problems.push(`identityDomainUrl is ${JSON.stringify(args.identityDomainUrl)}; expected ${domainProblem}`);
+  if (typeof args.identityDomainUrl !== "string" || args.identityDomainUrl === "") problems.push("identityDomainUrl is required");
   if (!args.dsm || !args.dsm.accountId) problems.push("dsm.accountId is required");
   const keys = args.dsm?.keys;
   if (keys !== undefined && keys.length === 0) problems.push("dsm.keys must list at least one key (or be left out for the default)");
-  const names = new Set<string>();
-  for (const [i, k] of (keys ?? []).entries()) {
-    if (!k.name) problems.push(`dsm.keys[${i}].name is required`);
-    else if (names.has(k.name)) problems.push(`dsm.keys[${i}].name "${k.name}" appears twice`);
-    names.add(k.name);
-  }
+  // The vault's own rules (the Identity Domain URL it hands the client secret to, its URL host, the
+  // key references' names), on the topology's paths.
+  problems.push(...ekmVaultProblems({ vaultUrlHost: args.vaultUrlHost, identityDomainUrl: args.identityDomainUrl, keys }, "dsm.keys").map(ekmArgProblemText));
   if (args.gateway?.existingGatewayId !== undefined && args.certificate?.certificatePem === undefined) {
     problems.push("certificate.certificatePem is required with gateway.existingGatewayId (the existing gateway's certificate, whose CA the private endpoint trusts)");
   }
   if (args.gateway?.existingGatewayId !== undefined && args.certificate?.certChainPem === undefined && args.certificate?.caBundlePem === undefined) {
     problems.push("certificate.certChainPem or certificate.caBundlePem is required with gateway.existingGatewayId (the CA the private endpoint trusts)");
   }
-  const host = args.vaultUrlHost ?? DEFAULT_VAULT_URL_HOST;
-  if (host !== "privateEndpoint" && host !== "gateway") problems.push(`vaultUrlHost is "${host}"; expected "privateEndpoint" or "gateway"`);
   problems.push(...userCertificateProblems(args));
   return problems;
 }
@@ -278,52 +271,134 @@ function userCertificateProblems(args: EkmTopologyArgs): string[] {
   });
 }
 
+/** The gateway's certificate and what the private endpoint trusts: issued and imported, the user's, or an existing gateway's. */
+interface EkmTopologyCertificate {
+  /** The component, unless an existing gateway serves its own certificate. */
+  component?: EkmCertificate;
+  certificateId: pulumi.Output<string | undefined>;
+  certificatePem: pulumi.Output<string>;
+  caBundle: pulumi.Output<string>;
+}
+
+/**
+ * An existing gateway already serves its certificate: only its PEM and its CA are needed. The
+ * children are locals, not fields: Pulumi's analyzer (for other languages) accepts only outputs and
+ * @pulumi/* resources as a component's public members.
+ */
+function gatewayCertificate(name: string, args: EkmTopologyArgs, prefix: string, child: pulumi.ComponentResourceOptions): EkmTopologyCertificate {
+  const cert = args.certificate ?? {};
+  if (args.gateway?.existingGatewayId === undefined) {
+    const component = new EkmCertificate(
+      `${name}-certificate`,
+      {
+        compartmentId: args.compartmentId,
+        gatewayHostname: args.gatewayHostname,
+        validityDays: cert.validityDays,
+        renewBeforeDays: cert.renewBeforeDays,
+        caValidityDays: cert.caValidityDays,
+        certificatePem: cert.certificatePem,
+        privateKeyPem: cert.privateKeyPem,
+        certChainPem: cert.certChainPem,
+        caBundlePem: cert.caBundlePem,
+        existingCertificateId: cert.existingCertificateId,
+        displayNamePrefix: prefix,
+      },
+      child,
+    );
+    return { component, certificateId: component.certificateId, certificatePem: component.certificatePem, caBundle: component.caBundle };
+  }
+  // ekmTopologyProblems made sure the certificate and its chain or CA bundle are given.
+  const certificatePem = pulumi.output(cert.certificatePem!).apply(normalizePem);
+  const caBundle =
+    cert.caBundlePem !== undefined
+      ? pulumi.output(cert.caBundlePem).apply(normalizePem)
+      : pulumi.all([certificatePem, cert.certChainPem!]).apply(([leaf, chain]) => caBundleOfChain(leaf, chain));
+  return { certificateId: pulumi.output(cert.existingCertificateId), certificatePem, caBundle };
+}
+
+/** What {@link EkmTopology} outputs: assigned to the component and registered, from one object. */
+export interface EkmTopologyOutputs {
+  vcnId: pulumi.Output<string | undefined>;
+  subnetId: pulumi.Output<string>;
+  certificateId: pulumi.Output<string | undefined>;
+  /** The gateway certificate (PEM). */
+  certificatePem: pulumi.Output<string>;
+  /** The CA certificate(s) the EKM private endpoint trusts (PEM); unchanged by certificate renewals. */
+  caBundle: pulumi.Output<string>;
+  gatewayHostname: pulumi.Output<string>;
+  gatewayId: pulumi.Output<string>;
+  gatewayPrivateIp: pulumi.Output<string>;
+  /** `https://<gateway IP>/`. */
+  gatewayBaseUrl: pulumi.Output<string>;
+  gatewayBackendUrl: pulumi.Output<string>;
+  deploymentId: pulumi.Output<string>;
+  clientId: pulumi.Output<string>;
+  /** Secret. */
+  clientSecret: pulumi.Output<string>;
+  identityDomainUrl: pulumi.Output<string>;
+  issuer: pulumi.Output<string>;
+  jwksUri: pulumi.Output<string>;
+  tokenUrl: pulumi.Output<string>;
+  /** The fully qualified scope. */
+  scope: pulumi.Output<string>;
+  audience: pulumi.Output<string>;
+  dsmUrl: pulumi.Output<string>;
+  dsmAccountId: pulumi.Output<string>;
+  privateEndpointId: pulumi.Output<string>;
+  privateEndpointIp: pulumi.Output<string>;
+  vaultId: pulumi.Output<string>;
+  vaultUrl: pulumi.Output<string>;
+  managementEndpoint: pulumi.Output<string>;
+  cryptoEndpoint: pulumi.Output<string>;
+  /** DSM security object names, the key references' external key ids. */
+  keyNames: pulumi.Output<string[]>;
+  keyReferenceIds: pulumi.Output<string[]>;
+  /** The key reference versions declared for DSM rotations (OCI's own first versions are not listed). */
+  keyReferenceVersions: pulumi.Output<EkmKeyReferenceVersion[]>;
+  dsmGroupId?: pulumi.Output<string>;
+  dsmAppId?: pulumi.Output<string>;
+  dsmKeyIds?: pulumi.Output<string[]>;
+}
+
 /**
  * The whole OCI Vault External Key Management topology of the Fortanix EKM guide, backed by Fortanix DSM:
  * network → certificate → private API Gateway → Identity Domain apps → EKM private endpoint →
  * external vault → key references, with the DSM objects in between.
  */
-export class EkmTopology extends pulumi.ComponentResource {
-  public readonly vcnId: pulumi.Output<string | undefined>;
-  public readonly subnetId: pulumi.Output<string>;
-  public readonly certificateId: pulumi.Output<string | undefined>;
-  /** The gateway certificate (PEM). */
-  public readonly certificatePem: pulumi.Output<string>;
-  /** The CA certificate(s) the EKM private endpoint trusts (PEM); unchanged by certificate renewals. */
-  public readonly caBundle: pulumi.Output<string>;
-  public readonly gatewayHostname: pulumi.Output<string>;
-  public readonly gatewayId: pulumi.Output<string>;
-  public readonly gatewayPrivateIp: pulumi.Output<string>;
-  /** `https://<gateway IP>/`. */
-  public readonly gatewayBaseUrl: pulumi.Output<string>;
-  public readonly gatewayBackendUrl: pulumi.Output<string>;
-  public readonly deploymentId: pulumi.Output<string>;
-  public readonly clientId: pulumi.Output<string>;
-  /** Secret. */
-  public readonly clientSecret: pulumi.Output<string>;
-  public readonly identityDomainUrl: pulumi.Output<string>;
-  public readonly issuer: pulumi.Output<string>;
-  public readonly jwksUri: pulumi.Output<string>;
-  public readonly tokenUrl: pulumi.Output<string>;
-  /** The fully qualified scope. */
-  public readonly scope: pulumi.Output<string>;
-  public readonly audience: pulumi.Output<string>;
-  public readonly dsmUrl: pulumi.Output<string>;
-  public readonly dsmAccountId: pulumi.Output<string>;
-  public readonly privateEndpointId: pulumi.Output<string>;
-  public readonly privateEndpointIp: pulumi.Output<string>;
-  public readonly vaultId: pulumi.Output<string>;
-  public readonly vaultUrl: pulumi.Output<string>;
-  public readonly managementEndpoint: pulumi.Output<string>;
-  public readonly cryptoEndpoint: pulumi.Output<string>;
-  /** DSM security object names, the key references' external key ids. */
-  public readonly keyNames: pulumi.Output<string[]>;
-  public readonly keyReferenceIds: pulumi.Output<string[]>;
-  /** The key reference versions declared for DSM rotations (OCI's own first versions are not listed). */
-  public readonly keyReferenceVersions: pulumi.Output<EkmKeyReferenceVersion[]>;
-  public readonly dsmGroupId?: pulumi.Output<string>;
-  public readonly dsmAppId?: pulumi.Output<string>;
-  public readonly dsmKeyIds?: pulumi.Output<string[]>;
+export class EkmTopology extends pulumi.ComponentResource implements EkmTopologyOutputs {
+  declare public readonly vcnId: pulumi.Output<string | undefined>;
+  declare public readonly subnetId: pulumi.Output<string>;
+  declare public readonly certificateId: pulumi.Output<string | undefined>;
+  declare public readonly certificatePem: pulumi.Output<string>;
+  declare public readonly caBundle: pulumi.Output<string>;
+  declare public readonly gatewayHostname: pulumi.Output<string>;
+  declare public readonly gatewayId: pulumi.Output<string>;
+  declare public readonly gatewayPrivateIp: pulumi.Output<string>;
+  declare public readonly gatewayBaseUrl: pulumi.Output<string>;
+  declare public readonly gatewayBackendUrl: pulumi.Output<string>;
+  declare public readonly deploymentId: pulumi.Output<string>;
+  declare public readonly clientId: pulumi.Output<string>;
+  declare public readonly clientSecret: pulumi.Output<string>;
+  declare public readonly identityDomainUrl: pulumi.Output<string>;
+  declare public readonly issuer: pulumi.Output<string>;
+  declare public readonly jwksUri: pulumi.Output<string>;
+  declare public readonly tokenUrl: pulumi.Output<string>;
+  declare public readonly scope: pulumi.Output<string>;
+  declare public readonly audience: pulumi.Output<string>;
+  declare public readonly dsmUrl: pulumi.Output<string>;
+  declare public readonly dsmAccountId: pulumi.Output<string>;
+  declare public readonly privateEndpointId: pulumi.Output<string>;
+  declare public readonly privateEndpointIp: pulumi.Output<string>;
+  declare public readonly vaultId: pulumi.Output<string>;
+  declare public readonly vaultUrl: pulumi.Output<string>;
+  declare public readonly managementEndpoint: pulumi.Output<string>;
+  declare public readonly cryptoEndpoint: pulumi.Output<string>;
+  declare public readonly keyNames: pulumi.Output<string[]>;
+  declare public readonly keyReferenceIds: pulumi.Output<string[]>;
+  declare public readonly keyReferenceVersions: pulumi.Output<EkmKeyReferenceVersion[]>;
+  declare public readonly dsmGroupId?: pulumi.Output<string>;
+  declare public readonly dsmAppId?: pulumi.Output<string>;
+  declare public readonly dsmKeyIds?: pulumi.Output<string[]>;
 
   constructor(name: string, args: EkmTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems = ekmTopologyProblems(args);
@@ -347,35 +422,7 @@ export class EkmTopology extends pulumi.ComponentResource {
     // An existing gateway already serves its certificate: only its PEM and its CA are needed.
     // The children are locals, not fields: Pulumi's analyzer (for other languages) accepts only
     // outputs and @pulumi/* resources as a component's public members.
-    let certificate: EkmCertificate | undefined;
-    if (gw.existingGatewayId === undefined) {
-      certificate = new EkmCertificate(
-        `${name}-certificate`,
-        {
-          compartmentId: args.compartmentId,
-          gatewayHostname: args.gatewayHostname,
-          validityDays: cert.validityDays,
-          renewBeforeDays: cert.renewBeforeDays,
-          caValidityDays: cert.caValidityDays,
-          certificatePem: cert.certificatePem,
-          privateKeyPem: cert.privateKeyPem,
-          certChainPem: cert.certChainPem,
-          caBundlePem: cert.caBundlePem,
-          existingCertificateId: cert.existingCertificateId,
-          displayNamePrefix: prefix,
-        },
-        child,
-      );
-      this.certificateId = certificate.certificateId;
-      this.certificatePem = certificate.certificatePem;
-      this.caBundle = certificate.caBundle;
-    } else {
-      this.certificateId = pulumi.output(cert.existingCertificateId);
-      this.certificatePem = pulumi.output(cert.certificatePem!).apply(normalizePem);
-      this.caBundle = cert.caBundlePem !== undefined
-        ? pulumi.output(cert.caBundlePem).apply(normalizePem)
-        : pulumi.all([this.certificatePem, cert.certChainPem!]).apply(([leaf, chain]) => caBundleOfChain(leaf, chain));
-    }
+    const certificate = gatewayCertificate(name, args, prefix, child);
 
     const issuer = args.identity?.issuer;
     const tokenValidation: GatewayTokenValidationArgs | undefined = gw.tokenValidation && {
@@ -391,7 +438,7 @@ export class EkmTopology extends pulumi.ComponentResource {
       {
         compartmentId: args.compartmentId,
         subnetId: network.subnetId,
-        certificateId: certificate?.certificateId,
+        certificateId: certificate.component?.certificateId,
         dsmUrl,
         existingGatewayId: gw.existingGatewayId,
         networkSecurityGroupIds: gw.networkSecurityGroupIds,
@@ -435,7 +482,7 @@ export class EkmTopology extends pulumi.ComponentResource {
         compartmentId: args.compartmentId,
         subnetId: network.subnetId,
         gatewayPrivateIp: gateway.privateIp,
-        caBundle: this.caBundle,
+        caBundle: certificate.caBundle,
         dsmAccountId: args.dsm.accountId,
         identityDomainUrl: args.identityDomainUrl,
         clientId: identity.clientId,
@@ -445,69 +492,49 @@ export class EkmTopology extends pulumi.ComponentResource {
         // OCI calls the key manager when it creates the vault's key references: everything on the
         // way must exist first (the key references also wait for their security objects, by name).
         vaultDependsOn: [gateway.deployment, ...(identity.domainSetting ? [identity.domainSetting] : []), ...(dsm.app ? [dsm.app] : [])],
-        protect: args.protect,
+        // The caller's `protect` option reaches the vault's own default, as the argument would.
+        protect: args.protect ?? opts?.protect,
         displayNamePrefix: prefix,
       },
       child,
     );
 
-    this.vcnId = network.vcnId;
-    this.subnetId = network.subnetId;
-    this.gatewayHostname = pulumi.output(args.gatewayHostname);
-    this.gatewayId = gateway.gatewayId;
-    this.gatewayPrivateIp = gateway.privateIp;
-    this.gatewayBaseUrl = gateway.baseUrl;
-    this.gatewayBackendUrl = gateway.backendUrl;
-    this.deploymentId = gateway.deploymentId;
-    this.clientId = identity.clientId;
-    this.clientSecret = identity.clientSecret;
-    this.identityDomainUrl = identity.identityDomainUrl;
-    this.issuer = identity.issuer;
-    this.jwksUri = identity.jwksUri;
-    this.tokenUrl = identity.tokenUrl;
-    this.scope = identity.scope;
-    this.audience = identity.audience;
-    this.dsmUrl = pulumi.output(dsmUrl);
-    this.dsmAccountId = pulumi.output(args.dsm.accountId);
-    this.privateEndpointId = ekm.privateEndpointId;
-    this.privateEndpointIp = ekm.privateEndpointIp;
-    this.vaultId = ekm.vaultId;
-    this.vaultUrl = ekm.vaultUrl;
-    this.managementEndpoint = ekm.managementEndpoint;
-    this.cryptoEndpoint = ekm.cryptoEndpoint;
-    this.keyNames = pulumi.all(dsm.keyNames);
-    this.keyReferenceIds = ekm.keyReferenceIds;
-    this.keyReferenceVersions = ekm.keyReferenceVersions;
-    this.dsmGroupId = dsm.groupId;
-    this.dsmAppId = dsm.appId;
-    this.dsmKeyIds = dsm.keyIds && pulumi.all(dsm.keyIds);
-
-    this.registerOutputs({
-      vcnId: this.vcnId,
-      subnetId: this.subnetId,
-      certificateId: this.certificateId,
-      certificatePem: this.certificatePem,
-      caBundle: this.caBundle,
-      gatewayId: this.gatewayId,
-      gatewayPrivateIp: this.gatewayPrivateIp,
-      gatewayBaseUrl: this.gatewayBaseUrl,
-      clientId: this.clientId,
-      clientSecret: this.clientSecret,
-      scope: this.scope,
-      audience: this.audience,
-      jwksUri: this.jwksUri,
-      tokenUrl: this.tokenUrl,
-      privateEndpointIp: this.privateEndpointIp,
-      vaultId: this.vaultId,
-      vaultUrl: this.vaultUrl,
-      managementEndpoint: this.managementEndpoint,
-      cryptoEndpoint: this.cryptoEndpoint,
-      keyNames: this.keyNames,
-      keyReferenceIds: this.keyReferenceIds,
-      keyReferenceVersions: this.keyReferenceVersions,
-      dsmGroupId: this.dsmGroupId,
-      dsmAppId: this.dsmAppId,
-      dsmKeyIds: this.dsmKeyIds,
-    });
+    const outputs: EkmTopologyOutputs = {
+      vcnId: network.vcnId,
+      subnetId: network.subnetId,
+      certificateId: certificate.certificateId,
+      certificatePem: certificate.certificatePem,
+      caBundle: certificate.caBundle,
+      gatewayHostname: pulumi.output(args.gatewayHostname),
+      gatewayId: gateway.gatewayId,
+      gatewayPrivateIp: gateway.privateIp,
+      gatewayBaseUrl: gateway.baseUrl,
+      gatewayBackendUrl: gateway.backendUrl,
+      deploymentId: gateway.deploymentId,
+      clientId: identity.clientId,
+      clientSecret: identity.clientSecret,
+      identityDomainUrl: identity.identityDomainUrl,
+      issuer: identity.issuer,
+      jwksUri: identity.jwksUri,
+      tokenUrl: identity.tokenUrl,
+      scope: identity.scope,
+      audience: identity.audience,
+      dsmUrl: pulumi.output(dsmUrl),
+      dsmAccountId: pulumi.output(args.dsm.accountId),
+      privateEndpointId: ekm.privateEndpointId,
+      privateEndpointIp: ekm.privateEndpointIp,
+      vaultId: ekm.vaultId,
+      vaultUrl: ekm.vaultUrl,
+      managementEndpoint: ekm.managementEndpoint,
+      cryptoEndpoint: ekm.cryptoEndpoint,
+      keyNames: pulumi.all(dsm.keyNames),
+      keyReferenceIds: ekm.keyReferenceIds,
+      keyReferenceVersions: ekm.keyReferenceVersions,
+      dsmGroupId: dsm.groupId,
+      dsmAppId: dsm.appId,
+      dsmKeyIds: dsm.keyIds && pulumi.all(dsm.keyIds),
+    };
+    Object.assign(this, outputs);
+    this.registerOutputs(outputs);
   }
 }

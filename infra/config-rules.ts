@@ -2,6 +2,8 @@
 // sizes and network addresses, unique key names), the rules between keys, typos of config keys,
 // and keys a combination makes pointless. Plain functions over plain values, tested without Pulumi.
 
+import { duplicateKeyNameProblems } from "../components/ekm";
+
 const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
 /** An IPv4 CIDR block as numbers: the address as written, its prefix length, and the range it covers. */
@@ -166,22 +168,14 @@ export interface KeyListProblem {
 export function keyListProblems(keys: unknown): KeyListProblem[] {
   if (!Array.isArray(keys)) return [];
   const out: KeyListProblem[] = [];
-  const firstIndex = new Map<string, number>();
   keys.forEach((k: unknown, i) => {
     if (typeof k === "string") {
       out.push({ path: `keys[${i}]`, given: `the string ${JSON.stringify(k)}`, expected: `an object like {name: ${JSON.stringify(k)}} (each key is {name, description?, rotationPolicyDays?, rotate?})` });
-      return;
-    }
-    const name = k !== null && typeof k === "object" ? (k as { name?: unknown }).name : undefined;
-    if (typeof name !== "string") return;
-    const first = firstIndex.get(name);
-    if (first === undefined) {
-      firstIndex.set(name, i);
-    } else {
-      out.push({ path: `keys[${i}].name`, given: `${JSON.stringify(name)}, also the name of keys[${first}]`, expected: "a name of its own (a name is the key reference's external key id)" });
     }
   });
-  return out;
+  // A name used twice: the vault's own rule, with the vault's own words.
+  const names = keys.map((k: unknown) => (k !== null && typeof k === "object" ? (k as { name?: unknown }).name : undefined));
+  return [...out, ...duplicateKeyNameProblems(names)];
 }
 
 /** The config values that decide which other keys are read. */

@@ -4,7 +4,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { DEFAULT_CA_VALIDITY_DAYS, DEFAULT_CERTIFICATE_RENEW_BEFORE_DAYS, DEFAULT_CERTIFICATE_VALIDITY_DAYS } from "../components/certificate";
-import { DEFAULT_VAULT_URL_HOST } from "../components/ekm";
+import { DEFAULT_VAULT_URL_HOST, VAULT_URL_HOSTS } from "../components/ekm";
+import { UUID_PATTERN, ocidPattern } from "../components/problems";
 import { DEFAULT_JWKS_CACHE_HOURS, type GatewayJsonWebKeyArgs } from "../components/gateway";
 import { DEFAULT_DSM_EGRESS_CIDR, DEFAULT_SUBNET_CIDR, DEFAULT_VCN_CIDR } from "../components/network";
 import { DEFAULT_DSM_GROUP_NAME, DEFAULT_DSM_KEY_NAME } from "../components/topology";
@@ -140,7 +141,7 @@ const EXPECT = {
   rotation: "a whole number of days from 1 to 3650",
   rotate: "any non-empty string of at most 256 characters, such as a date (changing it rotates the key)",
   identityDomainUrl: "the Identity Domain URL, such as https://idcs-0123456789abcdef.identity.oraclecloud.com",
-  vaultUrlHost: 'one of "privateEndpoint", "gateway"',
+  vaultUrlHost: `one of ${VAULT_URL_HOSTS.map((h) => JSON.stringify(h)).join(", ")}`,
   protect: "true or false",
   dsmManageObjects: "true or false",
   dsmAdopt: "true or false",
@@ -148,7 +149,7 @@ const EXPECT = {
 };
 
 function ocid(type: string, expected: string) {
-  return z.string({ error: expected }).regex(new RegExp(`^ocid1\\.${type}\\.[a-z0-9-]+\\.[a-z0-9-]*\\.[a-z0-9]+$`), expected);
+  return z.string({ error: expected }).regex(ocidPattern(type), expected);
 }
 
 const cidr = z.string({ error: EXPECT.cidr }).refine((v) => ipv4CidrRange(v) !== undefined, EXPECT.cidr);
@@ -172,7 +173,6 @@ function httpsOrigin(expected: string) {
 }
 
 const FQDN = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/i;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const CERT_PEM = /^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/;
 const KEY_PEM = /^-----BEGIN (RSA |EC )?PRIVATE KEY-----[\s\S]+-----END (RSA |EC )?PRIVATE KEY-----\s*$/;
@@ -231,7 +231,7 @@ const shape = {
   gatewayJwksCacheHours: z.number({ error: EXPECT.jwksCacheHours }).int(EXPECT.jwksCacheHours).min(1, EXPECT.jwksCacheHours).max(24, EXPECT.jwksCacheHours).default(DEFAULT_JWKS_CACHE_HOURS),
   gatewayRoute: z.enum(["all", "ekmOnly"], { error: EXPECT.gatewayRoute }).default("all"),
   dsmUrl: httpsOrigin(EXPECT.dsmUrl).default(DEFAULT_DSM_URL),
-  dsmAccountId: z.string({ error: EXPECT.dsmAccountId }).regex(UUID, EXPECT.dsmAccountId),
+  dsmAccountId: z.string({ error: EXPECT.dsmAccountId }).regex(UUID_PATTERN, EXPECT.dsmAccountId),
   dsmGroupName: z.string({ error: EXPECT.dsmGroupName }).min(1, EXPECT.dsmGroupName).max(128, EXPECT.dsmGroupName).default(DEFAULT_DSM_GROUP_NAME),
   keys: z
     .array(keySchema, { error: EXPECT.keys })
@@ -241,7 +241,7 @@ const shape = {
     const problem = identityDomainUrlProblem(v);
     if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
   }),
-  vaultUrlHost: z.enum(["privateEndpoint", "gateway"], { error: EXPECT.vaultUrlHost }).default(DEFAULT_VAULT_URL_HOST),
+  vaultUrlHost: z.enum(VAULT_URL_HOSTS, { error: EXPECT.vaultUrlHost }).default(DEFAULT_VAULT_URL_HOST),
   protect: z.boolean({ error: EXPECT.protect }).default(true),
   dsmManageObjects: z.boolean({ error: EXPECT.dsmManageObjects }).default(true),
   dsmAdopt: z.boolean({ error: EXPECT.dsmAdopt }).default(false),

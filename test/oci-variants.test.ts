@@ -284,11 +284,13 @@ describe("components refuse bad arguments before creating anything", () => {
   it("EkmTopology", () => {
     expect(() => new EkmTopology("t", { ...base, dsm: { accountId: ACCOUNT_ID, keys: [] } })).toThrow(/dsm\.keys must list at least one key/);
     expect(() => new EkmTopology("t", { ...base, dsm: { accountId: ACCOUNT_ID, keys: [{ name: "a" }, { name: "a" }] } })).toThrow(
-      /dsm\.keys\[1\]\.name "a" appears twice/,
+      'EkmTopology t: dsm.keys[1].name is "a", also the name of dsm.keys[0]; expected a name of its own (a name is the key reference\'s external key id)',
     );
-    expect(() => new EkmTopology("t", { ...base, vaultUrlHost: "dsm" })).toThrow(/vaultUrlHost is "dsm"/);
+    expect(() => new EkmTopology("t", { ...base, vaultUrlHost: "dsm" })).toThrow('EkmTopology t: vaultUrlHost is "dsm"; expected one of "privateEndpoint", "gateway"');
     expect(() => new EkmTopology("t", { ...base, dsmUrl: "http://amer.smartkey.io" })).toThrow(/dsmUrl: DSM URL: .* must use https/);
-    expect(() => new EkmTopology("t", { ...base, identityDomainUrl: "idcs" })).toThrow(/identityDomainUrl: .*not a URL/);
+    expect(() => new EkmTopology("t", { ...base, identityDomainUrl: "idcs" })).toThrow(
+      'EkmTopology t: identityDomainUrl is "idcs"; expected an Identity Domain URL https://idcs-<id>.identity.<realm domain>',
+    );
     // The same form the stack's config check holds a domain to, for programs that use the component directly.
     expect(() => new EkmTopology("t", { ...base, identityDomainUrl: "https://idcs-abc.identity.oraclecloud.com.evil.com" })).toThrow(
       'EkmTopology t: identityDomainUrl is "https://idcs-abc.identity.oraclecloud.com.evil.com"; expected ',
@@ -349,8 +351,14 @@ describe("components refuse bad arguments before creating anything", () => {
       clientId: "c",
       clientSecret: "s",
     };
-    expect(() => new EkmVault("v", { ...vaultArgs, vaultUrlHost: "ip" })).toThrow(/vaultUrlHost is "ip"/);
-    expect(() => new EkmVault("v", { ...vaultArgs, keys: [{ name: "k", externalKeyId: "k" }, { name: "k", externalKeyId: "k" }] })).toThrow(/"k" appears twice/);
+    expect(() => new EkmVault("v", { ...vaultArgs, vaultUrlHost: "ip" })).toThrow('EkmVault v: vaultUrlHost is "ip"; expected one of "privateEndpoint", "gateway"');
+    expect(() => new EkmVault("v", { ...vaultArgs, keys: [{ name: "k", externalKeyId: "k" }, { name: "k", externalKeyId: "k" }] })).toThrow(
+      'EkmVault v: keys[1].name is "k", also the name of keys[0]; expected a name of its own',
+    );
+    // Used alone, the vault refuses a look-alike host before it would hand it the client secret.
+    expect(() => new EkmVault("v", { ...vaultArgs, identityDomainUrl: "https://idcs-abc.identity.oraclecloud.com.evil.com" })).toThrow(
+      'EkmVault v: identityDomainUrl is "https://idcs-abc.identity.oraclecloud.com.evil.com"; expected an Identity Domain URL',
+    );
   });
 });
 

@@ -38,6 +38,21 @@ export interface PlanResource {
   /** Deleting it (or replacing it) leaves the cloud object in place: the provider's delete is never called. */
   retainOnDelete: boolean;
   additionalSecretOutputs: string[];
+  /** The explicit provider it is registered with (`<provider URN>::<id>`); undefined for the default provider. */
+  provider?: string;
+  /** The aliases it is registered with (the engine resolves them to the URNs the resource may have had). */
+  aliases?: PlanAlias[];
+}
+
+/** An alias as the SDK sends it: an old URN, or the parts that differ from the resource's own (the engine fills in the rest). */
+export interface PlanAlias {
+  urn?: string;
+  name?: string;
+  type?: string;
+  stack?: string;
+  project?: string;
+  parentUrn?: string;
+  noParent?: boolean;
 }
 
 /** What a mock returns for one resource. */
@@ -332,10 +347,32 @@ interface RegisterResourceRequestLike {
   getCustom(): boolean;
   getProtect(): boolean | undefined;
   getRetainondelete(): boolean | undefined;
+  getProvider(): string;
+  getAliasesList(): AliasLike[];
   getDependenciesList(): string[];
   getAdditionalsecretoutputsList(): string[];
   getObject(): StructLike | undefined;
 }
+interface AliasLike {
+  getUrn(): string;
+  getSpec(): { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+}
+
+/** An alias request as a plain object, empty parts left out. */
+function planAlias(a: AliasLike): PlanAlias {
+  const spec = a.getSpec();
+  if (spec === undefined) return { urn: a.getUrn() };
+  const parts: PlanAlias = {
+    name: spec.getName() || undefined,
+    type: spec.getType() || undefined,
+    stack: spec.getStack() || undefined,
+    project: spec.getProject() || undefined,
+    parentUrn: spec.getParenturn() || undefined,
+    noParent: spec.getNoparent() || undefined,
+  };
+  return Object.fromEntries(Object.entries(parts).filter(([, v]) => v !== undefined)) as PlanAlias;
+}
+
 interface RegisterResourceResponseLike {
   getUrn(): string;
   getId(): string;
@@ -399,6 +436,8 @@ class PlanMonitor extends MockMonitor {
       dependencies: [...new Set(req.getDependenciesList())],
       protect: req.getProtect() === true,
       retainOnDelete: req.getRetainondelete() === true,
+      ...(req.getProvider() ? { provider: req.getProvider() } : {}),
+      ...(req.getAliasesList().length > 0 ? { aliases: req.getAliasesList().map(planAlias) } : {}),
       additionalSecretOutputs,
     };
     await super.registerResource(req, (err: unknown, response: RegisterResourceResponseLike | undefined) => {
