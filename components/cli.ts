@@ -1,5 +1,6 @@
 // The command-line habits every script shares: `--help`, `--flag value` and `--flag=value`, a usage
 // error (exit 2) before any work, a failed check (exit 1), and an output file checked up front.
+import { closestName } from "./problems";
 import { accessSync, constants, statSync } from "node:fs";
 import path from "node:path";
 
@@ -63,26 +64,7 @@ export function parseCliArgs(argv: readonly string[], options: Readonly<Record<s
 }
 
 function nearest(name: string, known: readonly string[]): string | undefined {
-  let best: { option: string; distance: number } | undefined;
-  for (const option of known) {
-    const d = editDistance(name.toLowerCase(), option.toLowerCase());
-    if (d <= 2 && (best === undefined || d < best.distance)) best = { option, distance: d };
-  }
-  return best?.option;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length];
+  return closestName(name, known, 2);
 }
 
 /**

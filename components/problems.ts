@@ -30,3 +30,28 @@ export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
 export function ocidPattern(type: string): RegExp {
   return new RegExp(`^ocid1\\.${type}\\.[a-z0-9-]+\\.[a-z0-9-]*\\.[a-z0-9]+$`);
 }
+
+/** Case-insensitive edit distance, so that `dsm:apikey` is one step from `dsm:apiKey`'s spelling. */
+export function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
+
+/** The known name nearest to `name`, within `maxDistance` edits (case aside): what a typo meant. */
+export function closestName(name: string, known: Iterable<string>, maxDistance = 3): string | undefined {
+  let best: [string, number] | undefined;
+  for (const k of known) {
+    const dist = editDistance(name, k);
+    if (best === undefined || dist < best[1]) best = [k, dist];
+  }
+  return best && best[1] <= maxDistance ? best[0] : undefined;
+}

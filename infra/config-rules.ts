@@ -63,6 +63,9 @@ export function ociCidrBlockProblem(cidr: string, of: "VCN" | "subnet"): string 
 /** The values the rules between keys look at, each present only when individually valid. */
 export interface CrossKeyInput {
   vcnCidr?: string;
+  /** Whether vcnCidr was set in the stack, rather than defaulted. */
+  vcnCidrSet?: boolean;
+  existingVcnId?: string;
   subnetCidr?: string;
   existingSubnetId?: string;
   existingRouteTableId?: string;
@@ -84,7 +87,11 @@ export interface CrossKeyInput {
 /** Rules between keys; run on the keys that are individually valid. */
 export function crossKeyProblems(c: CrossKeyInput): [key: string, expected: string][] {
   const out: [string, string][] = [];
-  if (!c.existingSubnetId && c.vcnCidr && c.subnetCidr) {
+  if (c.existingVcnId && !c.existingSubnetId && c.vcnCidrSet === false) {
+    // The default 10.0.0.0/16 says nothing about someone else's VCN: its CIDR is what the security
+    // list admits HTTPS from and what the new subnet must lie in.
+    out.push(["vcnCidr", "the CIDR of the VCN existingVcnId names, required with it: the new subnet (subnetCidr) must lie inside it, and the security list admits HTTPS from it"]);
+  } else if (!c.existingSubnetId && c.vcnCidr && c.subnetCidr) {
     const vcn = ipv4CidrRange(c.vcnCidr);
     const subnet = ipv4CidrRange(c.subnetCidr);
     if (vcn && subnet && (subnet[0] < vcn[0] || subnet[1] > vcn[1])) out.push(["subnetCidr", `a CIDR inside vcnCidr ${c.vcnCidr}`]);
@@ -126,27 +133,8 @@ export function crossKeyProblems(c: CrossKeyInput): [key: string, expected: stri
   return out;
 }
 
-/** Case-insensitive edit distance, so that `dsm:apikey` is one step from `dsm:apiKey`'s spelling. */
-export function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-    }
-  }
-  return d[a.length][b.length];
-}
-
-/** The known name closest to `name`, if it is close enough to be a typo of it (3 edits or fewer). */
-export function closestName(name: string, known: Iterable<string>): string | undefined {
-  let best: [string, number] | undefined;
-  for (const k of known) {
-    const dist = editDistance(name, k);
-    if (best === undefined || dist < best[1]) best = [k, dist];
-  }
-  return best && best[1] <= 3 ? best[0] : undefined;
-}
+// The spelling rule is shared with the command lines (components/problems.ts).
+export { closestName, editDistance } from "../components/problems";
 
 /**
  * The `dsm:` stack config the DSM providers read (`components/dsm/provider-common.ts`), each

@@ -1,6 +1,7 @@
 // The stack configuration: every `oci-ekm:<key>` the program reads, validated with zod before any
 // resource is registered. A bad configuration fails with one line per bad key, naming the key, the
 // value given (secrets masked) and what is expected.
+import * as ociProviderConfig from "@pulumi/oci/config";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { DEFAULT_CA_VALIDITY_DAYS, DEFAULT_CERTIFICATE_RENEW_BEFORE_DAYS, DEFAULT_CERTIFICATE_VALIDITY_DAYS } from "../components/certificate";
@@ -82,7 +83,7 @@ export interface EkmConfigSource {
   get(key: string): string | undefined;
   keys?(): string[];
   allKeys?(): string[];
-  /** Whether the stack holds `key` encrypted (a `secure:` value). Unknown when absent: not checked. */
+  /** Whether the stack holds `key` (`oci-ekm:` key without its namespace, or a full `dsm:`/`oci:` key) encrypted. Unknown when absent: not checked. */
   isSecret?(key: string): boolean;
 }
 
@@ -177,6 +178,15 @@ const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const CERT_PEM = /^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/;
 const KEY_PEM = /^-----BEGIN (RSA |EC )?PRIVATE KEY-----[\s\S]+-----END (RSA |EC )?PRIVATE KEY-----\s*$/;
 
+const KEY_FIELDS = ["name", "description", "rotationPolicyDays", "rotate"] as const;
+const JWK_FIELDS = ["kid", "kty", "n", "e", "alg", "use"] as const;
+
+/** An unknown field, with the known one it is most likely a typo of. */
+function withNearest(field: string, known: readonly string[]): string {
+  const near = closestName(field, known, 2);
+  return near === undefined ? field : `${field}, did you mean ${near}?`;
+}
+
 const keySchema = z.strictObject(
   {
     name: z.string({ error: EXPECT.keyName }).regex(KEY_NAME, EXPECT.keyName),
@@ -186,7 +196,7 @@ const keySchema = z.strictObject(
   },
   {
     error: (iss) =>
-      iss.code === "unrecognized_keys" ? `only the fields name, description, rotationPolicyDays, rotate (unknown: ${iss.keys.join(", ")})` : EXPECT.keys,
+      iss.code === "unrecognized_keys" ? `only the fields ${KEY_FIELDS.join(", ")} (unknown: ${iss.keys.map((k) => withNearest(k, KEY_FIELDS)).join(", ")})` : EXPECT.keys,
   },
 );
 
@@ -201,7 +211,7 @@ const staticKeySchema = z.strictObject(
   },
   {
     error: (iss) =>
-      iss.code === "unrecognized_keys" ? `only the fields kid, kty, n, e, alg, use (unknown: ${iss.keys.join(", ")})` : EXPECT.staticKeys,
+      iss.code === "unrecognized_keys" ? `only the fields ${JWK_FIELDS.join(", ")} (unknown: ${iss.keys.map((k) => withNearest(k, JWK_FIELDS)).join(", ")})` : EXPECT.staticKeys,
   },
 );
 
@@ -299,6 +309,49 @@ function secretFix(key: string): string {
   return key.endsWith("Pem") ? `pulumi config set --secret ${key} < ${key === "privateKeyPem" ? "key" : key.replace(/Pem$/, "")}.pem` : `pulumi config set --secret ${key} <value>`;
 }
 
+/** The `oci:` stack config the OCI provider reads (its config module's getters). */
+export const OCI_CONFIG_KEYS: readonly string[] = Object.keys(ociProviderConfig).map((k) => `oci:${k}`);
+
+/**
+ * Other namespaces' keys that hold credentials: set in plain text, the CLI would store them readable
+ * in the stack file (and the offline plan would show them).
+ */
+export const FOREIGN_SECRET_KEYS: readonly string[] = ["dsm:apiKey", "dsm:password", "oci:privateKey", "oci:privateKeyPassword", "oci:tokenExchangeClientSecret"];
+
+type AddProblem = (key: string, shown: string | undefined, expected: string) => void;
+
+/**
+ * Keys nothing reads (a typo, most often: a near name is suggested), and credentials of the DSM
+ * and OCI providers set in plain text. Values are not shown: an unknown key may be a misspelt secret.
+ */
+function unknownKeyProblems(source: EkmConfigSource, add: AddProblem): void {
+  const known = new Set(EKM_CONFIG_KEYS.map((k) => k.key));
+  for (const key of source.keys?.() ?? []) {
+    if (known.has(key)) continue;
+    const closest = closestName(key, known);
+    add(key, "set (value not shown)", closest ? `a known key; did you mean ${EKM_PROJECT}:${closest}?` : "a known key (the README's Stack configuration table lists them)");
+  }
+  const all = source.allKeys?.() ?? [];
+  for (const [namespace, reads, who] of [["dsm:", DSM_CONFIG_KEYS, "the DSM providers"], ["oci:", OCI_CONFIG_KEYS, "the OCI provider"]] as const) {
+    for (const key of all.filter((k) => k.startsWith(namespace) && !reads.includes(k))) {
+      const closest = closestName(key, reads);
+      add(key, "set (value not shown)", closest ? `a key ${who} read${who.endsWith("s") ? "" : "s"}; did you mean ${closest}?` : `a key ${who} read${who.endsWith("s") ? "" : "s"}: ${reads.join(", ")}`);
+    }
+  }
+  for (const key of FOREIGN_SECRET_KEYS.filter((k) => all.includes(k))) {
+    if (source.isSecret !== undefined && !source.isSecret(key)) {
+      add(key, "set in plain text", `an encrypted value, so that neither the stack file nor the state holds it readable: pulumi config set --secret ${key} <value>`);
+    }
+  }
+}
+
+/** The stack's keys near `key` that nothing reads: a required key missing is most often one of them misspelt. */
+function misspeltAs(key: string, source: EkmConfigSource): string | undefined {
+  const known = new Set(EKM_CONFIG_KEYS.map((k) => k.key));
+  const unknown = (source.keys?.() ?? []).filter((k) => !known.has(k));
+  return unknown.find((k) => closestName(k, [key]) !== undefined);
+}
+
 /** A config source over a plain object (tests, the offline plan): non-strings become JSON, as Pulumi stores them. */
 export function ekmConfigFromObject(values: Record<string, unknown>, namespace: string = EKM_PROJECT): EkmConfigSource {
   const strip = (k: string) => (k.startsWith(namespace + ":") ? k.slice(namespace.length + 1) : k);
@@ -330,7 +383,7 @@ export function ekmConfigFromPulumi(): EkmConfigSource {
         .filter((k) => k.startsWith(EKM_PROJECT + ":"))
         .map((k) => k.slice(EKM_PROJECT.length + 1)),
     allKeys: () => Object.keys(pulumi.runtime.allConfig()),
-    ...(isSecret === undefined ? {} : { isSecret: (key: string) => isSecret(`${EKM_PROJECT}:${key}`) }),
+    ...(isSecret === undefined ? {} : { isSecret: (key: string) => isSecret(key.includes(":") ? key : `${EKM_PROJECT}:${key}`) }),
   };
 }
 
@@ -387,17 +440,7 @@ export function checkEkmConfig(source: EkmConfigSource = ekmConfigFromPulumi()):
     raw[spec.key] = parseRaw(spec, value);
   }
 
-  const known = new Set(EKM_CONFIG_KEYS.map((k) => k.key));
-  for (const key of source.keys?.() ?? []) {
-    if (known.has(key)) continue;
-    const closest = closestName(key, known);
-    // The value is not shown: an unknown key may be a misspelt secret.
-    add(key, "set (value not shown)", closest ? `a known key; did you mean ${EKM_PROJECT}:${closest}?` : "a known key (the README's Stack configuration table lists them)");
-  }
-  for (const key of (source.allKeys?.() ?? []).filter((k) => k.startsWith("dsm:") && !DSM_CONFIG_KEYS.includes(k))) {
-    const closest = closestName(key, DSM_CONFIG_KEYS);
-    add(key, "set (value not shown)", closest ? `a key the DSM providers read; did you mean ${closest}?` : `a key the DSM providers read: ${DSM_CONFIG_KEYS.join(", ")}`);
-  }
+  unknownKeyProblems(source, add);
 
   // Reported per element, with the index: the schema would call a string element "a non-empty list".
   const listProblems = keyListProblems(raw.keys);
@@ -427,7 +470,7 @@ export function checkEkmConfig(source: EkmConfigSource = ekmConfigFromPulumi()):
     }
   }
   const valid = Object.fromEntries(Object.entries(parsed).filter(([k]) => !invalid.has(k))) as Partial<ParsedConfig>;
-  for (const [key, expected] of crossKeyProblems(valid)) {
+  for (const [key, expected] of crossKeyProblems({ ...valid, vcnCidrSet: raw.vcnCidr !== undefined })) {
     if (!invalid.has(key)) add(key, show(key, raw[key]), expected);
   }
   if (valid.certificatePem !== undefined && !invalid.has("certChainPem") && !invalid.has("caBundlePem")) {

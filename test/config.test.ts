@@ -396,6 +396,37 @@ describe("a secure: value the offline plan could not decrypt", () => {
   });
 });
 
+describe("what a new user met", () => {
+  it("an existing VCN without its CIDR: the default says nothing about that VCN", () => {
+    expect(linesOf({ ...GOOD, existingVcnId: "ocid1.vcn.oc1.iad.aaaa1234", subnetCidr: "172.16.5.0/24" })).toEqual([
+      "oci-ekm:vcnCidr is not set; expected the CIDR of the VCN existingVcnId names, required with it: the new subnet (subnetCidr) must lie inside it, and the security list admits HTTPS from it",
+    ]);
+    expect(() => loadEkmConfig(ekmConfigFromObject({ ...GOOD, existingVcnId: "ocid1.vcn.oc1.iad.aaaa1234", vcnCidr: "172.16.0.0/16", subnetCidr: "172.16.5.0/24" }))).not.toThrow();
+  });
+
+  it("a misspelt field of a key names the field it most likely is", () => {
+    expect(linesOf({ ...GOOD, keys: [{ nmae: "k1" }] })).toEqual([
+      'oci-ekm:keys is [{"nmae":"k1"}]; expected keys[0].name (given nothing) to be a security object name of 1 to 128 letters, digits, \'.\', \'_\' or \'-\' starting with a letter or digit; ' +
+        'keys[0] (given {"nmae":"k1"}) to be only the fields name, description, rotationPolicyDays, rotate (unknown: nmae, did you mean name?)',
+    ]);
+  });
+
+  it("DSM and OCI credentials in plain text are refused, and misspelt oci: keys named", () => {
+    const plainSource = { ...ekmConfigFromObject({ ...GOOD, "dsm:apiKey": "N2Q0...", "oci:regoin": "eu-frankfurt-1" }), isSecret: () => false };
+    let lines: string[] = [];
+    try {
+      loadEkmConfig(plainSource);
+    } catch (e) {
+      lines = (e as Error).message.split("\n").slice(1).map((l) => l.trim());
+    }
+    expect(lines).toEqual([
+      "oci:regoin is set (value not shown); expected a key the OCI provider reads; did you mean oci:region?",
+      "dsm:apiKey is set in plain text; expected an encrypted value, so that neither the stack file nor the state holds it readable: pulumi config set --secret dsm:apiKey <value>",
+    ]);
+    expect(lines.join("\n")).not.toContain("N2Q0");
+  });
+});
+
 describe("keys: duplicates named by index, strings instead of objects", () => {
   it("names both indexes of a duplicate name", () => {
     expect(linesOf({ ...GOOD, keys: [{ name: "k1" }, { name: "k2" }, { name: "k1" }] })).toEqual([

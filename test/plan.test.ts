@@ -451,6 +451,14 @@ describe("readPlanProject, checkPlanRequiredKeys and checkPlanSecretDeclarations
       ]),
     );
     expect(() => checkPlanRequiredKeys(file(two), "dev", project, readPlanStackConfig(path.join(root, "Pulumi.dev.yaml")))).not.toThrow();
+    // A required key misspelt is named with the key it most likely is.
+    const typo = projectWith({ ...rest, "oci-ekm:dsmAccountId": ACCOUNT_ID, "oci-ekm:gatewayHostName": "ekm-gateway.example.com" });
+    expect(() => checkPlanRequiredKeys(file(typo), "test", project, readPlanStackConfig(file(typo)))).toThrow(
+      new PlanConfigError(file(typo), [
+        "Stack 'test' is missing configuration value 'gatewayHostname'; fix: pulumi config set gatewayHostname <value>",
+        "'oci-ekm:gatewayHostName' is set: did you mean 'gatewayHostname'?",
+      ]),
+    );
   });
 
   it("refuses a plaintext value for a key declared secret as the CLI does, with the command that encrypts it, never the value", () => {

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { OFFLINE_UNDECRYPTED_SECRET } from "../offline-secret";
+import { closestName } from "../problems";
 
 export interface PlanStackConfig {
   /** Config by full key (`oci-ekm:compartmentId`); structured values as JSON text, like the CLI passes them. */
@@ -175,8 +176,15 @@ export function checkPlanRequiredKeys(file: string, stack: string, project: Plan
   const quoted = missing.map((k) => `'${k}'`);
   // The CLI's formatMissingKeys: "'a', 'b' and 'c'".
   const list = quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(", ")} and ${quoted[quoted.length - 1]}`;
+  // A required key "missing" is most often there, misspelt: say which key of the stack it may be.
+  const present = Object.keys(settings.config).filter((k) => !project.requiredKeys.some(({ key }) => key === k));
+  const typos = missing.flatMap((k) => {
+    const near = present.find((p) => closestName(p, [project.requiredKeys.find(({ declared }) => declared === k)!.key]) !== undefined);
+    return near === undefined ? [] : [`'${near}' is set: did you mean '${k}'?`];
+  });
   throw new PlanConfigError(file, [
     `Stack '${stack}' is missing configuration value${missing.length === 1 ? "" : "s"} ${list}; fix: ${missing.map((k) => `pulumi config set ${k} <value>`).join(", ")}`,
+    ...typos,
   ]);
 }
 
