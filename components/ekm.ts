@@ -140,6 +140,16 @@ export interface EkmVaultOutputs {
   keyReferenceVersions: pulumi.Output<EkmKeyReferenceVersion[]>;
 }
 
+/** The names of {@link EkmVaultOutputs}, for a component that passes a vault's outputs on as its own. */
+export const EKM_VAULT_OUTPUT_NAMES = [
+  "privateEndpointId", "privateEndpointIp", "vaultId", "vaultUrl", "managementEndpoint", "cryptoEndpoint", "keyReferenceIds", "keyReferenceVersions",
+] as const satisfies readonly (keyof EkmVaultOutputs)[];
+
+/** A vault's outputs as one object (the topology's share of them). */
+export function ekmVaultOutputsOf(vault: EkmVaultOutputs): EkmVaultOutputs {
+  return Object.fromEntries(EKM_VAULT_OUTPUT_NAMES.map((k) => [k, vault[k]])) as unknown as EkmVaultOutputs;
+}
+
 /**
  * OCI Vault External Key Management (the Fortanix EKM guide, sections 7, 8 and 10): the EKM private endpoint to
  * the gateway, the external vault, and a key reference per DSM key.

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { EkmCertificate } from "./certificate";
 import { DsmGroup, DsmJwtApp, DsmSecurityObject } from "./dsm";
-import { EkmVault, ekmVaultProblems, type EkmKeyReferenceVersion } from "./ekm";
+import { EkmVault, ekmVaultOutputsOf, ekmVaultProblems, type EkmKeyReferenceVersion, type EkmVaultOutputs } from "./ekm";
 import { EkmGateway, GatewayJsonWebKeyArgs, GatewayTokenValidationArgs } from "./gateway";
 import { EkmIdentity } from "./identity";
 import { EkmNetwork } from "./network";
@@ -317,7 +317,7 @@ function gatewayCertificate(name: string, args: EkmTopologyArgs, prefix: string,
 }
 
 /** What {@link EkmTopology} outputs: assigned to the component and registered, from one object. */
-export interface EkmTopologyOutputs {
+export interface EkmTopologyOutputs extends EkmVaultOutputs {
   vcnId: pulumi.Output<string | undefined>;
   subnetId: pulumi.Output<string>;
   certificateId: pulumi.Output<string | undefined>;
@@ -344,17 +344,8 @@ export interface EkmTopologyOutputs {
   audience: pulumi.Output<string>;
   dsmUrl: pulumi.Output<string>;
   dsmAccountId: pulumi.Output<string>;
-  privateEndpointId: pulumi.Output<string>;
-  privateEndpointIp: pulumi.Output<string>;
-  vaultId: pulumi.Output<string>;
-  vaultUrl: pulumi.Output<string>;
-  managementEndpoint: pulumi.Output<string>;
-  cryptoEndpoint: pulumi.Output<string>;
   /** DSM security object names, the key references' external key ids. */
   keyNames: pulumi.Output<string[]>;
-  keyReferenceIds: pulumi.Output<string[]>;
-  /** The key reference versions declared for DSM rotations (OCI's own first versions are not listed). */
-  keyReferenceVersions: pulumi.Output<EkmKeyReferenceVersion[]>;
   dsmGroupId?: pulumi.Output<string>;
   dsmAppId?: pulumi.Output<string>;
   dsmKeyIds?: pulumi.Output<string[]>;
@@ -521,15 +512,8 @@ export class EkmTopology extends pulumi.ComponentResource implements EkmTopology
       audience: identity.audience,
       dsmUrl: pulumi.output(dsmUrl),
       dsmAccountId: pulumi.output(args.dsm.accountId),
-      privateEndpointId: ekm.privateEndpointId,
-      privateEndpointIp: ekm.privateEndpointIp,
-      vaultId: ekm.vaultId,
-      vaultUrl: ekm.vaultUrl,
-      managementEndpoint: ekm.managementEndpoint,
-      cryptoEndpoint: ekm.cryptoEndpoint,
+      ...ekmVaultOutputsOf(ekm),
       keyNames: pulumi.all(dsm.keyNames),
-      keyReferenceIds: ekm.keyReferenceIds,
-      keyReferenceVersions: ekm.keyReferenceVersions,
       dsmGroupId: dsm.groupId,
       dsmAppId: dsm.appId,
       dsmKeyIds: dsm.keyIds && pulumi.all(dsm.keyIds),

@@ -2,53 +2,24 @@
 // `infra/index.ts` runs it under the Pulumi CLI; the offline plan and the sandbox run it in-process.
 import * as pulumi from "@pulumi/pulumi";
 import { EkmPolicies } from "../components/policies";
-import type { EkmKeyReferenceVersion } from "../components/ekm";
-import { EkmTopology, EkmTopologyArgs } from "../components/topology";
+import { EkmTopology, EkmTopologyArgs, type EkmTopologyOutputs } from "../components/topology";
 import { EkmConfigSource, EkmStackConfig, loadEkmConfig } from "./config";
 
 /** The stack outputs (names others rely on). `clientSecret` is a secret. */
-export interface EkmStackOutputs {
-  gatewayPrivateIp: pulumi.Output<string>;
-  /** `https://<gateway IP>/` */
-  gatewayBaseUrl: pulumi.Output<string>;
-  gatewayHostname: pulumi.Output<string>;
-  gatewayId: pulumi.Output<string>;
-  gatewayBackendUrl: pulumi.Output<string>;
+/**
+ * The stack's outputs: the topology's (their docs are there), less what depends on the variant,
+ * plus what only the stack knows.
+ */
+export interface EkmStackOutputs
+  extends Omit<EkmTopologyOutputs, "certificateId" | "vcnId" | "dsmGroupId" | "dsmAppId" | "dsmKeyIds" | "deploymentId"> {
   gatewayTokenValidation: string;
-  clientId: pulumi.Output<string>;
-  clientSecret: pulumi.Output<string>;
-  identityDomainUrl: pulumi.Output<string>;
-  issuer: pulumi.Output<string>;
-  jwksUri: pulumi.Output<string>;
-  tokenUrl: pulumi.Output<string>;
-  /** The fully qualified scope. */
-  scope: pulumi.Output<string>;
-  audience: pulumi.Output<string>;
-  dsmUrl: pulumi.Output<string>;
-  dsmAccountId: pulumi.Output<string>;
   dsmGroupName: string;
-  vaultId: pulumi.Output<string>;
-  /** The external vault URL. */
-  vaultUrl: pulumi.Output<string>;
-  managementEndpoint: pulumi.Output<string>;
-  cryptoEndpoint: pulumi.Output<string>;
-  privateEndpointId: pulumi.Output<string>;
-  privateEndpointIp: pulumi.Output<string>;
-  /** DSM security object names. */
-  keyNames: pulumi.Output<string[]>;
-  keyReferenceIds: pulumi.Output<string[]>;
-  /** The key reference versions declared for DSM rotations: `{key, externalKeyVersionId, keyVersionId}`, oldest first. */
-  keyReferenceVersions: pulumi.Output<EkmKeyReferenceVersion[]>;
-  certificatePem: pulumi.Output<string>;
-  /** What the EKM private endpoint trusts: the CA of the gateway certificate. */
-  caBundle: pulumi.Output<string>;
   /** With iamPolicies: the statements of the operators' policy. */
   iamPolicyStatements?: pulumi.Output<string[]>;
   /** Absent with an existing gateway and no existingCertificateId. */
   certificateId?: pulumi.Output<string | undefined>;
   /** Absent with an existing subnet and no existingVcnId. */
   vcnId?: pulumi.Output<string | undefined>;
-  subnetId: pulumi.Output<string>;
   dsmGroupId?: pulumi.Output<string>;
   dsmAppId?: pulumi.Output<string>;
   dsmKeyIds?: pulumi.Output<string[]>;

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { EkmVault, type EkmVaultArgs } from "../components/ekm";
 import { type PlanResource, type PlanResult, defaultPlanMockResult, runStackInProcess } from "../components/plan";
 import { EkmTopology, type EkmTopologyArgs } from "../components/topology";
-import { ACCOUNT_ID, COMPARTMENT, DOMAIN_URL } from "./oci-helpers";
+import { ACCOUNT_ID, COMPARTMENT, DOMAIN_URL, VAULT_ARGS } from "./oci-helpers";
 
 const ARGS: EkmTopologyArgs = {
   compartmentId: COMPARTMENT,
@@ -19,17 +19,7 @@ const ARGS: EkmTopologyArgs = {
   namePrefix: "oci-ekm",
 };
 
-const VAULT: EkmVaultArgs = {
-  compartmentId: COMPARTMENT,
-  subnetId: "ocid1.subnet.oc1..s",
-  gatewayPrivateIp: "10.0.1.10",
-  caBundle: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-  dsmAccountId: ACCOUNT_ID,
-  identityDomainUrl: DOMAIN_URL,
-  clientId: "c",
-  clientSecret: "s",
-  keys: [{ name: "key-a", externalKeyId: "key-a" }],
-};
+const VAULT: EkmVaultArgs = VAULT_ARGS;
 
 function run(program: () => void): Promise<PlanResult> {
   return runStackInProcess({ program });

@@ -1,5 +1,6 @@
 // Shared by the OCI tests: a valid stack configuration and lookups into a plan.
 import { createTestCertificateAuthority, issueServerCertificate } from "../components/emulators/tls";
+import type { EkmVaultArgs } from "../components/ekm";
 import type { PlanResource, PlanResult } from "../components/plan";
 
 /** A team's own gateway certificate for `hostname`, issued by its own CA: the leaf, its key, and the CA (the chain). */
@@ -24,6 +25,19 @@ export function stackConfig(overrides: Record<string, unknown> = {}): Record<str
   for (const [k, v] of Object.entries(overrides)) base[`oci-ekm:${k}`] = v;
   return base;
 }
+
+/** Arguments of an `EkmVault` used alone, with one key reference. */
+export const VAULT_ARGS: EkmVaultArgs = {
+  compartmentId: COMPARTMENT,
+  subnetId: "ocid1.subnet.oc1..s",
+  gatewayPrivateIp: "10.0.1.10",
+  caBundle: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+  dsmAccountId: ACCOUNT_ID,
+  identityDomainUrl: DOMAIN_URL,
+  clientId: "c",
+  clientSecret: "s",
+  keys: [{ name: "key-a", externalKeyId: "key-a" }],
+};
 
 export function resource(result: PlanResult, name: string): PlanResource {
   const r = result.resources.find((x) => x.name === name);

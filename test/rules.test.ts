@@ -5,20 +5,11 @@ import { EkmVault, type EkmVaultArgs } from "../components/ekm";
 import { EkmIdentity } from "../components/identity";
 import { EkmTopology, type EkmTopologyArgs } from "../components/topology";
 import { EkmConfigError, ekmConfigFromObject, loadEkmConfig } from "../infra/config";
-import { ACCOUNT_ID, COMPARTMENT, DOMAIN_URL } from "./oci-helpers";
+import { ACCOUNT_ID, COMPARTMENT, DOMAIN_URL, VAULT_ARGS } from "./oci-helpers";
 
 const LOOK_ALIKE = "https://idcs-abc.identity.oraclecloud.com.evil.com";
 
-const VAULT: EkmVaultArgs = {
-  compartmentId: COMPARTMENT,
-  subnetId: "ocid1.subnet.oc1..s",
-  gatewayPrivateIp: "10.0.1.10",
-  caBundle: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-  dsmAccountId: ACCOUNT_ID,
-  identityDomainUrl: DOMAIN_URL,
-  clientId: "c",
-  clientSecret: "s",
-};
+const VAULT: EkmVaultArgs = VAULT_ARGS;
 const TOPOLOGY: EkmTopologyArgs = {
   compartmentId: COMPARTMENT,
   gatewayHostname: "ekm-gateway.example.com",
