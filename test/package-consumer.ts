@@ -5,7 +5,7 @@
 // (host-scenario.ts). One file per SDK (package-sdk-latest.test.ts, package-sdk-oldest.test.ts), so
 // that vitest runs the two slow installs side by side; what the tarball holds and Pulumi's component
 // analyzer are in package.test.ts.
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -39,16 +39,6 @@ export function run(command: string, args: string[], cwd: string, timeoutMs: num
     const err = e as { stdout?: string; stderr?: string; message: string };
     throw new Error(`${command} ${args.join(" ")} failed in ${cwd}: ${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`);
   }
-}
-
-/** {@link run} without blocking the worker, so that two of them can run side by side. */
-function runAsync(command: string, args: string[], cwd: string, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd, env: childEnv(), encoding: "utf8", timeout: timeoutMs }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${command} ${args.join(" ")} failed in ${cwd}: ${err.message}\n${stdout}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
 }
 
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
@@ -136,7 +126,7 @@ const consumers = new Map<string, Promise<Consumer>>();
 function consumerWith(sdk: string): Promise<Consumer> {
   let made = consumers.get(sdk);
   if (!made) {
-    made = Promise.resolve().then(async () => {
+    made = Promise.resolve().then(() => {
       const { tarball } = packOnce();
       const dir = path.join(scratch, `stack-${sdk}`);
       mkdirSync(dir, { recursive: true });
@@ -148,10 +138,9 @@ function consumerWith(sdk: string): Promise<Consumer> {
       writeFileSync(path.join(dir, "tsconfig.commonjs.json"), JSON.stringify(CONSUMER_TSCONFIG_COMMONJS, null, 2));
       writeFileSync(path.join(dir, "index.ts"), readmeConsumerProgram());
       writeFileSync(path.join(dir, "capture.js"), CAPTURE);
-      // The two compiles are independent: side by side, each in its own process.
-      await Promise.all(
-        ["tsconfig.json", "tsconfig.commonjs.json"].map((tsconfig) => runAsync(process.execPath, [path.join(dir, "node_modules/typescript/bin/tsc"), "-p", tsconfig], dir, 180_000)),
-      );
+      for (const tsconfig of ["tsconfig.json", "tsconfig.commonjs.json"]) {
+        run(process.execPath, [path.join(dir, "node_modules/typescript/bin/tsc"), "-p", tsconfig], dir, 180_000);
+      }
       const version = (JSON.parse(readFileSync(path.join(dir, "node_modules/@pulumi/pulumi/package.json"), "utf8")) as { version: string }).version;
       return {
         dir,
