@@ -23,7 +23,8 @@ const BEFORE: Record<string, string | undefined> = {
   DSM_ACCT_ID: undefined,
 };
 
-describe("runSandbox({ keep: true })", () => {
+// A whole sandbox run: far beyond the default 30 s on a loaded machine, as in sandbox.test.ts.
+describe("runSandbox({ keep: true })", { timeout: 120_000 }, () => {
   let saved: Record<string, string | undefined>;
   beforeEach(() => {
     saved = Object.fromEntries(DSM_ENV.map((k) => [k, process.env[k]]));
@@ -123,7 +124,8 @@ describe("runSandbox({ keep: true })", () => {
   });
 });
 
-describe("the sandbox's Identity Domain", () => {
+// A whole sandbox run: far beyond the default 30 s on a loaded machine, as in sandbox.test.ts.
+describe("the sandbox's Identity Domain", { timeout: 120_000 }, () => {
   it("refuses identity resources whose idcsEndpoint names another domain", async () => {
     const r = await runSandbox({
       program: () => {
