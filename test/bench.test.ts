@@ -21,6 +21,7 @@ import {
 } from "../components/bench/figures";
 import type { PlanResource } from "../components/plan";
 import { usageError } from "./cli-helpers";
+import { type ScriptLauncher, scriptCommand } from "./script-process";
 
 function res(name: string, custom: boolean, dependencies: string[] = [], parent?: string): PlanResource {
   return {
@@ -220,11 +221,14 @@ describe("parseBenchArgs", () => {
 
 describe("npm run bench, as a process", () => {
   const root = path.resolve(__dirname, "..");
-  const run = (args: string[]): { status: number | null; stdout: string; stderr: string } =>
-    spawnSync(path.join(root, "node_modules", ".bin", "ts-node"), ["scripts/bench.ts", ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+  const run = (args: string[], launcher?: ScriptLauncher): { status: number | null; stdout: string; stderr: string } => {
+    const started = scriptCommand("scripts/bench.ts", args, launcher);
+    return spawnSync(started.command, started.args, { cwd: root, encoding: "utf8", timeout: 60_000 });
+  };
 
   it("--help exits 0 with the usage; an unwritable --out exits 2 before anything is measured", () => {
-    expect(run(["--help"])).toMatchObject({ status: 0, stdout: BENCH_USAGE + "\n", stderr: "" });
+    // Through ts-node, as `npm run bench` runs it; the other runs start the same code transpiled (script-process.ts).
+    expect(run(["--help"], "ts-node")).toMatchObject({ status: 0, stdout: BENCH_USAGE + "\n", stderr: "" });
     expect(run(["--out", "/nonexistent/x.json"])).toMatchObject({
       status: 2,
       stdout: "",

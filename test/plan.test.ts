@@ -37,6 +37,7 @@ import {
 import { DsmSecurityObject } from "../components/dsm";
 import { runEkmStack } from "../infra/stack";
 import { ACCOUNT_ID, COMPARTMENT, DOMAIN_URL, T, resource, stackConfig, userGatewayCertificate } from "./oci-helpers";
+import { type ScriptLauncher, scriptCommand } from "./script-process";
 
 const root = path.resolve(__dirname, "..");
 
@@ -637,10 +638,10 @@ describe("runPlanCommand", () => {
 });
 
 describe("npm run plan", () => {
-  const tsNode = path.join(root, "node_modules", ".bin", "ts-node");
-  function runPlan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  function runPlan(args: string[], launcher?: ScriptLauncher): Promise<{ code: number; stdout: string; stderr: string }> {
+    const started = scriptCommand("scripts/plan.ts", args, launcher);
     return new Promise((resolve) => {
-      execFile(tsNode, ["scripts/plan.ts", ...args], { cwd: root }, (err, stdout, stderr) => {
+      execFile(started.command, started.args, { cwd: root }, (err, stdout, stderr) => {
         const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
         resolve({ code, stdout, stderr });
       });
@@ -665,7 +666,8 @@ describe("npm run plan", () => {
   });
 
   it("exits 0 on --help, 2 on a usage error before any work, 1 when the config is refused", async () => {
-    expect(await runPlan(["--help"])).toEqual({ code: 0, stdout: PLAN_USAGE + "\n", stderr: "" });
+    // Through ts-node, as `npm run plan` runs it; the other runs start the same code transpiled (script-process.ts).
+    expect(await runPlan(["--help"], "ts-node")).toEqual({ code: 0, stdout: PLAN_USAGE + "\n", stderr: "" });
     expect(await runPlan(["--json", "/nonexistent/x.json"])).toEqual({
       code: 2,
       stdout: "",
@@ -679,7 +681,7 @@ describe("npm run plan", () => {
         "plan: Invalid stack configuration (1 problem); nothing was created:\n" +
         "  oci-ekm:privateKeyPem is set in plain text; expected an encrypted value, so that neither the stack file nor the state holds it readable: pulumi config set --secret privateKeyPem < key.pem\n",
     });
-    // Three ts-node processes, one after another: slow on a loaded two-core machine.
+    // Three processes, one after another: slow on a loaded two-core machine.
   }, 120_000);
 });
 

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SANDBOX_USAGE, removeSandboxKeepFiles, runSandbox, writeSandboxKeepFiles, type SandboxEndpoints } from "../components/sandbox";
 import { EkmNetworkError, ekmHttpRequest, requestClientCredentialsToken } from "../components/verify";
 import { runEkmStack } from "../infra/stack";
+import { type ScriptLauncher, scriptCommand } from "./script-process";
 
 const DSM_ENV = ["DSM_ENDPOINT", "DSM_API_KEY", "DSM_CA_BUNDLE", "DSM_USERNAME", "DSM_PASSWORD", "DSM_ACCT_ID"] as const;
 const BEFORE: Record<string, string | undefined> = {
@@ -22,7 +23,8 @@ const BEFORE: Record<string, string | undefined> = {
   DSM_ACCT_ID: undefined,
 };
 
-describe("runSandbox({ keep: true })", () => {
+// A whole sandbox run: far beyond the default 30 s on a loaded machine, as in sandbox.test.ts.
+describe("runSandbox({ keep: true })", { timeout: 120_000 }, () => {
   let saved: Record<string, string | undefined>;
   beforeEach(() => {
     saved = Object.fromEntries(DSM_ENV.map((k) => [k, process.env[k]]));
@@ -122,7 +124,8 @@ describe("runSandbox({ keep: true })", () => {
   });
 });
 
-describe("the sandbox's Identity Domain", () => {
+// A whole sandbox run: far beyond the default 30 s on a loaded machine, as in sandbox.test.ts.
+describe("the sandbox's Identity Domain", { timeout: 120_000 }, () => {
   it("refuses identity resources whose idcsEndpoint names another domain", async () => {
     const r = await runSandbox({
       program: () => {
@@ -190,10 +193,10 @@ describe("writeSandboxKeepFiles", () => {
 
 // The command as a user runs it: a process of its own, stopped by a signal.
 const root = path.resolve(__dirname, "..");
-const tsNode = path.join(root, "node_modules", ".bin", "ts-node");
 
-function sandboxProcess(args: string[]) {
-  const child = spawn(tsNode, ["scripts/sandbox.ts", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+function sandboxProcess(args: string[], launcher?: ScriptLauncher) {
+  const started = scriptCommand("scripts/sandbox.ts", args, launcher);
+  const child = spawn(started.command, started.args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   const waiters: { pattern: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
@@ -274,6 +277,7 @@ describe("npm run sandbox, as a process", () => {
   }, 180_000);
 
   it("a usage error exits 2 with the usage, before any server starts; --help exits 0", async () => {
+    // --help through ts-node, as `npm run sandbox` runs it; the rest transpiled (script-process.ts).
     const cases: [string[], number, string, string][] = [
       [["--break"], 2, "", `sandbox: --break needs a value\n${SANDBOX_USAGE}\n`],
       [["--break", "scope", "--break", "audience"], 2, "", `sandbox: --break is given more than once\n${SANDBOX_USAGE}\n`],
@@ -281,7 +285,7 @@ describe("npm run sandbox, as a process", () => {
       [["--help"], 0, `${SANDBOX_USAGE}\n`, ""],
     ];
     for (const [args, code, stdout, stderr] of cases) {
-      const p = sandboxProcess(args);
+      const p = sandboxProcess(args, args.includes("--help") ? "ts-node" : "transpiled");
       expect([args, await p.exited, p.stdout(), p.stderr()]).toEqual([args, code, stdout, stderr]);
     }
   }, 120_000);

@@ -13,7 +13,8 @@ async function sandboxWith(changes: { [K in keyof Urls]?: unknown }) {
   return runSandbox({ program: () => runEkmStack() });
 }
 
-describe("a wiring mistake in a component", () => {
+// Each test loads the whole stack again and runs a sandbox: far beyond the default 30 s on a loaded machine.
+describe("a wiring mistake in a component", { timeout: 120_000 }, () => {
   afterEach(() => {
     vi.doUnmock("../components/urls");
   });

@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DsmEmulator } from "../components/emulators/dsm";
 import { IdentityDomainEmulator } from "../components/emulators/identity-domain";
 import { EKM_VERIFY_USAGE, type EkmVerificationReport } from "../components/verify";
+import { type ScriptLauncher, scriptCommand } from "./script-process";
 import { registerEkmApps } from "./verify-helpers";
 
 const ROOT = join(__dirname, "..");
-const TS_NODE = join(ROOT, "node_modules", ".bin", "ts-node");
 const GATEWAY = "https://10.0.1.10/";
 const DSM_URL = "https://amer.smartkey.io";
 const KEY = "oci-ekm-key";
@@ -24,11 +24,12 @@ let client = { clientId: "", clientSecret: "" };
 let apiKey = "";
 
 // Async on purpose: the emulators answer from this process's event loop while the child runs.
-function runVerify(args: string[], env: Record<string, string> = {}, stdin = ""): Promise<{ code: number; stdout: string; stderr: string }> {
+function runVerify(args: string[], env: Record<string, string> = {}, stdin = "", launcher?: ScriptLauncher): Promise<{ code: number; stdout: string; stderr: string }> {
+  const started = scriptCommand(join(ROOT, "scripts", "verify.ts"), args, launcher);
   return new Promise((resolve) => {
     const child = execFile(
-      TS_NODE,
-      [join(ROOT, "scripts", "verify.ts"), ...args],
+      started.command,
+      started.args,
       { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, timeout: 60_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : -1) : 0;
@@ -93,7 +94,8 @@ function assertNoSecret(text: string): void {
 
 describe("npm run verify", () => {
   it("prints one line per check and exits 0 when the deployed chain works", async () => {
-    const { code, stdout, stderr } = await runVerify(["--outputs", outputsFile], { DSM_ENDPOINT: dsm.url, DSM_API_KEY: apiKey });
+    // Through ts-node, as `npm run verify` runs it; the other tests start the same code transpiled (script-process.ts).
+    const { code, stdout, stderr } = await runVerify(["--outputs", outputsFile], { DSM_ENDPOINT: dsm.url, DSM_API_KEY: apiKey }, "", "ts-node");
     expect(stderr).toBe("");
     expect(code).toBe(0);
     const lines = stdout.trim().split("\n");

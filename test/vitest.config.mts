@@ -2,6 +2,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig, type Plugin } from "vitest/config";
+import SlowestFirstSequencer from "./sequencer.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -54,11 +55,14 @@ export default defineConfig({
   test: {
     root,
     include: ["test/**/*.test.ts"],
+    // Transpiles the repository's modules once, for the tests that start scripts/*.ts as processes.
+    globalSetup: [path.join(root, "test/transpile-setup.mts")],
     reporters: ["default", "./test/summary-reporter.mts"],
     // vitest's default is one worker fewer than the CPUs: a single one on the two-core CI machine.
     // The slow files mostly wait on child processes (npm, Pulumi's provider host, ts-node), so two
     // run side by side in about half the time.
     maxWorkers: 2,
+    sequence: { sequencer: SlowestFirstSequencer },
     testTimeout: 30_000,
     hookTimeout: 30_000,
     server: {

@@ -1,0 +1,87 @@
+// Loads this repository's .ts modules from a transpile cache, for the tests that start scripts/*.ts
+// as processes (`node -r ./test/transpiled-ts.cjs scripts/plan.ts`). The output is what ts-node
+// gives with this repository's settings (`"ts-node": { "transpileOnly": true }` in tsconfig.json:
+// TypeScript's transpileModule with the tsconfig's compiler options), under the same file names,
+// so __dirname, require() and stack traces are those of `npm run <script>`; but a process does not
+// load TypeScript and re-transpile every module at each start. The cache is filled once per test
+// run by the vitest global setup (test/transpile-setup.mts); a module missing from it or changed
+// since is transpiled on the spot. At least one test per script still starts it through ts-node.
+"use strict";
+const { createHash } = require("node:crypto");
+const fs = require("node:fs");
+const path = require("node:path");
+
+const ROOT = path.resolve(__dirname, "..");
+const CACHE = path.join(ROOT, "node_modules", ".cache", "oci-ekm-transpiled");
+
+let compilerOptions;
+let ts;
+/** TypeScript and the compiler options of tsconfig.json, as ts-node reads them (loaded only on a miss). */
+function typescript() {
+  if (ts === undefined) {
+    ts = require("typescript");
+    const configFile = path.join(ROOT, "tsconfig.json");
+    const parsed = ts.getParsedCommandLineOfConfigFile(configFile, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+    if (parsed === undefined) throw new Error(`cannot read ${configFile}`);
+    // The package is CommonJS: a .ts module compiles to CommonJS under "module": "nodenext", as ts-node runs it.
+    compilerOptions = { ...parsed.options, module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10, declaration: false, sourceMap: false, inlineSourceMap: true, inlineSources: false, noEmit: false };
+  }
+  return ts;
+}
+
+function cacheFile(filename, source) {
+  const hash = createHash("sha256").update(source).digest("hex").slice(0, 16);
+  return path.join(CACHE, `${path.relative(ROOT, filename).replace(/[\\/]/g, "__")}.${hash}.js`);
+}
+
+/** The JavaScript of `filename` (whose text is `source`), from the cache or transpiled now and cached. */
+function transpiled(filename, source) {
+  const cached = cacheFile(filename, source);
+  try {
+    return fs.readFileSync(cached, "utf8");
+  } catch {
+    // Not cached yet.
+  }
+  const t = typescript();
+  const output = t.transpileModule(source, { fileName: filename, compilerOptions, reportDiagnostics: false }).outputText;
+  fs.mkdirSync(CACHE, { recursive: true });
+  // Written aside then renamed: processes started side by side never read a partial file.
+  const temp = `${cached}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, output);
+  fs.renameSync(temp, cached);
+  return output;
+}
+
+/** Transpiles every .ts module under `dirs` (relative to the repository) into the cache. */
+function transpileAll(dirs) {
+  let count = 0;
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const at = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(at);
+      else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) {
+        transpiled(at, fs.readFileSync(at, "utf8"));
+        count += 1;
+      }
+    }
+  };
+  for (const dir of dirs) walk(path.join(ROOT, dir));
+  return count;
+}
+
+/** Serves `require()` of this repository's .ts modules (not node_modules) from the cache. */
+function register() {
+  const previous = require.extensions[".ts"];
+  require.extensions[".ts"] = function (module, filename) {
+    if (filename.includes(`${path.sep}node_modules${path.sep}`) || !filename.startsWith(ROOT + path.sep)) {
+      if (previous) return previous(module, filename);
+      throw new Error(`${filename}: not a module of this repository`);
+    }
+    module._compile(transpiled(filename, fs.readFileSync(filename, "utf8")), filename);
+  };
+}
+
+module.exports = { transpileAll, register, CACHE };
+
+// Preloaded with `node -r`: install the hook.
+if (module.parent !== null && module.parent !== undefined && module.parent.id === "internal/preload") register();
