@@ -8,7 +8,8 @@ import { runSandbox } from "./run";
 import { SANDBOX_BREAKS, type SandboxBreak, type SandboxEndpoints, type SandboxEvent, type SandboxOptions } from "./types";
 import { readSandboxStack, renderSandboxOverlays } from "./stack";
 
-export const SANDBOX_USAGE = `Usage: npm run sandbox -- [--stack NAME] [--keep] [--break ${SANDBOX_BREAKS.join("|")}]
+export const SANDBOX_USAGE = `Usage: npm run sandbox -- [--stack NAME] [--keep]
+                          [--break ${SANDBOX_BREAKS.join("|")}]
                           [--gateway-token-validation remoteJwks|staticKeys] [--gateway-route all|ekmOnly]
 
 Stands the whole topology up on this machine against emulated services (Identity Domain, API
@@ -126,7 +127,7 @@ function keptMessage(e: SandboxEndpoints, files: SandboxKeepFiles, rel: (f: stri
     "",
     "Point the DSM provider and verify at it:",
     `  source ${rel(files.envFile)}`,
-    `  npm run verify -- --outputs ${rel(files.outputsFile)} --ca-bundle ${rel(files.caFile)} --oci-config ${rel(files.ociConfigFile)} --oci-kms-endpoint ${e.ociKmsEndpoint}`,
+    `  npm run verify -- --outputs ${rel(files.outputsFile)} --ca-bundle ${rel(files.caFile)} --oci-config ${rel(files.ociConfigFile)}`,
     "",
     "Call OCI's Key Management API with Oracle's SDK (KmsCryptoClient, KmsManagementClient), as an application does:",
     `  OCI config file      ${rel(files.ociConfigFile)}  (profile DEFAULT, a throw-away API key the sandbox accepts)`,

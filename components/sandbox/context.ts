@@ -99,6 +99,11 @@ export class SandboxContext {
     return this.options.signal?.aborted === true;
   }
 
+  /** A server or client made after the stop request would outlive the sandbox: nothing new starts then. */
+  throwIfAborted(): void {
+    if (this.aborted) throw new Error("the sandbox was asked to stop");
+  }
+
   loopbackCert(): { certPem: string; keyPem: string } {
     return issueServerCertificate(this.ca, { commonName: "127.0.0.1", ipAddresses: ["127.0.0.1"], dnsNames: ["localhost"] });
   }

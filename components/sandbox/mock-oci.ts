@@ -84,6 +84,7 @@ function privateEndpointAnswer(ctx: SandboxContext, inputs: Props, defaults: Pla
 async function vaultAnswer(m: SandboxMocks, inputs: Props, defaults: PlanMockResult): Promise<PlanMockResult> {
   const { ctx } = m;
   const wiring = await startWiring(ctx, m.registered);
+  ctx.throwIfAborted();
   const meta = obj(inputs.externalKeyManagerMetadata);
   const oauth = obj(meta.oauthMetadata);
   const app = ctx.identity.getApp(str(oauth.clientAppId));

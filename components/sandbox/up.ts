@@ -71,7 +71,7 @@ export async function pulumiUpStep(ctx: SandboxContext): Promise<PlanResult | un
     ctx.plan = plan;
     ctx.stackOutputs = outputsOfCreated(plan, mocks);
     const created = `${plan.resources.length} resources registered, ${ctx.dsmObjectsCreated} DSM objects created`;
-    if (mocks.ociRefusals.length > 0) return { value: plan, detail: `${created}; ${mocks.ociRefusals.join("; ")}`, failed: true };
+    if (mocks.ociRefusals.length > 0) return { value: plan, detail: `${mocks.ociRefusals.join("; ")} (${created})`, failed: true };
     const keys = mocks.registered.byType("oci:Kms/key:Key").length;
     return {
       value: plan,

@@ -30,6 +30,7 @@ export async function startWiring(ctx: SandboxContext, registered: RegisteredRes
     tls: { certPem: str(certConfig.certificatePem), keyPem: str(certConfig.privateKeyPem) },
     trustedCa: ctx.ca.certPem,
   });
+  ctx.throwIfAborted();
   ctx.gateway = gateway;
   await gateway.start();
   const gatewayIp = str(obj((gw.state.ipAddresses as unknown[] | undefined)?.[0]).ipAddress);
@@ -38,8 +39,14 @@ export async function startWiring(ctx: SandboxContext, registered: RegisteredRes
   if (relayTo === undefined) {
     throw new Error(`the private endpoint relays to ${str(pe.inputs.externalKeyManagerIp)}, but the gateway's private IP is ${gatewayIp}`);
   }
+  ctx.throwIfAborted();
   ctx.privateEndpoint = new PrivateEndpointEmulator({ host: "127.0.0.1", port: relayTo });
   network[str(pe.state.privateEndpointIp)] = await ctx.privateEndpoint.start();
+  // Stopped while they started: `stopAll` may have run before they were there to stop.
+  if (ctx.aborted) {
+    await Promise.allSettled([gateway.stop(), ctx.privateEndpoint.stop()]);
+    ctx.throwIfAborted();
+  }
   ctx.wiring = { network, gatewayIp, privateEndpoint: pe };
   return ctx.wiring;
 }
