@@ -6,11 +6,10 @@
 // With `--break rotation-not-followed` DSM rotates the key by itself and no run follows.
 import { randomBytes } from "node:crypto";
 import { DEFAULT_DSM_KEY_NAME } from "../topology";
-import type { SandboxContext, SandboxProgramConfig } from "./context";
 import type { PlanResult } from "../plan/engine";
+import type { SandboxContext, SandboxProgramConfig } from "./context";
 import type { SandboxMocks, SandboxRekey } from "./mocks";
-import { ociApi, type SandboxCiphertext, type SandboxSampleKey } from "./oci-kms-steps";
-import { SANDBOX_SAMPLE } from "./oci-kms-steps";
+import { SANDBOX_SAMPLE, ociApi, type SandboxCiphertext, type SandboxSampleKey } from "./oci-kms-steps";
 import { T, str } from "./resources";
 import { runProgram } from "./up";
 
