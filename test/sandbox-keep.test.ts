@@ -1,15 +1,18 @@
-// `npm run sandbox -- --keep`: the servers stay up for `npm run verify` and the DSM provider until
-// stop(), which closes every one of them and gives the DSM_* environment back. A sandbox that fails
-// returns its failed step rather than throwing, and its --keep files are the user's alone.
-import { spawn } from "node:child_process";
+// `npm run sandbox -- --keep`: the servers stay up for `npm run verify`, the DSM provider and OCI's
+// SDK until stop(), which closes every one of them and gives the DSM_* environment back. A sandbox
+// that fails returns its failed step rather than throwing, and its --keep files are the user's alone.
+import { spawn, spawnSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SANDBOX_USAGE, removeSandboxKeepFiles, runSandbox, writeSandboxKeepFiles, type SandboxEndpoints } from "../components/sandbox";
-import { EkmNetworkError, ekmHttpRequest, requestClientCredentialsToken } from "../components/verify";
+import { ConfigFileAuthenticationDetailsProvider, type OciError } from "oci-common";
+import { KmsCryptoClient, KmsManagementClient } from "oci-keymanagement";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { writeOciApiKeyConfig } from "../components/emulators";
+import { SANDBOX_USAGE, removeSandboxKeepFiles, runSandbox, writeSandboxKeepFiles, type SandboxEndpoints, type SandboxKeepFiles } from "../components/sandbox";
+import { EkmNetworkError, ekmHttpRequest, ociSdkTrusting, requestClientCredentialsToken } from "../components/verify";
 import { runEkmStack } from "../infra/stack";
 import { type ScriptLauncher, scriptCommand } from "./script-process";
 
@@ -79,6 +82,8 @@ describe("runSandbox({ keep: true })", { timeout: 120_000 }, () => {
       });
       expect(res.status).toBe(200);
       expect(JSON.parse(res.body)).toMatchObject({ state: "ACTIVE" });
+
+      await oracleSdkAgainstKeepFiles(e);
     } finally {
       await r.stop();
     }
@@ -91,7 +96,7 @@ describe("runSandbox({ keep: true })", { timeout: 120_000 }, () => {
       );
       expect([url, refused]).toEqual([url, "ECONNREFUSED"]);
     }
-  });
+  }, 180_000);
 
   it("reports a vault URL that names no listener as a failed step, not a throw, and restores DSM_*", async () => {
     const r = await runSandbox({
@@ -112,17 +117,78 @@ describe("runSandbox({ keep: true })", { timeout: 120_000 }, () => {
     });
     try {
       expect(r.ok).toBe(false);
-      expect(r.failedStep).toMatchObject({
-        name: "OCI Vault: GetVaultMetadata through the private endpoint and the gateway",
-        detail: "the external vault URL uses port 8443; OCI Vault calls port 443",
-      });
+      // OCI calls the vault URL as it creates the vault: `pulumi up` fails there.
+      expect(r.failedStep?.name).toBe("pulumi up (in-process, mocks answered by the emulators, DSM through Pulumi's dynamic-provider host)");
+      expect(r.failedStep?.detail).toContain("oci-ekm-ekm-vault: OCI refused CreateVault: HTTP 500 InternalServerError: The external key manager failed GetVaultMetadata: the external vault URL uses port 8443; OCI Vault calls port 443");
       expect(r.endpoints).toBeUndefined();
     } finally {
       await r.stop();
     }
     for (const k of DSM_ENV) expect([k, process.env[k]]).toEqual([k, BEFORE[k]]);
-  });
+  }, 180_000);
 });
+
+/**
+ * An application's own test against a kept sandbox: Oracle's SDK clients configured from
+ * `.sandbox/oci/config`, the vault's endpoints and a key reference from `.sandbox/outputs.json`.
+ */
+async function oracleSdkAgainstKeepFiles(e: SandboxEndpoints): Promise<void> {
+  const base = mkdtempSync(path.join(tmpdir(), "sandbox-keep-sdk-"));
+  const files: SandboxKeepFiles = writeSandboxKeepFiles(path.join(base, ".sandbox"), e);
+  const outputs = JSON.parse(readFileSync(files.outputsFile, "utf8")) as Record<string, unknown> & { keyReferenceIds: string[]; dsmKeyIds: string[] };
+  // In-process the CA is trusted through the SDK's client configuration; a process of its own uses NODE_EXTRA_CA_CERTS.
+  const trust = ociSdkTrusting([readFileSync(files.caFile, "utf8")]);
+  const clients: { close(): void }[] = [];
+  const client = <C extends { endpoint: string; close(): void }>(Kind: new (p: { authenticationDetailsProvider: ConfigFileAuthenticationDetailsProvider }, c: typeof trust.clientConfiguration) => C, endpoint: unknown, configFile = files.ociConfigFile): C => {
+    const c = new Kind({ authenticationDetailsProvider: new ConfigFileAuthenticationDetailsProvider(configFile) }, trust.clientConfiguration);
+    c.endpoint = String(endpoint);
+    clients.push(c);
+    return c;
+  };
+  // The SDK warns on the console for the refused request below.
+  const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+  try {
+    expect(outputs).toMatchObject({ ociKmsEndpoint: e.ociKmsEndpoint, vaultId: expect.stringMatching(/^ocid1\.vault\.oc1\.eu-frankfurt-1\.a[a-z2-7]{59}$/) });
+    expect(String(outputs.managementEndpoint)).toMatch(new RegExp(`^${e.ociKmsEndpoint}/[a-z2-7]{12}-management$`));
+    expect(String(outputs.cryptoEndpoint)).toMatch(new RegExp(`^${e.ociKmsEndpoint}/[a-z2-7]{12}-crypto$`));
+    for (const f of [files.ociConfigFile, files.ociKeyFile]) expect([f, statSync(f).mode & 0o777]).toEqual([f, 0o600]);
+    expect(statSync(path.dirname(files.ociConfigFile)).mode & 0o777).toBe(0o700);
+    expect(readFileSync(files.ociConfigFile, "utf8")).toBe(
+      `[DEFAULT]\nuser=${e.ociApiKey.user}\nfingerprint=${e.ociApiKey.fingerprint}\ntenancy=${e.ociApiKey.tenancy}\nregion=eu-frankfurt-1\nkey_file=${files.ociKeyFile}\n`,
+    );
+
+    const keyId = outputs.keyReferenceIds[0];
+    expect(keyId).toMatch(/^ocid1\.key\.oc1\.eu-frankfurt-1\./);
+    const crypto = client(KmsCryptoClient, outputs.cryptoEndpoint);
+    const plaintext = Buffer.from("an application's data key", "utf8").toString("base64");
+    const { encryptedData } = await crypto.encrypt({ encryptDataDetails: { keyId, plaintext } });
+    const { decryptedData } = await crypto.decrypt({ decryptDataDetails: { keyId, ciphertext: encryptedData.ciphertext } });
+    expect(decryptedData).toMatchObject({ plaintext, keyVersionId: encryptedData.keyVersionId });
+
+    // The rotated key: OCI's first version and the one the rotation's KeyVersion made, none scheduled for deletion.
+    const { items } = await client(KmsManagementClient, outputs.managementEndpoint).listKeyVersions({ keyId });
+    expect(items.length).toBeGreaterThanOrEqual(2);
+    for (const v of items) expect([v.id, v.lifecycleState, v.timeOfDeletion]).toEqual([v.id, "ENABLED", undefined]);
+    expect(items.map((v) => v.externalKeyReferenceDetails?.externalKeyVersionId)).toContain(outputs.dsmKeyIds[0]);
+    expect(encryptedData.keyVersionId).toBe(items.find((v) => v.externalKeyReferenceDetails?.externalKeyVersionId === outputs.dsmKeyIds[0])?.id);
+
+    // The same user with a key the sandbox never registered: refused as OCI refuses it.
+    const other = writeOciApiKeyConfig(path.join(base, "other"), { tenancy: e.ociApiKey.tenancy, user: e.ociApiKey.user, region: "eu-frankfurt-1" });
+    const refused = await client(KmsCryptoClient, outputs.cryptoEndpoint, other.configFile)
+      .encrypt({ encryptDataDetails: { keyId, plaintext } })
+      .then(
+        () => "answered",
+        (err: OciError) => `${err.statusCode} ${err.serviceCode}`,
+      );
+    expect(refused).toBe("401 NotAuthenticated");
+  } finally {
+    warn.mockRestore();
+    for (const c of clients) c.close();
+    await trust.close();
+    removeSandboxKeepFiles(files);
+    rmSync(base, { recursive: true, force: true });
+  }
+}
 
 // A whole sandbox run: far beyond the default 30 s on a loaded machine, as in sandbox.test.ts.
 describe("the sandbox's Identity Domain", { timeout: 120_000 }, () => {
@@ -140,7 +206,7 @@ describe("the sandbox's Identity Domain", { timeout: 120_000 }, () => {
     expect(r.ok).toBe(false);
     expect(r.failedStep?.name).toBe("pulumi up (in-process, mocks answered by the emulators, DSM through Pulumi's dynamic-provider host)");
     expect(r.failedStep?.detail).toContain("idcsEndpoint https://idcs-other.identity.oraclecloud.com is not the Identity Domain https://127.0.0.1:");
-  });
+  }, 180_000);
 });
 
 describe("writeSandboxKeepFiles", () => {
@@ -153,6 +219,8 @@ describe("writeSandboxKeepFiles", () => {
     caPem: "CA",
     gatewayCaBundlePem: "GW",
     dsmApiKey: "sandbox-api-key",
+    ociKmsEndpoint: "https://127.0.0.1:1005",
+    ociApiKey: { tenancy: "ocid1.tenancy.oc1..t", user: "ocid1.user.oc1..u", region: "eu-frankfurt-1", fingerprint: "aa:bb", privateKeyPem: "OCI-KEY" },
     stackOutputs: { clientSecret: "sandbox-client-secret", vaultUrl: "https://10.0.1.20/oci/ekm/v1/vaults/acct" },
   };
 
@@ -171,20 +239,36 @@ describe("writeSandboxKeepFiles", () => {
       symlinkSync(elsewhere, files.outputsFile);
 
       const again = writeSandboxKeepFiles(dir, endpoints);
-      expect(again).toEqual({ caFile: path.join(dir, "ca.pem"), outputsFile: path.join(dir, "outputs.json"), envFile: path.join(dir, "env.sh") });
-      for (const f of [again.caFile, again.outputsFile, again.envFile]) {
+      expect(again).toEqual({
+        caFile: path.join(dir, "ca.pem"),
+        outputsFile: path.join(dir, "outputs.json"),
+        envFile: path.join(dir, "env.sh"),
+        ociConfigFile: path.join(dir, "oci", "config"),
+        ociKeyFile: path.join(dir, "oci", "oci_api_key.pem"),
+      });
+      expect(statSync(path.join(dir, "oci")).mode & 0o777).toBe(0o700);
+      for (const f of [again.caFile, again.outputsFile, again.envFile, again.ociConfigFile, again.ociKeyFile]) {
         expect(lstatSync(f).isFile()).toBe(true);
         expect([f, statSync(f).mode & 0o777]).toEqual([f, 0o600]);
       }
       expect(readFileSync(elsewhere, "utf8")).toBe("untouched");
-      expect(JSON.parse(readFileSync(again.outputsFile, "utf8"))).toEqual({ clientSecret: "sandbox-client-secret", vaultUrl: endpoints.localVaultUrl });
+      expect(JSON.parse(readFileSync(again.outputsFile, "utf8"))).toEqual({
+        clientSecret: "sandbox-client-secret",
+        vaultUrl: endpoints.localVaultUrl,
+        ociKmsEndpoint: "https://127.0.0.1:1005",
+      });
+      expect(readFileSync(again.ociKeyFile, "utf8")).toBe("OCI-KEY");
+      expect(readFileSync(again.ociConfigFile, "utf8")).toBe(
+        `[DEFAULT]\nuser=ocid1.user.oc1..u\nfingerprint=aa:bb\ntenancy=ocid1.tenancy.oc1..t\nregion=eu-frankfurt-1\nkey_file=${again.ociKeyFile}\n`,
+      );
       expect(readFileSync(again.envFile, "utf8")).toBe(
         `export DSM_ENDPOINT='https://127.0.0.1:1002'\nexport DSM_API_KEY='sandbox-api-key'\nexport DSM_CA_BUNDLE='${again.caFile}'\n`,
       );
       expect(readFileSync(again.caFile, "utf8")).toBe("CA\nGW");
 
       removeSandboxKeepFiles(again);
-      for (const f of [again.caFile, again.outputsFile, again.envFile]) expect([f, existsSync(f)]).toEqual([f, false]);
+      for (const f of [again.caFile, again.outputsFile, again.envFile, again.ociConfigFile, again.ociKeyFile]) expect([f, existsSync(f)]).toEqual([f, false]);
+      expect(existsSync(dir)).toBe(false);
     } finally {
       rmSync(base, { recursive: true, force: true });
     }
@@ -242,20 +326,37 @@ describe("npm run sandbox, as a process", () => {
     expect([pid, again]).toEqual([String(p.child.pid), String(p.child.pid)]);
     const out = p.stdout();
     const url = (label: string): string => new RegExp(`^  ${label} +(https://\\S+)`, "m").exec(out)![1];
-    const urls = [url("Identity Domain") + "/.well-known/openid-configuration", url("DSM") + "/sys/v1/health", url("API gateway"), url("external vault") + "/metadata"];
+    const ociKms = url("OCI Key Management");
+    const urls = [url("Identity Domain") + "/.well-known/openid-configuration", url("DSM") + "/sys/v1/health", url("API gateway"), url("external vault") + "/metadata", ociKms];
     const dir = path.join(root, ".sandbox");
-    const files = ["env.sh", "outputs.json", "ca.pem"].map((f) => path.join(dir, f));
+    const files = ["env.sh", "outputs.json", "ca.pem", "oci/config", "oci/oci_api_key.pem"].map((f) => path.join(dir, f));
     const caBundle = readFileSync(path.join(dir, "ca.pem"), "utf8");
+    expect(out).toContain("  OCI config file      .sandbox/oci/config  (profile DEFAULT, a throw-away API key the sandbox accepts)\n");
+    expect(out).toContain("  trust the sandbox CA NODE_EXTRA_CA_CERTS=.sandbox/ca.pem (set when the process starts)\n");
 
     // The outputs describe the stack after the last step: the rotated key's kid is its successor's.
     const newKid = /"oci-ekm-key": new kid (\S+), rotated kids/.exec(out)![1];
-    expect(out).toContain(`OCI Vault: Encrypt again (new key version)\n           ciphertext under key version ${newKid}\n`);
-    expect((JSON.parse(readFileSync(path.join(dir, "outputs.json"), "utf8")) as { dsmKeyIds: string[] }).dsmKeyIds).toEqual([newKid]);
+    expect(out).toMatch(new RegExp(`OCI Vault: Encrypt again after the rotation\n {11}ciphertext under key version \\S+ \\(DSM kid ${newKid}\\), the new one\n`));
+    const outputs = JSON.parse(readFileSync(path.join(dir, "outputs.json"), "utf8")) as { dsmKeyIds: string[]; ociKmsEndpoint: string };
+    expect(outputs).toMatchObject({ dsmKeyIds: [newKid], ociKmsEndpoint: ociKms });
     for (const u of urls) expect([u, await refusal(u, caBundle)]).not.toEqual([u, "ECONNREFUSED"]);
+
+    // A process of its own trusts the OCI emulator through NODE_EXTRA_CA_CERTS, read as Node starts:
+    // Node's fetch gets OCI's answer to an unsigned request (401), not a TLS error.
+    const probe = (env: NodeJS.ProcessEnv): string =>
+      spawnSync(process.execPath, ["-e", `fetch(${JSON.stringify(ociKms + "/20180608/vaults/x")}).then((r) => console.log(r.status), (e) => console.log(e.cause?.code ?? e.message))`], {
+        env,
+        encoding: "utf8",
+      }).stdout.trim();
+    const { NODE_EXTRA_CA_CERTS: _none, ...withoutCa } = process.env;
+    expect(probe({ ...withoutCa, NODE_EXTRA_CA_CERTS: path.join(dir, "ca.pem") })).toBe("401");
+    expect(probe(withoutCa)).toMatch(/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/);
 
     p.child.kill("SIGTERM");
     expect(await p.exited).toBe(0);
-    expect(p.stdout().endsWith("stopped by SIGTERM: every server closed, .sandbox/env.sh, .sandbox/outputs.json, .sandbox/ca.pem removed\n")).toBe(true);
+    expect(
+      p.stdout().endsWith("stopped by SIGTERM: every server closed, .sandbox/env.sh, .sandbox/outputs.json, .sandbox/ca.pem, .sandbox/oci/config, .sandbox/oci/oci_api_key.pem removed\n"),
+    ).toBe(true);
     for (const u of urls) expect([u, await refusal(u, caBundle)]).toEqual([u, "ECONNREFUSED"]);
     for (const f of files) expect([f, existsSync(f)]).toEqual([f, false]);
     expect(existsSync(dir)).toBe(false);
@@ -264,11 +365,11 @@ describe("npm run sandbox, as a process", () => {
 
   it("SIGINT before the last step: the step that ran is cut short, the rest skipped, every server closed, exit 130", async () => {
     const p = sandboxProcess([]);
-    const [, identityUrl, dsmUrl] = await p.waitFor(/start the emulated Identity Domain and DSM\n +Identity Domain (\S+), DSM (\S+) \(account/);
+    const [, identityUrl, dsmUrl] = await p.waitFor(/start the emulated Identity Domain, DSM and OCI Key Management\n +Identity Domain (\S+), DSM (\S+) \(account/);
     p.child.kill("SIGINT");
     expect(await p.exited).toBe(130);
     const lines = p.stdout().split("\n");
-    expect(lines).toContain("  steps                  1 passed, 1 failed, 11 skipped (13 steps)");
+    expect(lines).toContain("  steps                  1 passed, 1 failed, 13 skipped (15 steps)");
     expect(lines).toContain("  failure                stopped while it ran: the sandbox was asked to stop");
     expect(lines.at(-2)).toBe("stopped by SIGINT before the last step: every server closed");
     for (const u of [identityUrl + "/.well-known/openid-configuration", dsmUrl + "/sys/v1/health"]) {

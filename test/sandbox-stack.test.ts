@@ -163,8 +163,8 @@ describe("sandboxCommand --stack", () => {
 
   it("runs the team's stack: both keys, the gateway's own token check and the EKM-only route, on the existing subnet", async () => {
     const { code, lines } = await command(["--stack", "team"]);
-    const started = lines[lines.findIndex((l) => l.endsWith("start the emulated Identity Domain and DSM")) + 1];
-    const [, identityUrl, dsmUrl] = /Identity Domain (\S+), DSM (\S+) \(account 3f2504e0-4f89-41d3-9a0c-0305e82c3301\)$/.exec(started) ?? [];
+    const started = lines[lines.findIndex((l) => l.endsWith("start the emulated Identity Domain, DSM and OCI Key Management")) + 1];
+    const [, identityUrl, dsmUrl] = /Identity Domain (\S+), DSM (\S+) \(account 3f2504e0-4f89-41d3-9a0c-0305e82c3301\), OCI Key Management \S+$/.exec(started) ?? [];
     expect(lines.filter((l) => l.startsWith("overlaid: "))).toEqual([
       `overlaid: oci-ekm:identityDomainUrl https://idcs-0123456789abcdef0123456789abcdef.identity.oraclecloud.com → ${identityUrl}`,
       "overlaid: dsm:apiKey [secret] → the emulated DSM's API key",
@@ -172,9 +172,9 @@ describe("sandboxCommand --stack", () => {
       `overlaid: oci-ekm:dsmUrl (default https://amer.smartkey.io) → ${dsmUrl}`,
     ]);
     expect(lines.filter((l) => /^[✓✗-] /.test(l)).map((l) => l.replace(/^[✓✗-] +[\d.]*s? +/, ""))).toEqual([
-      "start the emulated Identity Domain and DSM",
+      "start the emulated Identity Domain, DSM and OCI Key Management",
       "pulumi up (in-process, mocks answered by the emulators, DSM through Pulumi's dynamic-provider host)",
-      "start the API gateway and the private endpoint from the registered deployment",
+      "the API gateway and the private endpoint, started from the registered deployment as OCI created the vault",
       "the gateway route: a DSM management call from the VCN (GET /sys/v1/groups)",
       "OCI Vault: token from the Identity Domain (client credentials)",
       SANDBOX_SCOPE_REFUSAL_STEP,
@@ -183,14 +183,18 @@ describe("sandboxCommand --stack", () => {
       'OCI Vault: GetKeyVersionMetadata of the current version of "payments"',
       'OCI Vault: GetKeyMetadata of "ledger"',
       'OCI Vault: GetKeyVersionMetadata of the current version of "ledger"',
-      "OCI Vault: Encrypt a sample",
-      "rotate the key (a later pulumi up with `rotate` changed: Check, Diff, Update through the host)",
-      "OCI Vault: Encrypt again (new key version)",
-      "OCI Vault: Decrypt both ciphertexts",
+      "OCI Vault: Encrypt a sample (KmsCryptoClient, through the private endpoint and the gateway to DSM)",
+      "rotate the key: pulumi up again with keys[0].rotate set; DSM rekeys it (Check, Diff, Update through the host)",
+      "OCI after the rekey: the key reference still uses the old version (KmsManagementClient GetKey, KmsCryptoClient Encrypt)",
+      "the same pulumi up creates a key reference version (oci:Kms/keyVersion:KeyVersion, CreateKeyVersion)",
+      "OCI Vault: Encrypt again after the rotation",
+      "OCI Vault: Decrypt both ciphertexts (KmsCryptoClient, each under the version it names)",
       "verify (npm run verify against the sandbox)",
     ]);
-    expect(lines.filter((l) => l.startsWith("✓ "))).toHaveLength(16);
+    expect(lines.filter((l) => l.startsWith("✓ "))).toHaveLength(18);
     const detail = (step: string) => lines[lines.findIndex((l) => l.endsWith(step)) + 1].trim();
+    // The team's stack is run again with its first key's rotate set: "payments" is rekeyed, "ledger" is not.
+    expect(detail("rotate the key: pulumi up again with keys[0].rotate set; DSM rekeys it (Check, Diff, Update through the host)")).toMatch(/^"payments": new kid \S+, rotated kids \[\S+\]$/);
     expect(detail("the gateway route: a DSM management call from the VCN (GET /sys/v1/groups)")).toBe(
       "refused at the gateway (HTTP 404: no route matches GET /sys/v1/groups): only the EKM API is forwarded",
     );
@@ -201,22 +205,22 @@ describe("sandboxCommand --stack", () => {
     expect(lines.filter((l) => /^ {2}(resources planned|DSM objects created|steps|verify checks) /.test(l))).toEqual([
       "  resources planned      26",
       "  DSM objects created    4 (by Pulumi's dynamic-provider host, 2 processes, @pulumi/pulumi " + (require("@pulumi/pulumi/package.json") as { version: string }).version + ")",
-      "  steps                  16 passed, 0 failed, 0 skipped (16 steps)",
-      "  verify checks          32 passed, 0 failed, 0 skipped (32 checks)",
+      "  steps                  18 passed, 0 failed, 0 skipped (18 steps)",
+      "  verify checks          40 passed, 0 failed, 0 skipped (40 checks)",
     ]);
     expect(code).toBe(0);
-  }, 120_000);
+  }, 180_000);
 
   it("runs the shipped Pulumi.dev.yaml with the emulated Identity Domain and DSM in place of the real ones", async () => {
     const { code, lines, text } = await command(["--stack", "dev"], root);
-    const [, identityUrl, dsmUrl] = /Identity Domain (\S+), DSM (\S+) \(account 00000000-0000-4000-8000-000000000000\)$/m.exec(text) ?? [];
+    const [, identityUrl, dsmUrl] = /Identity Domain (\S+), DSM (\S+) \(account 00000000-0000-4000-8000-000000000000\), OCI Key Management \S+$/m.exec(text) ?? [];
     expect(lines.filter((l) => l.startsWith("overlaid: "))).toEqual([
       `overlaid: oci-ekm:identityDomainUrl https://idcs-00000000000000000000000000000000.identity.oraclecloud.com → ${identityUrl}`,
       `overlaid: oci-ekm:dsmUrl https://amer.smartkey.io → ${dsmUrl}`,
     ]);
-    expect(lines).toContain("  steps                  13 passed, 0 failed, 0 skipped (13 steps)");
+    expect(lines).toContain("  steps                  15 passed, 0 failed, 0 skipped (15 steps)");
     expect(code).toBe(0);
-  }, 120_000);
+  }, 180_000);
 
   it("runs a stack with the team's own gateway certificate, its test key handed to the program as a secret", async () => {
     const own = userGatewayCertificate("ekm-gateway.team.example.com");
@@ -235,13 +239,13 @@ describe("sandboxCommand --stack", () => {
       "overlaid: oci-ekm:privateKeyPem [secret] (in plain text) → the same key, passed to the program as a secret, as pulumi config set --secret stores it",
     ]);
     expect(lines.join("\n")).not.toContain(own.keyPem.split("\n")[1]);
-    expect(lines).toContain("  steps                  13 passed, 0 failed, 0 skipped (13 steps)");
+    expect(lines).toContain("  steps                  15 passed, 0 failed, 0 skipped (15 steps)");
     expect(code).toBe(0);
-  }, 120_000);
+  }, 180_000);
 
   it("exits 1 when a step fails", async () => {
     const { code, lines } = await command(["--stack", "team", "--break", "scope"]);
-    expect(lines).toContain('Summary: FAILED at "OCI Vault: GetVaultMetadata through the private endpoint and the gateway"');
+    expect(lines).toContain(`Summary: FAILED at "pulumi up (in-process, mocks answered by the emulators, DSM through Pulumi's dynamic-provider host)"`);
     expect(code).toBe(1);
-  }, 120_000);
+  }, 180_000);
 });

@@ -1,8 +1,10 @@
 // The sandbox runs the real components: change one wiring fact in them and it must fail, exactly
-// where OCI would.
+// where OCI would: as OCI creates the vault, its first call to the key manager.
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 type Urls = typeof import("../components/urls");
+
+const UP = "pulumi up (in-process, mocks answered by the emulators, DSM through Pulumi's dynamic-provider host)";
 
 // The facts are `as const` literals; a test may set them to anything.
 async function sandboxWith(changes: { [K in keyof Urls]?: unknown }) {
@@ -22,20 +24,22 @@ describe("a wiring mistake in a component", { timeout: 120_000 }, () => {
   it("in the route path: the gateway strips /oci and DSM sees a management call it has no session for", async () => {
     const r = await sandboxWith({ GATEWAY_ROUTE_PATH: "/oci/{path*}" });
     expect(r.ok).toBe(false);
-    expect(r.failedStep?.name).toBe("OCI Vault: GetVaultMetadata through the private endpoint and the gateway");
-    expect(r.failedStep?.detail).toBe("GetVaultMetadata answered HTTP 401: invalid bearer token: no such session");
-  });
+    expect(r.failedStep?.name).toBe(UP);
+    expect(r.failedStep?.detail).toContain(
+      "oci-ekm-ekm-vault: OCI refused CreateVault: HTTP 400 InvalidParameter: The external key manager refused GetVaultMetadata: GetVaultMetadata answered HTTP 401: invalid bearer token: no such session",
+    );
+  }, 180_000);
 
   it("in the scope value: the resource app defines a scope the client app is not given, so no token", async () => {
     const r = await sandboxWith({ OCI_EKMS_SCOPE: "oci_ekm" });
     expect(r.ok).toBe(false);
-    expect(r.failedStep?.name).toBe("OCI Vault: token from the Identity Domain (client credentials)");
-    expect(r.failedStep?.detail).toContain("invalid_scope");
-  });
+    expect(r.failedStep?.name).toBe(UP);
+    expect(r.failedStep?.detail).toMatch(/^oci-ekm-ekm-vault: OCI refused CreateVault: .*invalid_scope/);
+  }, 180_000);
 
   it("and with the facts as shipped, the same harness passes", async () => {
     const r = await sandboxWith({});
     expect(r.failedStep).toBeUndefined();
     expect(r.ok).toBe(true);
-  });
+  }, 180_000);
 });

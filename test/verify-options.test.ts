@@ -132,6 +132,15 @@ describe("parseEkmVerifyArgs", () => {
     expect(cmd.options).toMatchObject({ clientId: OUTPUTS.clientId, keyNames: ["other"], keyIds: ["kid-2"], vaultUrl: "https://gw/" });
   });
 
+  it("takes OCI's KMS endpoint from a kept sandbox's outputs (ociKmsEndpoint), unless --oci-kms-endpoint is given", () => {
+    const kept = (name: string): string => (name === "kept.json" ? JSON.stringify({ ...OUTPUTS, ociKmsEndpoint: "https://127.0.0.1:4443" }) : read(name));
+    expect(parseEkmVerifyArgs(["--outputs", "kept.json"], kept).oci).toEqual({ kmsEndpoint: "https://127.0.0.1:4443" });
+    expect(parseEkmVerifyArgs(["--outputs", "kept.json", "--oci-kms-endpoint", "https://kms.eu-frankfurt-1.oraclecloud.com"], kept).oci).toEqual({
+      kmsEndpoint: "https://kms.eu-frankfurt-1.oraclecloud.com",
+    });
+    expect(parseEkmVerifyArgs(["--outputs", "outputs.json"], read).oci).toEqual({});
+  });
+
   it("takes the client secret from EKM_CLIENT_SECRET when neither a flag nor the outputs give it", () => {
     expect(parseEkmVerifyArgs(["--client-id", "a"], read, { EKM_CLIENT_SECRET: "from-env" }).options.clientSecret).toBe("from-env");
     expect(parseEkmVerifyArgs(["--outputs", "outputs.json"], read, { EKM_CLIENT_SECRET: "from-env" }).options.clientSecret).toBe(OUTPUTS.clientSecret);

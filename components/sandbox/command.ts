@@ -2,21 +2,26 @@
 // and the stack file are checked before any server starts; the exit code says how the run went.
 import path from "node:path";
 import { parseCliArgs, type CliOption } from "../cli";
-import { renderSandboxSummary, removeSandboxKeepFiles, writeSandboxKeepFiles } from "./report";
-import { SANDBOX_BREAKS, runSandbox, type SandboxBreak, type SandboxEvent, type SandboxOptions } from "./run";
+import { renderSandboxSummary, removeSandboxKeepFiles, sandboxKeepFileList, writeSandboxKeepFiles } from "./report";
+import type { SandboxKeepFiles } from "./report";
+import { runSandbox } from "./run";
+import { SANDBOX_BREAKS, type SandboxBreak, type SandboxEndpoints, type SandboxEvent, type SandboxOptions } from "./types";
 import { readSandboxStack, renderSandboxOverlays } from "./stack";
 
-export const SANDBOX_USAGE = `Usage: npm run sandbox -- [--stack NAME] [--keep] [--break ${SANDBOX_BREAKS.join("|")}]
+export const SANDBOX_USAGE = `Usage: npm run sandbox -- [--stack NAME] [--keep]
+                          [--break ${SANDBOX_BREAKS.join("|")}]
                           [--gateway-token-validation remoteJwks|staticKeys] [--gateway-route all|ekmOnly]
 
 Stands the whole topology up on this machine against emulated services (Identity Domain, API
-gateway, private endpoint, DSM), uses it as OCI Vault does, rotates a key and runs verify.
+gateway, private endpoint, DSM, OCI Key Management), uses it as OCI Vault does, rotates a key as
+Oracle describes (DSM, then a key reference version) and runs verify.
 
   --stack NAME                       run Pulumi.NAME.yaml instead of the built-in config; where it
                                      points at real services (Identity Domain, DSM, their credentials)
                                      the emulators' values are used, and each one is printed
-  --keep                             keep the servers running after the last step, for npm run verify
-                                     and the DSM provider: writes .sandbox/ca.pem, outputs.json, env.sh
+  --keep                             keep the servers running after the last step, for npm run verify,
+                                     the DSM provider and OCI's SDK: writes .sandbox/ca.pem,
+                                     outputs.json, env.sh and oci/config (with a throw-away API key)
   --break KIND                       inject one misconfiguration and show where it fails
   --gateway-token-validation SOURCE  have the gateway validate tokens too (over the stack's setting)
   --gateway-route ROUTE              what the gateway forwards (over the stack's setting)
@@ -108,6 +113,32 @@ function progress(io: SandboxCommandIo): (event: SandboxEvent) => void {
   };
 }
 
+/** What a kept sandbox prints: where everything runs, and how to point verify, the DSM provider and OCI's SDK at it. */
+function keptMessage(e: SandboxEndpoints, files: SandboxKeepFiles, rel: (f: string) => string, pid: number): string {
+  const vaultId = typeof e.stackOutputs.vaultId === "string" ? e.stackOutputs.vaultId : "";
+  return [
+    "",
+    "The sandbox keeps running:",
+    `  Identity Domain     ${e.identityDomainUrl}`,
+    `  DSM                 ${e.dsmUrl}`,
+    `  API gateway         ${e.gatewayUrl}  (certificate for ${e.gatewayHostname})`,
+    `  external vault      ${e.localVaultUrl}  (through the private endpoint)`,
+    `  OCI Key Management  ${e.ociKmsEndpoint}  (vault ${vaultId})`,
+    "",
+    "Point the DSM provider and verify at it:",
+    `  source ${rel(files.envFile)}`,
+    `  npm run verify -- --outputs ${rel(files.outputsFile)} --ca-bundle ${rel(files.caFile)} --oci-config ${rel(files.ociConfigFile)}`,
+    "",
+    "Call OCI's Key Management API with Oracle's SDK (KmsCryptoClient, KmsManagementClient), as an application does:",
+    `  OCI config file      ${rel(files.ociConfigFile)}  (profile DEFAULT, a throw-away API key the sandbox accepts)`,
+    `  endpoints            cryptoEndpoint, managementEndpoint and keyReferenceIds in ${rel(files.outputsFile)}`,
+    `  trust the sandbox CA NODE_EXTRA_CA_CERTS=${rel(files.caFile)} (set when the process starts)`,
+    "",
+    `sandbox running as PID ${pid}; stop it with kill ${pid} or Ctrl-C`,
+    "",
+  ].join("\n");
+}
+
 /** Runs `npm run sandbox` with `argv`; resolves with the exit code. Usage errors throw `CliUsageError`. */
 export async function sandboxCommand(argv: readonly string[], io: SandboxCommandIo): Promise<number> {
   const args = parseSandboxArgs(argv);
@@ -137,7 +168,7 @@ export async function sandboxCommand(argv: readonly string[], io: SandboxCommand
     onEvent: progress(io),
     signal: controller.signal,
   });
-  if (result.endpoints) io.secrets.push(result.endpoints.dsmApiKey, String(result.endpoints.stackOutputs.clientSecret ?? ""));
+  if (result.endpoints) io.secrets.push(result.endpoints.dsmApiKey, String(result.endpoints.stackOutputs.clientSecret ?? ""), result.endpoints.ociApiKey.privateKeyPem);
   io.write("\n" + renderSandboxSummary(result) + "\n");
   const code = result.ok ? 0 : 1;
   if (stoppedBy) {
@@ -156,29 +187,13 @@ export async function sandboxCommand(argv: readonly string[], io: SandboxCommand
   // written now, after the last step, so that they describe the stack as it is (the rotated key).
   const e = result.endpoints;
   const files = writeSandboxKeepFiles(path.join(io.projectDir, ".sandbox"), e);
-  io.write(
-    [
-      "",
-      "The sandbox keeps running:",
-      `  Identity Domain   ${e.identityDomainUrl}`,
-      `  DSM               ${e.dsmUrl}`,
-      `  API gateway       ${e.gatewayUrl}  (certificate for ${e.gatewayHostname})`,
-      `  external vault    ${e.localVaultUrl}  (through the private endpoint)`,
-      "",
-      "Point the DSM provider and verify at it:",
-      `  source ${rel(files.envFile)}`,
-      `  npm run verify -- --outputs ${rel(files.outputsFile)} --ca-bundle ${rel(files.caFile)}`,
-      "",
-      `sandbox running as PID ${io.pid}; stop it with kill ${io.pid} or Ctrl-C`,
-      "",
-    ].join("\n"),
-  );
+  io.write(keptMessage(e, files, rel, io.pid));
   const signal = await io.stopRequested;
   try {
     await result.stop();
   } finally {
     removeSandboxKeepFiles(files);
   }
-  io.write(`stopped by ${signal}: every server closed, ${[files.envFile, files.outputsFile, files.caFile].map(rel).join(", ")} removed\n`);
+  io.write(`stopped by ${signal}: every server closed, ${sandboxKeepFileList(files).map(rel).join(", ")} removed\n`);
   return code;
 }

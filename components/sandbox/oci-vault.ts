@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import https from "node:https";
 import { checkServerIdentity } from "node:tls";
-import { ekmHttpRequest, resolveOidcUrl, type EkmHttpResponse } from "../verify/http";
+import { EkmNetworkError, ekmHttpRequest, resolveOidcUrl, type EkmHttpResponse } from "../verify/http";
 import { requestClientCredentialsToken } from "../verify/oidc";
 
 /** Where the emulated VCN's private IPs listen on this machine (`ip` → loopback port). */
@@ -154,9 +154,8 @@ export class OciVaultClient {
   private async call(what: string, method: "GET" | "POST", path: string, body?: unknown): Promise<Record<string, unknown>> {
     if (!this.token) throw new Error("no token: obtainToken() first");
     const url = this.localVaultUrl() + path;
-    let res: EkmHttpResponse;
-    try {
-      res = await ekmHttpRequest("vault URL", method, url, {
+    const send = (): Promise<EkmHttpResponse> =>
+      ekmHttpRequest("vault URL", method, url, {
         httpsAgent: this.agent,
         headers: {
           authorization: `Bearer ${this.token}`,
@@ -166,6 +165,14 @@ export class OciVaultClient {
         body: body === undefined ? undefined : JSON.stringify(body),
         // OCI gives the key manager 1 s to answer; the sandbox allows more for slow CI machines.
         timeoutMs: 10_000,
+      });
+    let res: EkmHttpResponse;
+    try {
+      res = await send().catch((err: unknown) => {
+        // A kept-alive connection the far end closed while idle resets on reuse. OCI retries a
+        // failed call to the key manager once; so does the sandbox, on a fresh connection.
+        if (err instanceof EkmNetworkError && err.code === "ECONNRESET") return send();
+        throw err;
       });
     } catch (err) {
       throw new Error(`${what}: ${(err as Error).message}`);

@@ -217,10 +217,15 @@ export function parseEkmVerifyArgs(
   const many = (name: string): string[] | undefined => args.lists[name];
 
   let options: Partial<EkmVerificationOptions> = {};
+  // A kept sandbox's outputs name its emulated KMS control plane (`ociKmsEndpoint`); a stack's never do.
+  let outputsKmsEndpoint: string | undefined;
   const outputs = one("outputs");
   if (outputs !== undefined) {
     try {
-      options = ekmVerificationOptionsFromOutputs(readOutputs(outputs, readFile, readStdin));
+      const json = readOutputs(outputs, readFile, readStdin);
+      options = ekmVerificationOptionsFromOutputs(json);
+      const named = (json as Record<string, unknown>).ociKmsEndpoint;
+      if (typeof named === "string") outputsKmsEndpoint = named;
     } catch (err) {
       if (err instanceof CliUsageError) throw err;
       throw new CliUsageError(`--outputs ${outputs}: ${(err as Error).message}`);
@@ -250,7 +255,7 @@ export function parseEkmVerifyArgs(
   }
   for (const [k, v] of Object.entries(set)) if (v !== undefined) (options as Record<string, unknown>)[k] = v;
   const json = one("json");
-  const kmsEndpoint = one("oci-kms-endpoint");
+  const kmsEndpoint = one("oci-kms-endpoint") ?? outputsKmsEndpoint;
   if (kmsEndpoint !== undefined) {
     try {
       parseEkmVerifyUrl("--oci-kms-endpoint", kmsEndpoint);
