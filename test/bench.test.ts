@@ -19,6 +19,7 @@ import {
   renderBenchTable,
   type BenchDsmPhaseResult,
 } from "../components/bench/figures";
+import { DSM_TYPE_TOKENS } from "../components/dsm/schemas";
 import type { PlanResource } from "../components/plan";
 import { usageError } from "./cli-helpers";
 
@@ -165,7 +166,7 @@ describe("renderBenchTable", () => {
 });
 
 describe("what the DSM state costs", () => {
-  const urn = (type: string, name: string) => `urn:pulumi:dev::oci-ekm::oci-ekm-fortanix:index:EkmTopology$pulumi-nodejs:dynamic/dsm:${type}::${name}`;
+  const urn = (type: string, name: string) => `urn:pulumi:dev::oci-ekm::oci-ekm-fortanix:index:EkmTopology$${type}::${name}`;
   const entry = (type: string, name: string, provider: string) => ({
     urn: urn(type, name),
     id: `${name}-id`,
@@ -174,11 +175,12 @@ describe("what the DSM state costs", () => {
   });
 
   it("sums each resource's state entry as JSON, and counts __provider once in the inputs and once in the outputs", () => {
-    const states = [entry("Group", "g", "G".repeat(100)), entry("JwtApp", "a", "A".repeat(200)), entry("SecurityObject", "k1", "K".repeat(300)), entry("SecurityObject", "k2", "K".repeat(300))];
+    const { group, jwtApp, securityObject } = DSM_TYPE_TOKENS;
+    const states = [entry(group, "g", "G".repeat(100)), entry(jwtApp, "a", "A".repeat(200)), entry(securityObject, "k1", "K".repeat(300)), entry(securityObject, "k2", "K".repeat(300))];
     const figures = benchDsmStateFigures("stack", 2, states);
-    const types = ["Group", "JwtApp", "SecurityObject", "SecurityObject"];
+    const types = [group, jwtApp, securityObject, securityObject];
     const expected = states.reduce(
-      (n, s, i) => n + Buffer.byteLength(JSON.stringify({ urn: s.urn, type: `pulumi-nodejs:dynamic/dsm:${types[i]}`, id: s.id, inputs: s.inputs, outputs: s.outputs })),
+      (n, s, i) => n + Buffer.byteLength(JSON.stringify({ urn: s.urn, type: types[i], id: s.id, inputs: s.inputs, outputs: s.outputs })),
       0,
     );
     expect(figures).toMatchObject({ mode: "stack", keys: 2, resources: 4, providerBytes: { group: 100, app: 200, key: 300 }, providerStateBytes: 2 * (102 + 202 + 302 + 302) });

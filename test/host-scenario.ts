@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { dsmUnpackProvider } from "../components/dsm/provider-module";
+import { DSM_TYPE_TOKENS } from "../components/dsm/schemas";
 import { DsmEmulator, type DsmEmulatorRequest } from "../components/emulators/dsm";
 import { createTestCertificateAuthority, issueServerCertificate } from "../components/emulators/tls";
 import {
@@ -27,11 +28,7 @@ export const COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaahostscenario";
 // The Identity Domain issuer in both forms the public sources give (with and without the slash).
 const ISSUERS = ["https://identity.oraclecloud.com/", "https://identity.oraclecloud.com"];
 
-const T = {
-  group: "pulumi-nodejs:dynamic/dsm:Group",
-  app: "pulumi-nodejs:dynamic/dsm:JwtApp",
-  key: "pulumi-nodejs:dynamic/dsm:SecurityObject",
-};
+const T = { group: DSM_TYPE_TOKENS.group, app: DSM_TYPE_TOKENS.jwtApp, key: DSM_TYPE_TOKENS.securityObject };
 
 /** One way of loading the library: where the program lives and how it registers its resources. */
 export interface HostMode {

@@ -34,6 +34,16 @@ const DSM_MANAGED_BY = "oci-ekm-fortanix";
  */
 const DSM_CREATE_ID_KEY = "create-request-id";
 
+/**
+ * Type tokens of the DSM dynamic resources (`pulumi-nodejs:dynamic/<module>:<type>`), by kind: what
+ * the state, plans and policies call them.
+ */
+const DSM_TYPE_TOKENS = {
+  group: "pulumi-nodejs:dynamic/dsm:Group",
+  jwtApp: "pulumi-nodejs:dynamic/dsm:JwtApp",
+  securityObject: "pulumi-nodejs:dynamic/dsm:SecurityObject",
+} as const satisfies Record<DsmResourceKind, string>;
+
 /** An app's rights on a group: the `AppPermissions` enum of Fortanix's API document. */
 const DSM_GROUP_PERMISSIONS: readonly string[] = [
   "SIGN", "VERIFY", "ENCRYPT", "DECRYPT", "WRAPKEY", "UNWRAPKEY", "DERIVEKEY", "MACGENERATE", "MACVERIFY", "EXPORT", "MANAGE",
@@ -291,6 +301,7 @@ export {
   DSM_KEY_SIZE,
   DSM_MANAGED_BY,
   DSM_CREATE_ID_KEY,
+  DSM_TYPE_TOKENS,
   DSM_GROUP_PERMISSIONS,
   DSM_KEY_OPERATIONS,
 };

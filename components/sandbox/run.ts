@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 import { DsmClient } from "../dsm/client";
+import { DSM_TYPE_TOKENS } from "../dsm/schemas";
 import { DsmEmulator } from "../emulators/dsm";
 import { ApiGatewayEmulator, type GatewayDeploymentSpec } from "../emulators/gateway";
 import { IdentityDomainEmulator } from "../emulators/identity-domain";
@@ -141,9 +142,9 @@ const T = {
   privateEndpoint: "oci:Kms/ekmsPrivateEndpoint:EkmsPrivateEndpoint",
   vault: "oci:Kms/vault:Vault",
   keyReference: "oci:Kms/key:Key",
-  dsmGroup: "pulumi-nodejs:dynamic/dsm:Group",
-  dsmJwtApp: "pulumi-nodejs:dynamic/dsm:JwtApp",
-  dsmSecurityObject: "pulumi-nodejs:dynamic/dsm:SecurityObject",
+  dsmGroup: DSM_TYPE_TOKENS.group,
+  dsmJwtApp: DSM_TYPE_TOKENS.jwtApp,
+  dsmSecurityObject: DSM_TYPE_TOKENS.securityObject,
 } as const;
 
 /** A resource as the sandbox's mocks saw it: inputs with secrets revealed, and the state it answered. */
