@@ -149,8 +149,9 @@ export async function dsmJwtAppDiff(provider: DsmProviderHandle, id: string, old
  * attempt's: created by this session's own app or user (`creator`, the session's `entity_id`) and
  * holding what the create sent. Apps have no field of their own to mark a create with: the document's
  * AppRequest has no `custom_metadata`, and its free-text fields (`description`, `interface`) are the
- * user's or mean something to DSM. A same-named app that this credential made elsewhere, identical
- * down to the group and permissions, is the one case taken for this create's own.
+ * user's or mean something to DSM. The one app mistaken for this create's own is thus one that the
+ * same credential made under this name, identical down to group and permissions, while an attempt of
+ * this create was in doubt; a 409 to a first attempt is never taken for it.
  */
 async function dsmAppIsOwn(client: DsmClient, app: DsmApiApp, inputs: DsmJwtAppInputs, mayHaveCreated: boolean): Promise<boolean> {
   if (!mayHaveCreated) return false;
