@@ -1,6 +1,7 @@
 // The benchmark's pure parts: percentiles, plan figures, key lists, request kinds, tables, arguments.
 // Nothing here is timed: the benchmark prints numbers, tests check the arithmetic and the layout.
 import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -138,6 +139,23 @@ describe("DSM request kinds", () => {
       },
     });
   });
+});
+
+describe("DSM requests per up, measured as npm run bench measures them", () => {
+  it("creates first: up of a group, a JWT app and N keys costs 2 + N requests after the session, one create each", async () => {
+    // The compiled bench (dist/), loaded natively: Pulumi's serializer cannot walk vite's modules.
+    const root = path.resolve(__dirname, "..");
+    const bench = createRequire(__filename)(path.join(root, "dist/bench")) as typeof import("../components/bench/measure");
+    const { phases } = await bench.benchDsmLifecycle({ keys: 2, library: { specifier: "./dist", fromDir: root } });
+    expect(phases.find((p) => p.phase === "up")).toEqual({
+      phase: "up",
+      keys: 2,
+      allowDestroy: false,
+      requests: 4,
+      authentications: 1,
+      byKind: { "POST /crypto/v1/keys": 2, "POST /sys/v1/apps": 1, "POST /sys/v1/groups": 1, "POST /sys/v1/session/auth": 1 },
+    });
+  }, 120_000);
 });
 
 describe("renderBenchTable", () => {
