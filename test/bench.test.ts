@@ -1,6 +1,7 @@
 // The benchmark's pure parts: percentiles, plan figures, key lists, request kinds, tables, arguments.
 // Nothing here is timed: the benchmark prints numbers, tests check the arithmetic and the layout.
 import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -19,6 +20,7 @@ import {
   renderBenchTable,
   type BenchDsmPhaseResult,
 } from "../components/bench/figures";
+import { DSM_TYPE_TOKENS } from "../components/dsm/schemas";
 import type { PlanResource } from "../components/plan";
 import { usageError } from "./cli-helpers";
 import { type ScriptLauncher, scriptCommand } from "./script-process";
@@ -140,6 +142,23 @@ describe("DSM request kinds", () => {
   });
 });
 
+describe("DSM requests per up, measured as npm run bench measures them", () => {
+  it("creates first: up of a group, a JWT app and N keys costs 2 + N requests after the session, one create each", async () => {
+    // The compiled bench (dist/), loaded natively: Pulumi's serializer cannot walk vite's modules.
+    const root = path.resolve(__dirname, "..");
+    const bench = createRequire(__filename)(path.join(root, "dist/bench")) as typeof import("../components/bench/measure");
+    const { phases } = await bench.benchDsmLifecycle({ keys: 2, library: { specifier: "./dist", fromDir: root } });
+    expect(phases.find((p) => p.phase === "up")).toEqual({
+      phase: "up",
+      keys: 2,
+      allowDestroy: false,
+      requests: 4,
+      authentications: 1,
+      byKind: { "POST /crypto/v1/keys": 2, "POST /sys/v1/apps": 1, "POST /sys/v1/groups": 1, "POST /sys/v1/session/auth": 1 },
+    });
+  }, 120_000);
+});
+
 describe("renderBenchTable", () => {
   it("renders a padded Markdown table, first column left-aligned and numbers right-aligned", () => {
     const text = renderBenchTable({ headers: ["keys", "wall s"], rows: [["1", "4.4"], ["100", "12.5"]] });
@@ -166,7 +185,7 @@ describe("renderBenchTable", () => {
 });
 
 describe("what the DSM state costs", () => {
-  const urn = (type: string, name: string) => `urn:pulumi:dev::oci-ekm::oci-ekm-fortanix:index:EkmTopology$pulumi-nodejs:dynamic/dsm:${type}::${name}`;
+  const urn = (type: string, name: string) => `urn:pulumi:dev::oci-ekm::oci-ekm-fortanix:index:EkmTopology$${type}::${name}`;
   const entry = (type: string, name: string, provider: string) => ({
     urn: urn(type, name),
     id: `${name}-id`,
@@ -175,11 +194,12 @@ describe("what the DSM state costs", () => {
   });
 
   it("sums each resource's state entry as JSON, and counts __provider once in the inputs and once in the outputs", () => {
-    const states = [entry("Group", "g", "G".repeat(100)), entry("JwtApp", "a", "A".repeat(200)), entry("SecurityObject", "k1", "K".repeat(300)), entry("SecurityObject", "k2", "K".repeat(300))];
+    const { group, jwtApp, securityObject } = DSM_TYPE_TOKENS;
+    const states = [entry(group, "g", "G".repeat(100)), entry(jwtApp, "a", "A".repeat(200)), entry(securityObject, "k1", "K".repeat(300)), entry(securityObject, "k2", "K".repeat(300))];
     const figures = benchDsmStateFigures("stack", 2, states);
-    const types = ["Group", "JwtApp", "SecurityObject", "SecurityObject"];
+    const types = [group, jwtApp, securityObject, securityObject];
     const expected = states.reduce(
-      (n, s, i) => n + Buffer.byteLength(JSON.stringify({ urn: s.urn, type: `pulumi-nodejs:dynamic/dsm:${types[i]}`, id: s.id, inputs: s.inputs, outputs: s.outputs })),
+      (n, s, i) => n + Buffer.byteLength(JSON.stringify({ urn: s.urn, type: types[i], id: s.id, inputs: s.inputs, outputs: s.outputs })),
       0,
     );
     expect(figures).toMatchObject({ mode: "stack", keys: 2, resources: 4, providerBytes: { group: 100, app: 200, key: 300 }, providerStateBytes: 2 * (102 + 202 + 302 + 302) });

@@ -50,6 +50,21 @@ function calls(): [string, string, unknown?][] {
     });
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** The id that the `n`th create (`POST path`) since the last clear sent as `custom_metadata["create-request-id"]`: a random UUID. */
+function sentCreateId(path: string, n = 0): string {
+  const body = dsm.requests.filter((r) => r.method === "POST" && r.path === path)[n]?.body as { custom_metadata?: Record<string, string> } | undefined;
+  const id = body?.custom_metadata?.["create-request-id"];
+  expect(id).toMatch(UUID);
+  return id as string;
+}
+
+/** The metadata a group or key create sends. */
+function createMetadata(path: string, n = 0): Record<string, string> {
+  return { "managed-by": "oci-ekm-fortanix", "create-request-id": sentCreateId(path, n) };
+}
+
 /** {@link calls} with runs of the same call (polls) shown once. */
 function collapsed(list: [string, string, unknown?][]): [string, string, unknown?][] {
   return list.filter((c, i) => i === 0 || JSON.stringify(c) !== JSON.stringify(list[i - 1]));
@@ -175,10 +190,11 @@ describe("groups", () => {
         createdAt: g.created_at,
       },
     });
+    // Create first: a free name costs one request. The create's own id rides in custom_metadata, and DSM keeps it.
     expect(calls()).toEqual([
-      ["GET", "/sys/v1/groups?limit=1000&offset=0"],
-      ["POST", "/sys/v1/groups", { name: "oci-ekm-crud", description: "OCI EKM keys" }],
+      ["POST", "/sys/v1/groups", { name: "oci-ekm-crud", description: "OCI EKM keys", custom_metadata: createMetadata("/sys/v1/groups") }],
     ]);
+    expect(g.custom_metadata).toEqual(createMetadata("/sys/v1/groups"));
 
     dsm.clearRequests();
     const read = await groups.read(created.id, created.outs as Props);
@@ -211,14 +227,24 @@ describe("groups", () => {
         "To manage the existing group with Pulumi, set `adopt: true` on the resource: its properties are then reconciled to the inputs. " +
         "Otherwise choose another name.",
     );
-    expect(calls()).toEqual([["GET", "/sys/v1/groups?limit=1000&offset=0"]]);
+    // The name is looked up only once DSM says it is taken.
+    expect(calls()).toEqual([
+      ["POST", "/sys/v1/groups", { name: "console-group", description: "OCI EKM", custom_metadata: createMetadata("/sys/v1/groups") }],
+      ["GET", "/sys/v1/groups?limit=1000&offset=0"],
+    ]);
+    expect(dsm.requests.filter((r) => r.method === "POST" && r.path === "/sys/v1/groups").map((r) => [r.status, r.response])).toEqual([
+      [409, { message: "group already exists" }],
+    ]);
     dsm.clearRequests();
     const adopted = await groups.create({ name: "console-group", description: "OCI EKM", adopt: true });
     expect(adopted.id).toBe(existing.group_id);
     expect(calls()).toEqual([
+      ["POST", "/sys/v1/groups", { name: "console-group", description: "OCI EKM", custom_metadata: createMetadata("/sys/v1/groups") }],
       ["GET", "/sys/v1/groups?limit=1000&offset=0"],
       ["PATCH", `/sys/v1/groups/${existing.group_id}`, { description: "OCI EKM" }],
     ]);
+    // Adopted as it is: the console's group gets no metadata of this library.
+    expect(dsm.group(existing.group_id)!.custom_metadata).toBeUndefined();
     expect(dsm.groups().filter((g) => g.name === "console-group")).toHaveLength(1);
   });
 
@@ -256,7 +282,6 @@ describe("JWT apps", () => {
     dsm.clearRequests();
     const created = await apps.create(inputs);
     expect(calls()).toEqual([
-      ["GET", "/sys/v1/apps?limit=1000&offset=0"],
       [
         "POST", "/sys/v1/apps",
         {
@@ -363,12 +388,27 @@ describe("JWT apps", () => {
       credential: { signedjwt: { valid_issuers: ["https://identity.oraclecloud.com/"], signing_keys: { kind: "fetched", url: JWKS_URL, cache_duration: 3600 } } },
     });
     const inputs = (await apps.check({}, { name, groupId, jwksUrl: JWKS_URL })).inputs as Props;
+    const seeded = dsm.app(name)!;
     dsm.clearRequests();
-    expect((await failure(apps.create(inputs))).message).toContain("set `adopt: true` on the resource");
+    expect((await failure(apps.create(inputs))).message).toBe(
+      `DSM JWT app "${name}" already exists at ${dsm.url} (id ${seeded.app_id}) and this resource did not create it. ` +
+        "To manage the existing JWT app with Pulumi, set `adopt: true` on the resource: its properties are then reconciled to the inputs. " +
+        "Otherwise choose another name.",
+    );
+    const appBody = {
+      name, app_type: "default", default_group: groupId, add_groups: { [groupId]: ["ENCRYPT", "DECRYPT"] },
+      credential: { signedjwt: { valid_issuers: ["https://identity.oraclecloud.com/", "https://identity.oraclecloud.com"], signing_keys: { kind: "fetched", url: JWKS_URL, cache_duration: 3600 } } },
+    };
+    expect(calls()).toEqual([
+      ["POST", "/sys/v1/apps", appBody],
+      ["GET", "/sys/v1/apps?limit=1000&offset=0"],
+      ["GET", `/sys/v1/apps/${seeded.app_id}?group_permissions=true`],
+    ]);
     dsm.clearRequests();
     const adopted = await apps.create({ ...inputs, adopt: true });
     // The console app trusts one issuer form; the adopted one gets both, with its whole credential.
     expect(calls()).toEqual([
+      ["POST", "/sys/v1/apps", appBody],
       ["GET", "/sys/v1/apps?limit=1000&offset=0"],
       ["GET", `/sys/v1/apps/${adopted.id}?group_permissions=true`],
       ["GET", `/sys/v1/apps/${adopted.id}/credential`],
@@ -389,15 +429,47 @@ describe("JWT apps", () => {
     const name = unique("lost-client");
     dsm.clearRequests();
     dsm.injectFault({ method: "POST", path: "/sys/v1/apps", kind: "commit-then-drop" });
-    const created = await apps.create((await apps.check({}, { name, groupId, jwksUrl: JWKS_URL })).inputs as Props);
+    const inputs = (await apps.check({}, { name, groupId, jwksUrl: JWKS_URL })).inputs as Props;
+    const created = await apps.create(inputs);
+    const app = dsm.app(name)!;
     expect(dsm.apps().filter((a) => a.name === name)).toHaveLength(1);
-    expect(created.id).toBe(dsm.app(name)!.app_id);
-    expect(calls().map(([m, p]) => `${m} ${p}`)).toEqual([
-      "GET /sys/v1/apps?limit=1000&offset=0",
-      "POST /sys/v1/apps",
-      "GET /sys/v1/apps?limit=1000&offset=0",
-      `GET /sys/v1/apps/${created.id}?group_permissions=true`,
+    // DSM made it and the answer was lost; the client's retry met the name taken. The app is this
+    // session's (its creator) and holds what was sent: taken as created, not refused as someone else's.
+    expect(created).toEqual({
+      id: app.app_id,
+      outs: { ...inputs, endpoint: dsm.url, appId: app.app_id, acctId: dsm.accountId, authType: "SignedJwt", enabled: true },
+    });
+    expect(dsm.requests.filter((r) => r.path !== "/sys/v1/session/auth").map((r) => `${r.method} ${r.path} ${r.fault ?? r.status}`)).toEqual([
+      "POST /sys/v1/apps commit-then-drop",
+      "POST /sys/v1/apps 409",
+      "GET /sys/v1/apps 200",
+      `GET /sys/v1/apps/${app.app_id} 200`,
     ]);
+  });
+
+  it("an app of the name made by someone else is refused, even when the create's first attempt was lost on the way", async () => {
+    const groupId = await newGroup();
+    const name = unique("taken-client");
+    // Identical to what the create sends, but made in the console: not this session's.
+    const made = dsm.seedApp({
+      name, app_type: "default", default_group: groupId, add_groups: { [groupId]: ["ENCRYPT", "DECRYPT"] },
+      credential: { signedjwt: { valid_issuers: ["https://identity.oraclecloud.com/"], signing_keys: { kind: "fetched", url: JWKS_URL, cache_duration: 3600 } } },
+    });
+    dsm.clearRequests();
+    dsm.injectFault({ method: "POST", path: "/sys/v1/apps", kind: "reset" });
+    const err = await failure(apps.create((await apps.check({}, { name, groupId, jwksUrl: JWKS_URL })).inputs as Props));
+    expect(err.message).toBe(
+      `DSM JWT app "${name}" already exists at ${dsm.url} (id ${made.app_id}) and this resource did not create it. ` +
+        "To manage the existing JWT app with Pulumi, set `adopt: true` on the resource: its properties are then reconciled to the inputs. " +
+        "Otherwise choose another name.",
+    );
+    expect(dsm.requests.filter((r) => r.path !== "/sys/v1/session/auth").map((r) => `${r.method} ${r.path} ${r.fault ?? r.status}`)).toEqual([
+      "POST /sys/v1/apps reset",
+      "POST /sys/v1/apps 409",
+      "GET /sys/v1/apps 200",
+      `GET /sys/v1/apps/${made.app_id} 200`,
+    ]);
+    expect(dsm.apps().filter((a) => a.name === name)).toHaveLength(1);
   });
 });
 
@@ -408,16 +480,16 @@ describe("security objects", () => {
     dsm.clearRequests();
     const created = await keys.create(inputs);
     expect(calls()).toEqual([
-      ["POST", "/crypto/v1/keys/info", { name: "oci-ekm-key-crud" }],
       [
         "POST", "/crypto/v1/keys",
         {
           name: "oci-ekm-key-crud", group_id: groupId, obj_type: "AES", key_size: 256, key_ops: ["ENCRYPT", "DECRYPT", "APPMANAGEABLE"],
-          description: "OCI EKM key", enabled: true, custom_metadata: { "managed-by": "oci-ekm-fortanix" }, rotation_policy: { interval_days: 90 },
+          description: "OCI EKM key", enabled: true, custom_metadata: createMetadata("/crypto/v1/keys"), rotation_policy: { interval_days: 90 },
         },
       ],
     ]);
     const s = dsm.sobject("oci-ekm-key-crud")!;
+    expect(s.custom_metadata).toEqual(createMetadata("/crypto/v1/keys"));
     expect(created).toEqual({
       id: "oci-ekm-key-crud",
       outs: {
@@ -482,10 +554,20 @@ describe("security objects", () => {
         "To manage the existing security object with Pulumi, set `adopt: true` on the resource: its properties are then reconciled to the inputs. " +
         "Otherwise choose another name.",
     );
-    expect(calls()).toEqual([["POST", "/crypto/v1/keys/info", { name: "console-key" }]]);
+    const keyBody = (n: number) => ({
+      name: "console-key", group_id: groupId, obj_type: "AES", key_size: 256, key_ops: ["ENCRYPT", "DECRYPT", "APPMANAGEABLE"],
+      description: "adopted", enabled: true, custom_metadata: createMetadata("/crypto/v1/keys", n),
+    });
+    expect(calls()).toEqual([
+      ["POST", "/crypto/v1/keys", keyBody(0)],
+      ["POST", "/crypto/v1/keys/info", { name: "console-key" }],
+    ]);
+    // A 409 the name's holder explains is told at once (no waiting for a deleted key's name to free up).
+    expect(dsm.requests.filter((r) => r.path === "/crypto/v1/keys").map((r) => r.status)).toEqual([409]);
     dsm.clearRequests();
     const adopted = await keys.create({ ...inputs, adopt: true });
     expect(calls()).toEqual([
+      ["POST", "/crypto/v1/keys", keyBody(0)],
       ["POST", "/crypto/v1/keys/info", { name: "console-key" }],
       ["PATCH", `/crypto/v1/keys/${existing.kid}`, { description: "adopted", key_ops: ["ENCRYPT", "DECRYPT", "APPMANAGEABLE"] }],
     ]);
@@ -614,13 +696,10 @@ describe("resilience and credentials", () => {
     dsm.injectFault({ method: "POST", path: "/crypto/v1/keys", kind: "status", status: 429, retryAfterSeconds: 1 });
     dsm.injectFault({ method: "POST", path: "/crypto/v1/keys", kind: "status", status: 503 });
     const created = await keys.create((await keys.check({}, { name, groupId })).inputs as Props);
-    expect(calls().map(([m, p]) => `${m} ${p}`)).toEqual([
-      "POST /crypto/v1/keys/info",
-      "POST /crypto/v1/keys",
-      "POST /crypto/v1/keys",
-      "POST /crypto/v1/keys/info",
-      "POST /crypto/v1/keys",
-    ]);
+    // After the 503 (which DSM may have carried out) the client sends the create again, the same
+    // create id with it; no look-up, the name being free.
+    expect(calls().map(([m, p]) => `${m} ${p}`)).toEqual(["POST /crypto/v1/keys", "POST /crypto/v1/keys", "POST /crypto/v1/keys"]);
+    expect(new Set([0, 1, 2].map((n) => sentCreateId("/crypto/v1/keys", n))).size).toBe(1);
     expect(dsm.requests.filter((r) => r.path === "/crypto/v1/keys").map((r) => r.status)).toEqual([429, 503, 201]);
     expect(dsm.sobjects().filter((s) => s.name === name)).toHaveLength(1);
     expect(created.id).toBe(name);
@@ -628,11 +707,12 @@ describe("resilience and credentials", () => {
 
   it("retries exhausted give a clear error", async () => {
     const provider = await configured(new DsmGroupProvider({ client: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 3 } }));
-    dsm.injectFault({ method: "GET", path: "/sys/v1/groups", kind: "status", status: 503, times: 10 });
+    dsm.injectFault({ method: "POST", path: "/sys/v1/groups", kind: "status", status: 503, times: 10 });
     const err = await failure(provider.create({ name: "never-created" }));
     expect(err.message).toBe(
-      'DSM list groups in the account failed: HTTP 503 "service unavailable (injected fault, HTTP 503)" (GET /sys/v1/groups); gave up after 3 attempts',
+      'DSM create group "never-created" failed: HTTP 503 "service unavailable (injected fault, HTTP 503)" (POST /sys/v1/groups); gave up after 3 attempts',
     );
+    expect(calls().map(([m, p]) => `${m} ${p}`)).toEqual(["POST /sys/v1/groups", "POST /sys/v1/groups", "POST /sys/v1/groups"]);
     expect(dsm.group("never-created")).toBeUndefined();
   });
 
@@ -641,10 +721,107 @@ describe("resilience and credentials", () => {
     const name = unique("dropped-key");
     dsm.clearRequests();
     dsm.injectFault({ method: "POST", path: "/crypto/v1/keys", kind: "commit-then-drop" });
-    const created = await keys.create((await keys.check({}, { name, groupId })).inputs as Props);
+    const inputs = (await keys.check({}, { name, groupId })).inputs as Props;
+    const created = await keys.create(inputs);
+    const key = dsm.sobject(name)!;
     expect(dsm.sobjects().filter((s) => s.name === name)).toHaveLength(1);
+    // The retry met the name taken; the key there carries this create's id: it is its own, taken as created.
+    expect(key.custom_metadata).toEqual(createMetadata("/crypto/v1/keys"));
+    expect(created).toEqual({
+      id: name,
+      outs: {
+        ...inputs, endpoint: dsm.url, kid: key.kid, acctId: dsm.accountId, objType: "AES", state: "Active", kcv: key.kcv, rotatedKids: [], createdAt: key.created_at,
+      },
+    });
+    // Both attempts are the same create: the same body, the same create id.
+    const body = {
+      name, group_id: groupId, obj_type: "AES", key_size: 256, key_ops: ["ENCRYPT", "DECRYPT", "APPMANAGEABLE"], enabled: true,
+      custom_metadata: createMetadata("/crypto/v1/keys"),
+    };
+    expect(dsm.requests.filter((r) => r.path !== "/sys/v1/session/auth").map((r) => [r.method, r.path, r.fault ?? r.status, r.body])).toEqual([
+      ["POST", "/crypto/v1/keys", "commit-then-drop", body],
+      ["POST", "/crypto/v1/keys", 409, body],
+      ["POST", "/crypto/v1/keys/info", 200, { name }],
+    ]);
+  });
+
+  it("a group create whose response was lost is recognised by its create id: no duplicate, no refusal", async () => {
+    const name = unique("dropped-group");
+    dsm.injectFault({ method: "POST", path: "/sys/v1/groups", kind: "commit-then-drop" });
+    const created = await groups.create({ name, description: "lost answer" });
+    const group = dsm.group(name)!;
+    expect(dsm.groups().filter((g) => g.name === name)).toHaveLength(1);
+    expect(group.custom_metadata).toEqual(createMetadata("/sys/v1/groups"));
+    expect(created).toEqual({
+      id: group.group_id,
+      outs: { name, description: "lost answer", endpoint: dsm.url, adopt: false, groupId: group.group_id, acctId: dsm.accountId, createdAt: group.created_at },
+    });
+    const body = { name, description: "lost answer", custom_metadata: createMetadata("/sys/v1/groups") };
+    expect(dsm.requests.filter((r) => r.path !== "/sys/v1/session/auth").map((r) => [r.method, r.path, r.fault ?? r.status, r.body])).toEqual([
+      ["POST", "/sys/v1/groups", "commit-then-drop", body],
+      ["POST", "/sys/v1/groups", 409, body],
+      ["GET", "/sys/v1/groups", 200, undefined],
+    ]);
+  });
+
+  it("a key of the name made by someone else is refused, even when the create's first attempt was lost on the way", async () => {
+    const groupId = await newGroup();
+    const name = unique("taken-key");
+    // Made by this very credential, with this library's `managed-by`: only the create id tells it apart.
+    const made = await newKey(groupId);
+    dsm.modifySobject(made.id, { name });
+    dsm.clearRequests();
+    dsm.injectFault({ method: "POST", path: "/crypto/v1/keys", kind: "reset" });
+    const err = await failure(keys.create((await keys.check({}, { name, groupId })).inputs as Props));
+    expect(err.message).toBe(
+      `DSM security object "${name}" already exists at ${dsm.url} (id ${made.outs.kid as string}) and this resource did not create it. ` +
+        "To manage the existing security object with Pulumi, set `adopt: true` on the resource: its properties are then reconciled to the inputs. " +
+        "Otherwise choose another name.",
+    );
+    expect(dsm.requests.filter((r) => r.path !== "/sys/v1/session/auth").map((r) => `${r.method} ${r.path} ${r.fault ?? r.status}`)).toEqual([
+      "POST /crypto/v1/keys reset",
+      "POST /crypto/v1/keys 409",
+      "POST /crypto/v1/keys/info 200",
+    ]);
+    expect(dsm.sobjects().filter((s) => s.name === name)).toHaveLength(1);
+  });
+
+  it("a 409 for a name nothing holds (a deleted key DSM has not let go of) is answered by creating again; a 400 without a holder stands", async () => {
+    const groupId = await newGroup();
+    const name = unique("freed-key");
+    dsm.clearRequests();
+    dsm.injectFault({ method: "POST", path: "/crypto/v1/keys", kind: "status", status: 409 });
+    const created = await keys.create((await keys.check({}, { name, groupId })).inputs as Props);
     expect(created.outs).toMatchObject({ kid: dsm.sobject(name)!.kid, name });
-    expect(calls().map(([m, p]) => `${m} ${p}`)).toEqual(["POST /crypto/v1/keys/info", "POST /crypto/v1/keys", "POST /crypto/v1/keys/info"]);
+    expect(dsm.requests.filter((r) => r.path !== "/sys/v1/session/auth").map((r) => `${r.method} ${r.path} ${r.fault ?? r.status}`)).toEqual([
+      "POST /crypto/v1/keys status",
+      "POST /crypto/v1/keys/info 404",
+      "POST /crypto/v1/keys 201",
+    ]);
+
+    dsm.clearRequests();
+    dsm.injectFault({ method: "POST", path: "/sys/v1/groups", kind: "status", status: 400 });
+    const err = await failure(groups.create({ name: unique("refused-group") }));
+    expect(err.message).toMatch(/^DSM create group "refused-group-\d+" failed: HTTP 400 "service unavailable \(injected fault, HTTP 400\)" \(POST \/sys\/v1\/groups\)$/);
+    expect(dsm.requests.filter((r) => r.path !== "/sys/v1/session/auth").map((r) => `${r.method} ${r.path} ${r.fault ?? r.status}`)).toEqual([
+      "POST /sys/v1/groups status",
+      "GET /sys/v1/groups 200",
+    ]);
+  });
+
+  it("up of a group, an app and N keys on free names costs one DSM request each after the session: 2 + N", async () => {
+    const g = await groups.create({ name: unique("free-group") });
+    const a = await apps.create((await apps.check({}, { name: unique("free-client"), groupId: g.id, jwksUrl: JWKS_URL })).inputs as Props);
+    for (let i = 0; i < 3; i += 1) await keys.create((await keys.check({}, { name: unique("free-key"), groupId: g.id })).inputs as Props);
+    expect(dsm.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      "POST /sys/v1/session/auth 200",
+      "POST /sys/v1/groups 201",
+      "POST /sys/v1/apps 201",
+      "POST /crypto/v1/keys 201",
+      "POST /crypto/v1/keys 201",
+      "POST /crypto/v1/keys 201",
+    ]);
+    expect(dsm.app(a.id)!.default_group).toBe(g.id);
   });
 
   it("authenticates once per process for a whole group → app → key lifecycle", async () => {

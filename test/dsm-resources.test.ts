@@ -35,9 +35,9 @@ beforeAll(async () => {
       newResource: (args) => {
         registered.push(args);
         const outputs: Record<string, unknown> =
-          args.type === "pulumi-nodejs:dynamic/dsm:Group"
+          args.type === dsm.DSM_TYPE_TOKENS.group
             ? { groupId: GROUP_ID, acctId: "acct" }
-            : args.type === "pulumi-nodejs:dynamic/dsm:JwtApp"
+            : args.type === dsm.DSM_TYPE_TOKENS.jwtApp
               ? { appId: "app-1", authType: "SignedJwt" }
               : { kid: "kid-1", state: "Active", rotatedKids: [] };
         return { id: `${args.name}_id`, state: { ...args.inputs, ...outputs } };
@@ -57,6 +57,15 @@ afterAll(async () => {
 });
 
 describe("DSM resources under mocks", () => {
+  it("keep the type tokens of every earlier version: each is in the URN of every DSM resource in existing states", () => {
+    // The one place these are written out: everything else uses DSM_TYPE_TOKENS.
+    expect(dsm.DSM_TYPE_TOKENS).toEqual({
+      group: "pulumi-nodejs:dynamic/dsm:Group",
+      jwtApp: "pulumi-nodejs:dynamic/dsm:JwtApp",
+      securityObject: "pulumi-nodejs:dynamic/dsm:SecurityObject",
+    });
+  });
+
   it("register the three kinds with their type tokens, inputs and a credential-free serialized provider", async () => {
     // The shared providers saw credentials through configure and opened a DSM session (as when the
     // sandbox runs them in this process) before any resource is serialized.
@@ -85,20 +94,16 @@ describe("DSM resources under mocks", () => {
     expect(await settled(key.rotatedKids)).toEqual([]);
 
     const byType = Object.fromEntries(registered.map((r) => [r.type, r]));
-    expect(Object.keys(byType).sort()).toEqual([
-      "pulumi-nodejs:dynamic/dsm:Group",
-      "pulumi-nodejs:dynamic/dsm:JwtApp",
-      "pulumi-nodejs:dynamic/dsm:SecurityObject",
-    ]);
-    const { __provider: groupProvider, ...groupInputs } = byType["pulumi-nodejs:dynamic/dsm:Group"].inputs;
+    expect(Object.keys(byType).sort()).toEqual([dsm.DSM_TYPE_TOKENS.group, dsm.DSM_TYPE_TOKENS.jwtApp, dsm.DSM_TYPE_TOKENS.securityObject]);
+    const { __provider: groupProvider, ...groupInputs } = byType[dsm.DSM_TYPE_TOKENS.group].inputs;
     expect(groupInputs).toEqual({ name: "oci-ekm", description: "OCI EKM keys" });
-    const { __provider: appProvider, ...appInputs } = byType["pulumi-nodejs:dynamic/dsm:JwtApp"].inputs;
+    const { __provider: appProvider, ...appInputs } = byType[dsm.DSM_TYPE_TOKENS.jwtApp].inputs;
     expect(appInputs).toEqual({
       name: "0123456789abcdef0123456789abcdef",
       groupId: GROUP_ID,
       jwksUrl: "https://idcs-abc.identity.oraclecloud.com/admin/v1/SigningCert/jwk",
     });
-    const { __provider: keyProvider, ...keyInputs } = byType["pulumi-nodejs:dynamic/dsm:SecurityObject"].inputs;
+    const { __provider: keyProvider, ...keyInputs } = byType[dsm.DSM_TYPE_TOKENS.securityObject].inputs;
     expect(keyInputs).toEqual({ name: "oci-ekm-key", groupId: GROUP_ID, rotationPolicyDays: 90 });
 
     const providers = [groupProvider, appProvider, keyProvider].map((text) => {
@@ -118,7 +123,7 @@ describe("DSM resources under mocks", () => {
   });
 
   it("the serialized provider re-creates a working provider (check validates inputs)", async () => {
-    const text = registered.find((r) => r.type === "pulumi-nodejs:dynamic/dsm:SecurityObject")?.inputs.__provider as string;
+    const text = registered.find((r) => r.type === dsm.DSM_TYPE_TOKENS.securityObject)?.inputs.__provider as string;
     const mod: { exports: { handler?: () => { check(o: object, n: object): Promise<{ failures?: unknown[] }> } } } = { exports: {} };
     new Function("module", "exports", "require", text)(mod, mod.exports, require);
     const provider = mod.exports.handler!();

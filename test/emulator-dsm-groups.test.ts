@@ -49,6 +49,24 @@ describe("DsmEmulator groups", () => {
     expect((await call(url, "DELETE", `/sys/v1/groups/${id}`, { auth: admin })).status).toBe(404);
   });
 
+  it("keeps a group's custom_metadata (GroupRequest and Group carry it): set on create, replaced by a PATCH, refused unless a map of strings", async () => {
+    const created = await call(url, "POST", "/sys/v1/groups", { auth: admin, body: { name: "g-meta", custom_metadata: { "managed-by": "someone", run: "1" } } });
+    expect(created.status).toBe(201);
+    const g = created.json as Record<string, unknown>;
+    expect(g.custom_metadata).toEqual({ "managed-by": "someone", run: "1" });
+    const id = g.group_id as string;
+    expect((await call(url, "GET", `/sys/v1/groups/${id}`, { auth: admin })).json).toEqual(g);
+    expect(((await call(url, "GET", "/sys/v1/groups", { auth: admin })).json as Record<string, unknown>[]).find((x) => x.group_id === id)).toEqual(g);
+    const patched = await call(url, "PATCH", `/sys/v1/groups/${id}`, { auth: admin, body: { custom_metadata: { run: "2" } } });
+    expect((patched.json as Record<string, unknown>).custom_metadata).toEqual({ run: "2" });
+    // null reads as absent: nothing changes.
+    const unchanged = await call(url, "PATCH", `/sys/v1/groups/${id}`, { auth: admin, body: { custom_metadata: null, description: "d" } });
+    expect((unchanged.json as Record<string, unknown>).custom_metadata).toEqual({ run: "2" });
+    const bad = await call(url, "POST", "/sys/v1/groups", { auth: admin, body: { name: "g-meta-bad", custom_metadata: { n: 1 } }, nonconformant: "a custom_metadata value that is not a string" });
+    expect(bad.status).toBe(400);
+    expect(dsm.group("g-meta-bad")).toBeUndefined();
+  });
+
   it("refuses a duplicate name (409), a missing name (400) and a blank one", async () => {
     await newGroup("g-dup");
     const dup = await call(url, "POST", "/sys/v1/groups", { auth: admin, body: { name: "g-dup" } });

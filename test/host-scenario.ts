@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { dsmUnpackProvider } from "../components/dsm/provider-module";
+import { DSM_TYPE_TOKENS } from "../components/dsm/schemas";
 import { DsmEmulator, type DsmEmulatorRequest } from "../components/emulators/dsm";
 import { createTestCertificateAuthority, issueServerCertificate } from "../components/emulators/tls";
 import {
@@ -27,11 +28,7 @@ export const COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaahostscenario";
 // The Identity Domain issuer in both forms the public sources give (with and without the slash).
 const ISSUERS = ["https://identity.oraclecloud.com/", "https://identity.oraclecloud.com"];
 
-const T = {
-  group: "pulumi-nodejs:dynamic/dsm:Group",
-  app: "pulumi-nodejs:dynamic/dsm:JwtApp",
-  key: "pulumi-nodejs:dynamic/dsm:SecurityObject",
-};
+const T = { group: DSM_TYPE_TOKENS.group, app: DSM_TYPE_TOKENS.jwtApp, key: DSM_TYPE_TOKENS.securityObject };
 
 /** One way of loading the library: where the program lives and how it registers its resources. */
 export interface HostMode {
@@ -180,9 +177,17 @@ export function describeDsmThroughHost(title: string, prepare: () => Promise<Hos
         name: mode.keyName, groupId: group.group_id, keySize: 256, keyOps: ["ENCRYPT", "DECRYPT", "APPMANAGEABLE"], enabled: true,
         kid: key.kid, state: "Active", objType: "AES", acctId: dsm.accountId, rotatedKids: [], endpoint: dsm.url, allowDestroy: false,
       });
+      // Create first: one request per object after the session, no look-up of a free name.
+      expect(dsm.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+        "POST /sys/v1/session/auth 200", "POST /sys/v1/groups 201", "POST /sys/v1/apps 201", "POST /crypto/v1/keys 201",
+      ]);
+      // Groups and keys carry the create's own id (a random UUID), for a retried create to know its own object.
+      const createIds = [group.custom_metadata?.["create-request-id"], key.custom_metadata?.["create-request-id"]];
+      for (const id of createIds) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(createIds[0]).not.toBe(createIds[1]);
       const posts = dsm.requests.filter((r) => r.method === "POST" && ["/sys/v1/groups", "/sys/v1/apps", "/crypto/v1/keys"].includes(r.path));
       expect(posts.map((r) => [r.path, r.body])).toEqual([
-        ["/sys/v1/groups", { name: mode.groupName }],
+        ["/sys/v1/groups", { name: mode.groupName, custom_metadata: { "managed-by": "oci-ekm-fortanix", "create-request-id": createIds[0] } }],
         [
           "/sys/v1/apps",
           {
@@ -194,11 +199,47 @@ export function describeDsmThroughHost(title: string, prepare: () => Promise<Hos
           "/crypto/v1/keys",
           {
             name: mode.keyName, group_id: group.group_id, obj_type: "AES", key_size: 256, key_ops: ["ENCRYPT", "DECRYPT", "APPMANAGEABLE"],
-            enabled: true, custom_metadata: { "managed-by": "oci-ekm-fortanix" }, ...(of(T.key).inputs.rotationPolicyDays !== undefined ? { rotation_policy: { interval_days: of(T.key).inputs.rotationPolicyDays } } : {}),
+            enabled: true, custom_metadata: { "managed-by": "oci-ekm-fortanix", "create-request-id": createIds[1] }, ...(of(T.key).inputs.rotationPolicyDays !== undefined ? { rotation_policy: { interval_days: of(T.key).inputs.rotationPolicyDays } } : {}),
             ...(of(T.key).inputs.description !== undefined ? { description: of(T.key).inputs.description } : {}),
           },
         ],
       ]);
+    });
+
+    it("pulumi up of an app and a key whose create answers were lost: each is recognised as this create's own, no duplicate, no refusal", async () => {
+      const appName = `${String(of(T.app).inputs.name)}-lost`;
+      const keyName = `${mode.keyName}-lost`;
+      const groupId = states.group!.id;
+      clearRequests();
+      // DSM carries the create out and the connection drops before the answer: the client retries.
+      dsm.injectFault({ method: "POST", path: "/sys/v1/apps", kind: "commit-then-drop" });
+      dsm.injectFault({ method: "POST", path: "/crypto/v1/keys", kind: "commit-then-drop" });
+      let app: HostedResourceState | undefined;
+      let key: HostedResourceState | undefined;
+      await sessionsDuring(async (host) => {
+        app = (await upResource(host, of(T.app).urn.replace(/::[^:]+$/, "::lost-app"), withGroup(of(T.app), groupId, { name: appName }))).state;
+        key = (await upResource(host, of(T.key).urn.replace(/::[^:]+$/, "::lost-key"), withGroup(of(T.key), groupId, { name: keyName, allowDestroy: true }))).state;
+      });
+      expect(dsm.apps().filter((a) => a.name === appName).map((a) => a.app_id)).toEqual([app!.id]);
+      expect(dsm.sobjects().filter((s) => s.name === keyName).map((s) => s.kid)).toEqual([key!.outputs.kid]);
+      expect(app!.outputs).toMatchObject({ name: appName, appId: app!.id, groupId, adopt: false });
+      expect(key!.outputs).toMatchObject({ name: keyName, kid: dsm.sobject(keyName)!.kid, groupId, adopt: false, allowDestroy: true });
+      const appId = app!.id;
+      expect(dsm.requests.filter((r) => r.path !== "/sys/v1/session/auth").map((r) => `${r.method} ${r.path} ${r.fault ?? r.status}`)).toEqual([
+        "POST /sys/v1/apps commit-then-drop",
+        "POST /sys/v1/apps 409",
+        "GET /sys/v1/apps 200",
+        `GET /sys/v1/apps/${appId} 200`,
+        "POST /crypto/v1/keys commit-then-drop",
+        "POST /crypto/v1/keys 409",
+        "POST /crypto/v1/keys/info 200",
+      ]);
+      await sessionsDuring(async (host) => {
+        await destroyResource(host, key!);
+        await destroyResource(host, app!);
+      });
+      expect(dsm.sobject(keyName)).toBeUndefined();
+      expect(dsm.app(appName)).toBeUndefined();
     });
 
     it("pulumi refresh of unchanged objects reads back the same state, and the next preview shows no change", async () => {

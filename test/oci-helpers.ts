@@ -1,4 +1,5 @@
 // Shared by the OCI tests: a valid stack configuration and lookups into a plan.
+import { DSM_TYPE_TOKENS } from "../components/dsm/schemas";
 import { createTestCertificateAuthority, issueServerCertificate } from "../components/emulators/tls";
 import type { EkmVaultArgs } from "../components/ekm";
 import type { PlanResource, PlanResult } from "../components/plan";
@@ -67,7 +68,7 @@ export const T = {
   privateEndpoint: "oci:Kms/ekmsPrivateEndpoint:EkmsPrivateEndpoint",
   vault: "oci:Kms/vault:Vault",
   key: "oci:Kms/key:Key",
-  dsmGroup: "pulumi-nodejs:dynamic/dsm:Group",
-  dsmJwtApp: "pulumi-nodejs:dynamic/dsm:JwtApp",
-  dsmSecurityObject: "pulumi-nodejs:dynamic/dsm:SecurityObject",
+  dsmGroup: DSM_TYPE_TOKENS.group,
+  dsmJwtApp: DSM_TYPE_TOKENS.jwtApp,
+  dsmSecurityObject: DSM_TYPE_TOKENS.securityObject,
 } as const;

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DSM_TYPE_TOKENS } from "../components/dsm/schemas";
 import type { PlanResource } from "../components/testing";
 import { COMPARTMENT, DOMAIN, describeDsmThroughHost } from "./host-scenario";
 
@@ -217,7 +218,7 @@ export function describeInstalledPackage(label: string, sdk: string): void {
       expect(only("oci:ApiGateway/gateway:Gateway").inputs).toMatchObject({ subnetId: SUBNET, endpointType: "PRIVATE", compartmentId: COMPARTMENT });
       expect(only("oci:Kms/ekmsPrivateEndpoint:EkmsPrivateEndpoint").inputs).toMatchObject({ subnetId: SUBNET });
       expect(only("oci:Kms/key:Key").inputs).toMatchObject({ externalKeyReference: { externalKeyId: "team-key" } });
-      expect(only("pulumi-nodejs:dynamic/dsm:Group").inputs).toMatchObject({ name: "team-ekm", endpoint: "https://eu.smartkey.io" });
+      expect(only(DSM_TYPE_TOKENS.group).inputs).toMatchObject({ name: "team-ekm", endpoint: "https://eu.smartkey.io" });
     });
 
     it("the DSM providers serialized there require this package only through exported dist/ paths, each of which resolves", () => {

@@ -215,13 +215,13 @@ describe("runStackInProcess", () => {
     const groupId = planDsmUuid(T.dsmGroup, "oci-ekm-dsm-group");
     expect(tree).toContain(
       [
-        "        + pulumi-nodejs:dynamic/dsm:JwtApp  oci-ekm-dsm-app",
+        `        + ${T.dsmJwtApp}  oci-ekm-dsm-app`,
         `              name=${planClientId("oci-ekm-identity-client-app")}`,
         `              groupId=${groupId}`,
         "              jwksUrl=https://idcs-0123456789abcdef.identity.oraclecloud.com/admin/v1/SigningCert/jwk",
         '              validIssuers=["https://identity.oraclecloud.com/","https://identity.oraclecloud.com"]',
         "              endpoint=https://amer.smartkey.io",
-        "        + pulumi-nodejs:dynamic/dsm:SecurityObject  oci-ekm-dsm-key-oci-ekm-key",
+        `        + ${T.dsmSecurityObject}  oci-ekm-dsm-key-oci-ekm-key`,
         "              name=oci-ekm-key",
         `              groupId=${groupId}`,
         "              endpoint=https://amer.smartkey.io",

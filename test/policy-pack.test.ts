@@ -10,6 +10,7 @@ import type * as AnalyzerPb from "@pulumi/pulumi/proto/analyzer_pb";
 import type * as EmptyPb from "google-protobuf/google/protobuf/empty_pb";
 import type * as StructPb from "google-protobuf/google/protobuf/struct_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DSM_TYPE_TOKENS } from "../components/dsm/schemas";
 
 const repoRoot = path.resolve(__dirname, "..");
 const packDir = path.join(repoRoot, "infra", "policy");
@@ -133,7 +134,7 @@ describe("policy pack served by run-policy-pack", () => {
   });
 
   it("checks DSM security objects by their dynamic type and honours allowKeyDestroy", async () => {
-    const type = "pulumi-nodejs:dynamic/dsm:SecurityObject";
+    const type = DSM_TYPE_TOKENS.securityObject;
     const key = { __provider: "exports.handler = __f0;", name: "k", keySize: 256, allowDestroy: true, keyOps: ["EXPORT"] };
     const before = await analyze(type, key);
     expect(before.map((d) => d.getPolicyname()).sort()).toEqual(["dsm-key-aes-256-no-export", "dsm-key-no-destroy"]);

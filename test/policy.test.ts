@@ -7,6 +7,7 @@ import * as path from "node:path";
 import * as policySdk from "@pulumi/policy";
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
+import { DSM_TYPE_TOKENS } from "../components/dsm/schemas";
 import {
   EKM_POLICY_TYPES,
   POLICY_UNKNOWN_SENTINELS,
@@ -186,7 +187,8 @@ describe("policy pack", () => {
     expect(EKM_POLICY_TYPES.domainsApp).toBe(token(oci.identity.DomainsApp));
     expect(EKM_POLICY_TYPES.vault).toBe(token(oci.kms.Vault));
     expect(EKM_POLICY_TYPES.keyReference).toBe(token(oci.kms.Key));
-    expect(EKM_POLICY_TYPES.dsmSecurityObject).toBe("pulumi-nodejs:dynamic/dsm:SecurityObject");
+    // The pack keeps its own copy (it imports nothing of the library): it must be the library's token.
+    expect(EKM_POLICY_TYPES.dsmSecurityObject).toBe(DSM_TYPE_TOKENS.securityObject);
   });
 
   it("knows every unknown-value sentinel of @pulumi/policy", () => {
@@ -208,7 +210,7 @@ describe("policy pack", () => {
     await expect(validate(gatewayPrivateEndpointPolicy, EKM_POLICY_TYPES.subnet, subnet())).rejects.toThrow(
       "Policy only applies to resources of type 'oci:ApiGateway/gateway:Gateway'",
     );
-    await expect(validate(dsmKeyNoDestroyPolicy, "pulumi-nodejs:dynamic/dsm:Group", { name: "g" })).rejects.toThrow(
+    await expect(validate(dsmKeyNoDestroyPolicy, DSM_TYPE_TOKENS.group, { name: "g" })).rejects.toThrow(
       NotApplicableError,
     );
   });

@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { DsmGroupProvider, DsmJwtAppProvider, DsmSecurityObjectProvider } from "../dsm/provider";
 import { dsmProviderText, dsmUnpackProvider } from "../dsm/provider-module";
+import { DSM_TYPE_TOKENS } from "../dsm/schemas";
 import { DsmEmulator } from "../emulators/dsm";
 import { destroyResource, type HostedResourceState, refreshResource, upResource } from "../testing/engine-steps";
 import { DynamicProviderHost } from "../testing/provider-host";
@@ -87,7 +88,7 @@ export interface BenchDsmOptions {
 // Inputs as the topology declares them for the dev stack (names, issuer, JWKS URL shape).
 const BENCH_JWKS_URL = "https://idcs-00000000000000000000000000000000.identity.oraclecloud.com/admin/v1/SigningCert/jwk";
 const BENCH_ISSUER = "https://identity.oraclecloud.com/";
-const BENCH_TYPES = { group: "pulumi-nodejs:dynamic/dsm:Group", app: "pulumi-nodejs:dynamic/dsm:JwtApp", key: "pulumi-nodejs:dynamic/dsm:SecurityObject" };
+const BENCH_TYPES = { group: DSM_TYPE_TOKENS.group, app: DSM_TYPE_TOKENS.jwtApp, key: DSM_TYPE_TOKENS.securityObject };
 
 /** One DSM lifecycle: the requests of each phase, and the state `up` left. */
 export interface BenchDsmLifecycleResult {

@@ -1,7 +1,7 @@
 // DSM apps (OpenAPI tag "Apps"): list, read, create, update, delete, and the credential, which the
 // App object does not carry: a JWT app's issuers and signing keys are read with
 // `GET /sys/v1/apps/{app_id}/credential`, as Fortanix's Terraform provider reads them.
-import { type DsmApiApp, type DsmApiAppCredentialResponse, type DsmApiSignedJwt, type DsmAppRequest, dsmAllPages, enc, quote } from "./api";
+import { type DsmApiApp, type DsmApiAppCredentialResponse, type DsmApiSignedJwt, type DsmAppRequest, type DsmCreateOptions, dsmAllPages, enc, quote } from "./api";
 import type { DsmClient } from "./client";
 
 /**
@@ -47,11 +47,11 @@ export async function dsmFindAppByName(client: DsmClient, name: string): Promise
   return found ? dsmGetApp(client, found.app_id) : undefined;
 }
 
-/** `POST /sys/v1/apps`. A response lost in transit is recovered by looking the name up before retrying. */
-export function dsmCreateApp(client: DsmClient, body: DsmAppRequest & { name: string }): Promise<DsmApiApp> {
+/** `POST /sys/v1/apps`. A response lost in transit is recovered as `options.recover` says (default: by looking the name up before retrying). */
+export function dsmCreateApp(client: DsmClient, body: DsmAppRequest & { name: string }, options: DsmCreateOptions<DsmApiApp> = {}): Promise<DsmApiApp> {
   return client.request<DsmApiApp>({
     method: "POST", path: "/sys/v1/apps", body, operation: "create app", object: quote(body.name),
-    recover: () => dsmFindAppByName(client, body.name),
+    recover: options.recover ?? (() => dsmFindAppByName(client, body.name)),
   });
 }
 

@@ -2,7 +2,7 @@
 // name: the document has no GET of one key), create, update, delete, rekey, revoke. After a DELETE a
 // key can stay visible for about a second (Kroxylicious waits for it); delete waits until it is
 // gone, and a create that collides with such a key tries again once it is.
-import { type DsmApiSobject, type DsmSobjectRequest, dsmAllPages, dsmSleep, enc, quote } from "./api";
+import { type DsmApiSobject, type DsmCreateOptions, type DsmSobjectRequest, dsmAllPages, dsmSleep, enc, quote } from "./api";
 import { type DsmClient, isDsmNotFound, isDsmStatus } from "./client";
 
 /** How long a deleted key may stay visible, and how often to look, milliseconds. */
@@ -38,23 +38,28 @@ export async function dsmFindSobjectByName(client: DsmClient, name: string): Pro
 }
 
 /**
- * `POST /crypto/v1/keys`. A response lost in transit is recovered by looking the name up before
- * retrying. A 409 for a name that then turns out absent was a key still being deleted: the create
- * is sent again once the name stays free (within a few seconds); otherwise the 409 stands.
+ * `POST /crypto/v1/keys`. A response lost in transit is recovered as `options.recover` says
+ * (default: by looking the name up before retrying). Unless `options.waitForFreedName` is false, a
+ * 409 is taken for a key still being deleted: the create is sent again until the name is free
+ * (within a few seconds); otherwise the 409 stands.
  */
-export async function dsmCreateSobject(client: DsmClient, body: DsmSobjectRequest & { name: string }): Promise<DsmApiSobject> {
+export async function dsmCreateSobject(
+  client: DsmClient,
+  body: DsmSobjectRequest & { name: string },
+  options: DsmCreateOptions<DsmApiSobject> & { waitForFreedName?: boolean } = {},
+): Promise<DsmApiSobject> {
   const started = Date.now();
   for (;;) {
     try {
       return await client.request<DsmApiSobject>({
         method: "POST", path: "/crypto/v1/keys", body, operation: "create security object", object: quote(body.name),
-        recover: () => dsmFindSobjectByName(client, body.name),
+        recover: options.recover ?? (() => dsmFindSobjectByName(client, body.name)),
       });
     } catch (err) {
       // A key deleted a moment ago (by us or by someone in the console) still holds its name, and
-      // look-ups still show it: only time tells it from a key that exists. Callers look the name up
-      // before creating, so a real duplicate rarely reaches here, and then fails after the wait.
-      if (!isDsmStatus(err, 409) || Date.now() - started > GONE_WAIT_MS) throw err;
+      // look-ups still show it: only time tells it from a key that exists. A caller that looks the
+      // name up on a 409 itself (the providers) asks for no waiting: a real duplicate is then told at once.
+      if (options.waitForFreedName === false || !isDsmStatus(err, 409) || Date.now() - started > GONE_WAIT_MS) throw err;
       await dsmSleep(GONE_POLL_MS);
     }
   }

@@ -17,6 +17,7 @@ export interface DsmApiGroup {
   description?: string;
   created_at?: string;
   creator?: DsmApiPrincipal;
+  custom_metadata?: Record<string, string>;
 }
 
 /** The signed-JWT credential of an app (OpenAPI `SignedJwtCredential`). */
@@ -90,6 +91,17 @@ export interface DsmApiSobject {
 export interface DsmGroupRequest {
   name?: string;
   description?: string;
+  custom_metadata?: Record<string, string>;
+}
+
+/** How a create treats an attempt whose answer was lost (network error, timeout, 502/503/504). */
+export interface DsmCreateOptions<T> {
+  /**
+   * Called before the client retries such an attempt (the request's `recover`): a value it returns
+   * is taken as that attempt's result and nothing is sent again. Default: the object of this name,
+   * if any, which is right only when the name was known to be free before the create.
+   */
+  recover?: () => Promise<T | undefined>;
 }
 
 /** `POST /sys/v1/apps` / `PATCH /sys/v1/apps/{id}` body. */
@@ -170,11 +182,11 @@ export async function dsmFindGroupByName(client: DsmClient, name: string): Promi
   return (await dsmListGroups(client)).find((g) => g.name === name);
 }
 
-/** `POST /sys/v1/groups`. A response lost in transit is recovered by looking the name up before retrying. */
-export function dsmCreateGroup(client: DsmClient, body: DsmGroupRequest & { name: string }): Promise<DsmApiGroup> {
+/** `POST /sys/v1/groups`. A response lost in transit is recovered as `options.recover` says (default: by looking the name up before retrying). */
+export function dsmCreateGroup(client: DsmClient, body: DsmGroupRequest & { name: string }, options: DsmCreateOptions<DsmApiGroup> = {}): Promise<DsmApiGroup> {
   return client.request<DsmApiGroup>({
     method: "POST", path: "/sys/v1/groups", body, operation: "create group", object: quote(body.name),
-    recover: () => dsmFindGroupByName(client, body.name),
+    recover: options.recover ?? (() => dsmFindGroupByName(client, body.name)),
   });
 }
 

@@ -4,15 +4,13 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DsmApiApp, DsmApiSignedJwt, DsmAppRequest } from "./api";
 import { dsmCreateApp, dsmDeleteApp, dsmFindAppByName, dsmGetApp, dsmGetAppCredential, dsmPatchApp, dsmSignedJwtOf } from "./api-apps";
 import type { DsmClient } from "./client";
+import { isDsmNotFound } from "./client";
 import {
-  isDsmNotFound,
-  isDsmStatus,
-} from "./client";
-import {
-  dsmAlreadyExists,
   dsmAnyUnknown,
   dsmClean,
   dsmClientFor,
+  dsmCreatedBy,
+  dsmCreateOrAdopt,
   dsmDefaultEndpoint,
   dsmKnown,
   dsmPartialCreate,
@@ -146,28 +144,44 @@ export async function dsmJwtAppDiff(provider: DsmProviderHandle, id: string, old
   return { changes: changed || replaces.length > 0 || dsmAnyUnknown(news), replaces };
 }
 
+/**
+ * Whether `app`, found under the name after a create attempt that may have been carried out, is that
+ * attempt's: created by this session's own app or user (`creator`, the session's `entity_id`) and
+ * holding what the create sent. Apps have no field of their own to mark a create with: the document's
+ * AppRequest has no `custom_metadata`, and its free-text fields (`description`, `interface`) are the
+ * user's or mean something to DSM. The one app mistaken for this create's own is thus one that the
+ * same credential made under this name, identical down to group and permissions, while an attempt of
+ * this create was in doubt; a 409 to a first attempt is never taken for it.
+ */
+async function dsmAppIsOwn(client: DsmClient, app: DsmApiApp, inputs: DsmJwtAppInputs, mayHaveCreated: boolean): Promise<boolean> {
+  if (!mayHaveCreated) return false;
+  const view = dsmAppViewOf(app, undefined);
+  const sameGroups = Object.keys(view.groups).length === 1 && dsmSameSet(view.groups[inputs.groupId], inputs.permissions);
+  const sent = sameGroups && view.defaultGroup === inputs.groupId && (inputs.description === undefined || app.description === inputs.description);
+  return sent && dsmCreatedBy(app.creator, await client.sessionEntityId());
+}
+
 export async function dsmJwtAppCreate(provider: DsmProviderHandle, raw: Props): Promise<pulumi.dynamic.CreateResult<DsmJwtAppOutputs>> {
   const inputs = parseDsmInputsAgainst<DsmJwtAppInputs>("jwtApp", dsmJwtAppInputsSchema(), raw);
   const client = dsmClientFor(provider, inputs.endpoint, provider.options);
-  let existing = await dsmFindAppByName(client, inputs.name);
-  if (!existing) {
-    const body: DsmAppRequest & { name: string } = dsmClean({
-      name: inputs.name,
-      description: inputs.description,
-      app_type: "default",
-      default_group: inputs.groupId,
-      add_groups: { [inputs.groupId]: [...inputs.permissions] },
-      credential: { signedjwt: dsmSignedJwt(inputs) },
-    });
-    try {
-      const app = await dsmCreateApp(client, body);
-      return { id: app.app_id, outs: dsmAppOutputs(inputs, app, client.endpoint) };
-    } catch (err) {
-      existing = isDsmStatus(err, 400, 409) ? await dsmFindAppByName(client, inputs.name) : undefined;
-      if (!existing) throw err;
-    }
-  }
-  if (!inputs.adopt) throw dsmAlreadyExists("jwtApp", inputs.name, existing.app_id, client.endpoint);
+  const body: DsmAppRequest & { name: string } = dsmClean({
+    name: inputs.name,
+    description: inputs.description,
+    app_type: "default",
+    default_group: inputs.groupId,
+    add_groups: { [inputs.groupId]: [...inputs.permissions] },
+    credential: { signedjwt: dsmSignedJwt(inputs) },
+  });
+  const { object: existing, created } = await dsmCreateOrAdopt<DsmApiApp>({
+    kind: "jwtApp",
+    name: inputs.name,
+    takenStatuses: [400, 409],
+    create: (recover) => dsmCreateApp(client, body, { recover }),
+    find: () => dsmFindAppByName(client, inputs.name),
+    idOf: (a) => a.app_id,
+    isOwn: (a, mayHaveCreated) => dsmAppIsOwn(client, a, inputs, mayHaveCreated),
+  }, inputs.adopt, client.endpoint);
+  if (created) return { id: existing.app_id, outs: dsmAppOutputs(inputs, existing, client.endpoint) };
   const jwt = await dsmAppSignedJwt(client, existing.app_id);
   const patch = dsmAppPatch(dsmAppViewOf(existing, jwt), inputs, undefined, jwt);
   if (Object.keys(patch).length === 0) return { id: existing.app_id, outs: dsmAppOutputs(inputs, existing, client.endpoint) };

@@ -197,6 +197,8 @@ interface DsmSession {
   pending?: Promise<string>;
   /** When `select_account` answered, for a user login: DSM may take seconds to apply it. */
   selectedAt?: number;
+  /** Who the session acts as: the app or user id DSM answered (`entity_id`); objects it creates name it as `creator`. */
+  entityId?: string;
 }
 
 /**
@@ -343,6 +345,16 @@ export class DsmClient {
     await this.sessionToken();
   }
 
+  /**
+   * The app or user id this client's session acts as (`entity_id` of DSM's authentication answer,
+   * which the document requires), opening the session if none is open; undefined if DSM gave none.
+   * DSM names it as the `creator` of what the session creates.
+   */
+  async sessionEntityId(): Promise<string | undefined> {
+    await this.sessionToken();
+    return dsmProcessState().sessions.get(sessionKey(this.credentials))?.entityId;
+  }
+
   /** `POST /sys/v1/session/terminate` for this credential's session, if one is open. */
   async terminateSession(): Promise<void> {
     const sessions = dsmProcessState().sessions;
@@ -363,9 +375,10 @@ export class DsmClient {
     if (existing?.pending) return existing.pending;
     const session: DsmSession = { expiresAt: 0 };
     session.pending = this.openSession().then(
-      ({ token, expiresInSeconds, selectedAt }) => {
+      ({ token, expiresInSeconds, selectedAt, entityId }) => {
         session.token = token;
         if (selectedAt !== undefined) session.selectedAt = selectedAt;
+        if (entityId !== undefined) session.entityId = entityId;
         // Renew a little before DSM expires it, so a long `pulumi up` does not hit 401 mid-way.
         session.expiresAt = Date.now() + Math.max(1, expiresInSeconds - Math.min(60, expiresInSeconds / 10)) * 1000;
         delete session.pending;
@@ -386,7 +399,7 @@ export class DsmClient {
     if (sessions.get(key)?.token === token) sessions.delete(key);
   }
 
-  private async openSession(): Promise<{ token: string; expiresInSeconds: number; selectedAt?: number }> {
+  private async openSession(): Promise<{ token: string; expiresInSeconds: number; selectedAt?: number; entityId?: string }> {
     const c = this.credentials;
     const basic = c.apiKey !== undefined ? c.apiKey : Buffer.from(`${c.username}:${c.password}`).toString("base64");
     const who = c.apiKey !== undefined ? "with the API key (DSM_API_KEY / dsm:apiKey)" : "as the user (DSM_USERNAME / dsm:username)";
@@ -406,7 +419,7 @@ export class DsmClient {
       }
       throw err;
     }
-    let body: { access_token?: unknown; expires_in?: unknown; allowed_mfa_methods?: unknown; challenge?: unknown; fido2_assertion_options?: unknown } | undefined;
+    let body: { access_token?: unknown; expires_in?: unknown; entity_id?: unknown; allowed_mfa_methods?: unknown; challenge?: unknown; fido2_assertion_options?: unknown } | undefined;
     try {
       body = JSON.parse(text) as typeof body;
     } catch {
@@ -432,14 +445,15 @@ export class DsmClient {
     }
     const token = body.access_token;
     const expiresInSeconds = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : 600;
+    const entity = typeof body.entity_id === "string" && body.entity_id !== "" ? { entityId: body.entity_id } : {};
     if (c.apiKey === undefined) {
       await this.send({
         method: "POST", path: "/sys/v1/session/select_account", body: { acct_id: c.acctId }, operation: "select account",
         object: String(c.acctId), auth: { header: `Bearer ${token}` },
       }, [token]);
-      return { token, expiresInSeconds, selectedAt: Date.now() };
+      return { token, expiresInSeconds, selectedAt: Date.now(), ...entity };
     }
-    return { token, expiresInSeconds };
+    return { token, expiresInSeconds, ...entity };
   }
 
   // ---- transport ---------------------------------------------------------------------------------

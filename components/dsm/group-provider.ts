@@ -5,12 +5,13 @@ import { type DsmApiGroup, type DsmApiSobject, dsmCreateGroup, dsmDeleteGroup, d
 import { dsmListSobjects } from "./api-keys";
 import { isDsmNotFound, isDsmStatus } from "./client";
 import {
-  dsmAlreadyExists,
   dsmAnyUnknown,
   dsmClean,
   dsmClientFor,
+  dsmCreateOrAdopt,
   dsmDefaultEndpoint,
   dsmKnown,
+  dsmNewCreateId,
   dsmNotice,
   dsmPartialCreate,
   type DsmProviderHandle,
@@ -18,6 +19,8 @@ import {
 } from "./provider-common";
 import {
   checkDsmInputsAgainst,
+  DSM_CREATE_ID_KEY,
+  DSM_MANAGED_BY,
   type DsmGroupInputs,
   dsmGroupInputsSchema,
   parseDsmInputsAgainst,
@@ -65,23 +68,25 @@ export async function dsmGroupDiff(provider: DsmProviderHandle, id: string, olds
 export async function dsmGroupCreate(provider: DsmProviderHandle, raw: Props): Promise<pulumi.dynamic.CreateResult<DsmGroupOutputs>> {
   const inputs = parseDsmInputsAgainst<DsmGroupInputs>("group", dsmGroupInputsSchema(), raw);
   const client = dsmClientFor(provider, inputs.endpoint, provider.options);
-  let group = await dsmFindGroupByName(client, inputs.name);
-  if (group) {
-    if (!inputs.adopt) throw dsmAlreadyExists("group", inputs.name, group.group_id, client.endpoint);
-  } else {
-    try {
-      group = await dsmCreateGroup(client, dsmClean({ name: inputs.name, description: inputs.description }));
-    } catch (err) {
-      // Created meanwhile by someone else (409; DSM's status for groups is not confirmed, so 400 too).
-      const raced = isDsmStatus(err, 400, 409) ? await dsmFindGroupByName(client, inputs.name) : undefined;
-      if (!raced) throw err;
-      if (!inputs.adopt) throw dsmAlreadyExists("group", inputs.name, raced.group_id, client.endpoint);
-      group = raced;
-    }
-    return { id: group.group_id, outs: dsmGroupOutputs(inputs, group, client.endpoint) };
-  }
-  const adopted = group;
-  if (inputs.description !== undefined && adopted.description !== inputs.description) {
+  // Groups take `custom_metadata` (GroupRequest and Group in Fortanix's document): the create's own
+  // id there tells a group this create made, its answer lost, from anyone else's of the same name.
+  const createId = dsmNewCreateId();
+  const body = dsmClean({
+    name: inputs.name,
+    description: inputs.description,
+    custom_metadata: { "managed-by": DSM_MANAGED_BY, [DSM_CREATE_ID_KEY]: createId },
+  });
+  const { object: adopted, created } = await dsmCreateOrAdopt<DsmApiGroup>({
+    kind: "group",
+    name: inputs.name,
+    takenStatuses: [400, 409],
+    create: (recover) => dsmCreateGroup(client, body, { recover }),
+    find: () => dsmFindGroupByName(client, inputs.name),
+    idOf: (g) => g.group_id,
+    isOwn: (g) => g.custom_metadata?.[DSM_CREATE_ID_KEY] === createId,
+  }, inputs.adopt, client.endpoint);
+  let group = adopted;
+  if (!created && inputs.description !== undefined && adopted.description !== inputs.description) {
     try {
       group = await dsmPatchGroup(client, adopted.group_id, { description: inputs.description });
     } catch (err) {

@@ -3,14 +3,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DsmApiRotationPolicy, DsmApiSobject, DsmSobjectRequest } from "./api";
 import { dsmCreateSobject, dsmDeleteSobject, dsmFindSobjectByName, dsmGetSobject, dsmPatchSobject, dsmRekeySobject } from "./api-keys";
-import { isDsmNotFound, isDsmStatus } from "./client";
+import { isDsmNotFound } from "./client";
 import {
-  dsmAlreadyExists,
   dsmAnyUnknown,
   dsmClean,
   dsmClientFor,
+  dsmCreateOrAdopt,
   dsmDefaultEndpoint,
   dsmKnown,
+  dsmNewCreateId,
   dsmNotice,
   dsmPartialCreate,
   type DsmProviderHandle,
@@ -19,6 +20,7 @@ import {
 } from "./provider-common";
 import {
   checkDsmInputsAgainst,
+  DSM_CREATE_ID_KEY,
   DSM_KEY_SIZE,
   DSM_MANAGED_BY,
   type DsmSecurityObjectInputs,
@@ -42,8 +44,11 @@ export type DsmSecurityObjectOutputs = DsmSecurityObjectInputs & {
 
 // ---- security objects -----------------------------------------------------------------------------
 
-/** The create body of an AES-256 security object (always with `key_ops`). */
-export function dsmSecurityObjectCreateBody(inputs: DsmSecurityObjectInputs): DsmSobjectRequest & { name: string } {
+/**
+ * The create body of an AES-256 security object (always with `key_ops`). `createId`, the create's own
+ * id, goes into `custom_metadata` beside `managed-by`, for a retried create to know its own key.
+ */
+export function dsmSecurityObjectCreateBody(inputs: DsmSecurityObjectInputs, createId?: string): DsmSobjectRequest & { name: string } {
   return dsmClean({
     name: inputs.name,
     group_id: inputs.groupId,
@@ -52,7 +57,7 @@ export function dsmSecurityObjectCreateBody(inputs: DsmSecurityObjectInputs): Ds
     key_ops: [...inputs.keyOps],
     description: inputs.description,
     enabled: inputs.enabled,
-    custom_metadata: { "managed-by": DSM_MANAGED_BY },
+    custom_metadata: { "managed-by": DSM_MANAGED_BY, ...(createId !== undefined ? { [DSM_CREATE_ID_KEY]: createId } : {}) },
     rotation_policy: inputs.rotationPolicyDays !== undefined ? { interval_days: inputs.rotationPolicyDays } : undefined,
   });
 }
@@ -172,17 +177,20 @@ export async function dsmSecurityObjectDiff(provider: DsmProviderHandle, id: str
 export async function dsmSecurityObjectCreate(provider: DsmProviderHandle, raw: Props): Promise<pulumi.dynamic.CreateResult<DsmSecurityObjectOutputs>> {
   const inputs = parseDsmInputsAgainst<DsmSecurityObjectInputs>("securityObject", dsmSecurityObjectInputsSchema(), raw);
   const client = dsmClientFor(provider, inputs.endpoint, provider.options);
-  let existing = await dsmFindSobjectByName(client, inputs.name);
-  if (!existing) {
-    try {
-      const created = await dsmCreateSobject(client, dsmSecurityObjectCreateBody(inputs));
-      return { id: created.name, outs: dsmSobjectOutputs(inputs, created, client.endpoint, []) };
-    } catch (err) {
-      existing = isDsmStatus(err, 409) ? await dsmFindSobjectByName(client, inputs.name) : undefined;
-      if (!existing) throw err;
-    }
-  }
-  if (!inputs.adopt) throw dsmAlreadyExists("securityObject", inputs.name, existing.kid, client.endpoint);
+  // The document's Sobject keeps `custom_metadata` ("User managed field for adding custom metadata
+  // to the security object"): the create's own id there tells its own key from anyone else's.
+  const createId = dsmNewCreateId();
+  const { object: existing, created } = await dsmCreateOrAdopt<DsmApiSobject>({
+    kind: "securityObject",
+    name: inputs.name,
+    takenStatuses: [409],
+    // The core looks the name up on a 409 itself: no waiting for a deleted key's name here.
+    create: (recover) => dsmCreateSobject(client, dsmSecurityObjectCreateBody(inputs, createId), { recover, waitForFreedName: false }),
+    find: () => dsmFindSobjectByName(client, inputs.name),
+    idOf: (s) => s.kid,
+    isOwn: (s) => s.custom_metadata?.[DSM_CREATE_ID_KEY] === createId,
+  }, inputs.adopt, client.endpoint);
+  if (created) return { id: existing.name, outs: dsmSobjectOutputs(inputs, existing, client.endpoint, []) };
   const mismatch =
     existing.obj_type !== "AES" ? `it is of type ${existing.obj_type}, not AES` :
     existing.key_size !== DSM_KEY_SIZE ? `its key size is ${String(existing.key_size)}, not ${DSM_KEY_SIZE}` :

@@ -7,11 +7,14 @@
 // Where this library is an installed package, the serializer captures these modules with
 // `require("oci-ekm-fortanix/dist/dsm/…")`; otherwise it copies the functions by value, so nothing
 // here may rely on `instanceof`, module-level `export const`, or state outside `globalThis`.
+import { randomUUID } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import type { DsmApiPrincipal } from "./api";
 import {
   DsmClient,
   type DsmClientOptions,
   type DsmCredentialSettings,
+  isDsmStatus,
   normalizeDsmEndpoint,
   resolveDsmCredentials,
 } from "./client";
@@ -116,6 +119,91 @@ export function dsmAlreadyExists(kind: DsmResourceKind, name: string, id: string
       `To manage the existing ${what} with Pulumi, set \`adopt: true\` on the resource: its properties are then reconciled to the inputs. ` +
       `Otherwise choose another name.`,
   );
+}
+
+// ---- create or adopt -------------------------------------------------------------------------------
+
+/** One kind of DSM object as {@link dsmCreateOrAdopt} creates it and looks its name up. */
+export interface DsmCreateOrAdoptSpec<T> {
+  kind: DsmResourceKind;
+  name: string;
+  /**
+   * Statuses with which DSM may refuse a create because the name is taken: 409 (confirmed for keys,
+   * emulated for all three), and 400 too for groups and apps, where DSM's status is not confirmed.
+   */
+  takenStatuses: readonly number[];
+  /**
+   * Sends the create. `recover` must be the request's `recover` (`DsmCreateOptions`): the client
+   * calls it before retrying an attempt that may have been carried out, and it sends the retry.
+   */
+  create(recover: () => Promise<undefined>): Promise<T>;
+  /** The object of this name, or undefined. */
+  find(): Promise<T | undefined>;
+  /** Its id, for the refusal. */
+  idOf(found: T): string;
+  /**
+   * Whether `found` is what this very create made: an attempt that DSM carried out but whose answer
+   * was lost, so that the client's retry met the name taken. `mayHaveCreated`: an attempt failed in
+   * a way that may have been carried out (network error, timeout, 502/503/504).
+   */
+  isOwn(found: T, mayHaveCreated: boolean): boolean | Promise<boolean>;
+}
+
+/** What {@link dsmCreateOrAdopt} ended with: the object, and whether this create made it. */
+export interface DsmCreateOrAdoptResult<T> {
+  object: T;
+  /** False when an existing object of the name was adopted: the caller reconciles it to the inputs. */
+  created: boolean;
+}
+
+/**
+ * Creates first, and looks the name up only when DSM answers that it is taken, so that a free name
+ * costs one request. The object then found is this create's own when `spec.isOwn` says so (its
+ * answer was lost and the client's retry met it): it is taken as created, no duplicate, no refusal.
+ * Anyone else's is refused with {@link dsmAlreadyExists} unless `adopt`, then returned to be
+ * reconciled. A 409 for a name that nothing holds any more (an object deleted a moment ago: a key
+ * stays visible for about a second) is answered by creating again for up to a few seconds.
+ */
+export async function dsmCreateOrAdopt<T>(spec: DsmCreateOrAdoptSpec<T>, adopt: boolean, endpoint: string): Promise<DsmCreateOrAdoptResult<T>> {
+  // Inside the function: a copied function cannot reach a module's other bindings reliably.
+  const freedWaitMs = 5_000;
+  const pollMs = 250;
+  let mayHaveCreated = false;
+  const recover = async (): Promise<undefined> => {
+    mayHaveCreated = true;
+    return undefined;
+  };
+  const started = Date.now();
+  for (;;) {
+    let taken: unknown;
+    try {
+      return { object: await spec.create(recover), created: true };
+    } catch (err) {
+      if (!isDsmStatus(err, ...spec.takenStatuses)) throw err;
+      taken = err;
+    }
+    const found = await spec.find();
+    if (found !== undefined) {
+      if (await spec.isOwn(found, mayHaveCreated)) return { object: found, created: true };
+      if (!adopt) throw dsmAlreadyExists(spec.kind, spec.name, spec.idOf(found), endpoint);
+      return { object: found, created: false };
+    }
+    // Taken, yet nothing holds the name: DSM is letting go of a deleted object's name. A 400 without
+    // such an object was about something else in the request.
+    if (!isDsmStatus(taken, 409) || Date.now() - started > freedWaitMs) throw taken;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/** A new id for one create, sent in the object's `custom_metadata` where its kind has one. */
+export function dsmNewCreateId(): string {
+  return randomUUID();
+}
+
+/** True when `creator` (an object's `creator`) is the app or user `entityId` (the session's `entity_id`). */
+export function dsmCreatedBy(creator: DsmApiPrincipal | undefined, entityId: string | undefined): boolean {
+  if (entityId === undefined || creator === undefined || typeof creator !== "object") return false;
+  return creator.app === entityId || creator.user === entityId;
 }
 
 /**

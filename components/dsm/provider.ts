@@ -24,7 +24,7 @@ export { type DsmSecurityObjectOutputs, dsmSecurityObjectCreateBody, dsmSecurity
 export type { DsmProviderOptions } from "./provider-common";
 
 /**
- * Provider of {@link DsmGroup} (`pulumi-nodejs:dynamic/dsm:Group`). A group that still holds security
+ * Provider of {@link DsmGroup} (type `DSM_TYPE_TOKENS.group`). A group that still holds security
  * objects (kept on delete, or rotated-away versions) is left in DSM on delete, with a warning.
  */
 export class DsmGroupProvider implements pulumi.dynamic.ResourceProvider {
@@ -59,7 +59,7 @@ export class DsmGroupProvider implements pulumi.dynamic.ResourceProvider {
   }
 }
 
-/** Provider of {@link DsmJwtApp} (`pulumi-nodejs:dynamic/dsm:JwtApp`): a signed-JWT app with fetched signing keys. */
+/** Provider of {@link DsmJwtApp} (type `DSM_TYPE_TOKENS.jwtApp`): a signed-JWT app with fetched signing keys. */
 export class DsmJwtAppProvider implements pulumi.dynamic.ResourceProvider {
   constructor(readonly options: DsmProviderOptions = {}) {}
 
@@ -93,7 +93,7 @@ export class DsmJwtAppProvider implements pulumi.dynamic.ResourceProvider {
 }
 
 /**
- * Provider of {@link DsmSecurityObject} (`pulumi-nodejs:dynamic/dsm:SecurityObject`): an AES-256 key.
+ * Provider of {@link DsmSecurityObject} (type `DSM_TYPE_TOKENS.securityObject`): an AES-256 key.
  * Refuses renames and replacements; a changed `rotate` rekeys; delete disables the key and keeps its
  * material unless `allowDestroy` is true.
  */

@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DsmGroupProvider, DsmJwtAppProvider, DsmSecurityObjectProvider } from "./provider";
 import { dsmProviderModule } from "./provider-module";
+import { DSM_TYPE_TOKENS } from "./schemas";
 
 // One provider object per kind: Pulumi serializes a provider once per object, so sharing it keeps
 // registration cheap. Created lazily so that importing the package costs nothing.
@@ -53,7 +54,7 @@ export interface DsmGroupArgs {
 }
 
 /**
- * A DSM group (`pulumi-nodejs:dynamic/dsm:Group`). Renames and description changes update it in place.
+ * A DSM group (type `DSM_TYPE_TOKENS.group`). Renames and description changes update it in place.
  * On delete, a group that still holds security objects (kept keys, rotated-away versions) is left in
  * DSM and a warning says so.
  */
@@ -68,7 +69,7 @@ export class DsmGroup extends pulumi.CustomResource {
   declare readonly endpoint: pulumi.Output<string>;
 
   constructor(name: string, args: DsmGroupArgs, opts?: pulumi.CustomResourceOptions) {
-    super("pulumi-nodejs:dynamic/dsm:Group", name, dynamicProps(dsmGroupProvider(), args, ["groupId", "acctId", "name", "description", "endpoint"]), opts);
+    super(DSM_TYPE_TOKENS.group, name, dynamicProps(dsmGroupProvider(), args, ["groupId", "acctId", "name", "description", "endpoint"]), opts);
   }
 }
 
@@ -95,7 +96,7 @@ export interface DsmJwtAppArgs {
 }
 
 /**
- * A DSM signed-JWT app (`pulumi-nodejs:dynamic/dsm:JwtApp`) with fetched signing keys, member of one
+ * A DSM signed-JWT app (type `DSM_TYPE_TOKENS.jwtApp`) with fetched signing keys, member of one
  * group. Every change updates it in place (PATCH); delete deletes it.
  */
 export class DsmJwtApp extends pulumi.CustomResource {
@@ -115,7 +116,7 @@ export class DsmJwtApp extends pulumi.CustomResource {
 
   constructor(name: string, args: DsmJwtAppArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      "pulumi-nodejs:dynamic/dsm:JwtApp", name,
+      DSM_TYPE_TOKENS.jwtApp, name,
       dynamicProps(dsmJwtAppProvider(), args, [
         "appId", "authType", "acctId", "enabled", "name", "groupId", "validIssuers", "jwksUrl", "jwksCacheSeconds", "permissions", "endpoint",
       ]),
@@ -151,7 +152,7 @@ export interface DsmSecurityObjectArgs {
 }
 
 /**
- * A DSM AES-256 security object (`pulumi-nodejs:dynamic/dsm:SecurityObject`). Renaming it, or changing
+ * A DSM AES-256 security object (type `DSM_TYPE_TOKENS.securityObject`). Renaming it, or changing
  * its group, size or endpoint, is refused; delete disables it and keeps the key material unless
  * `allowDestroy` is true.
  */
@@ -174,7 +175,7 @@ export class DsmSecurityObject extends pulumi.CustomResource {
 
   constructor(name: string, args: DsmSecurityObjectArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      "pulumi-nodejs:dynamic/dsm:SecurityObject", name,
+      DSM_TYPE_TOKENS.securityObject, name,
       dynamicProps(dsmSecurityObjectProvider(), args, [
         "kid", "state", "enabled", "keySize", "keyOps", "rotatedKids", "objType", "acctId", "kcv", "name", "groupId", "endpoint",
       ]),

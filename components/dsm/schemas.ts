@@ -26,8 +26,23 @@ const DSM_DEFAULT_JWKS_CACHE_SECONDS = 3600;
 const DSM_DEFAULT_KEY_OPS: readonly string[] = ["ENCRYPT", "DECRYPT", "APPMANAGEABLE"];
 /** The only key size OCI External Key Management accepts for a DSM key. */
 const DSM_KEY_SIZE = 256;
-/** Value of `custom_metadata["managed-by"]` on security objects this library creates. */
+/** Value of `custom_metadata["managed-by"]` on the groups and security objects this library creates. */
 const DSM_MANAGED_BY = "oci-ekm-fortanix";
+/**
+ * The `custom_metadata` key under which a create sends its own random id (groups and security
+ * objects): a retried create that meets its own object, its first answer lost, knows it by this.
+ */
+const DSM_CREATE_ID_KEY = "create-request-id";
+
+/**
+ * Type tokens of the DSM dynamic resources (`pulumi-nodejs:dynamic/<module>:<type>`), by kind: what
+ * the state, plans and policies call them.
+ */
+const DSM_TYPE_TOKENS = {
+  group: "pulumi-nodejs:dynamic/dsm:Group",
+  jwtApp: "pulumi-nodejs:dynamic/dsm:JwtApp",
+  securityObject: "pulumi-nodejs:dynamic/dsm:SecurityObject",
+} as const satisfies Record<DsmResourceKind, string>;
 
 /** An app's rights on a group: the `AppPermissions` enum of Fortanix's API document. */
 const DSM_GROUP_PERMISSIONS: readonly string[] = [
@@ -285,6 +300,8 @@ export {
   DSM_DEFAULT_KEY_OPS,
   DSM_KEY_SIZE,
   DSM_MANAGED_BY,
+  DSM_CREATE_ID_KEY,
+  DSM_TYPE_TOKENS,
   DSM_GROUP_PERMISSIONS,
   DSM_KEY_OPERATIONS,
 };

@@ -1,17 +1,23 @@
 // Groups (the document's "Groups" operations): CreateGroup (POST /sys/v1/groups, GroupRequest → Group),
 // ListGroups (GET /sys/v1/groups, GetGroupsParams → ListGroupsResponse), GetGroup, UpdateGroup
 // (PATCH, GroupRequest → Group) and DeleteGroup (→ 204) at /sys/v1/groups/{group_id}. Of GroupRequest
-// the emulator models `name` and `description`; other fields are accepted and not kept.
-import { asObject, continuationPage, nameOf, optString, reqString } from "./dsm-request";
+// the emulator models `name`, `description` and `custom_metadata`; other fields are accepted and not kept.
+import { asObject, continuationPage, customMetadataOf, nameOf, optString, reqString } from "./dsm-request";
 import { clone, DsmError, type DsmEmulatorReply, type DsmState, dsmTimestamp, type Principal, type RouteContext } from "./dsm-state";
 import type { DsmEmulatorGroup } from "./dsm-types";
 import { DSM_EMULATOR_UNCONFIRMED } from "./dsm-unconfirmed";
+
+/** `custom_metadata` of a GroupRequest, if given (null reads as absent). */
+function optMetadata(body: Record<string, unknown>): Record<string, string> | undefined {
+  return body.custom_metadata === undefined || body.custom_metadata === null ? undefined : customMetadataOf(body.custom_metadata);
+}
 
 /** Creates a group from a GroupRequest (also the emulator's `seedGroup`). */
 export function createGroup(state: DsmState, requestBody: unknown, principal: Principal): DsmEmulatorGroup {
   const body = asObject(requestBody);
   const name = nameOf(reqString(body, "name"), "name");
   const description = optString(body, "description");
+  const customMetadata = optMetadata(body);
   if ([...state.groups.values()].some((g) => g.name === name)) throw new DsmError(409, "group already exists");
   const group: DsmEmulatorGroup = {
     group_id: state.newId(),
@@ -21,6 +27,7 @@ export function createGroup(state: DsmState, requestBody: unknown, principal: Pr
     created_at: dsmTimestamp(state.now()),
     creator: state.creatorOf(principal),
     client_configurations: {},
+    ...(customMetadata !== undefined ? { custom_metadata: customMetadata } : {}),
   };
   state.groups.set(group.group_id, group);
   return group;
@@ -39,12 +46,14 @@ function patchGroup(state: DsmState, id: string, requestBody: unknown): DsmEmula
   const body = asObject(requestBody);
   const name = optString(body, "name");
   const description = optString(body, "description");
+  const customMetadata = optMetadata(body);
   if (name !== undefined) {
     nameOf(name, "name");
     if (name !== g.name && [...state.groups.values()].some((x) => x.name === name)) throw new DsmError(409, "group already exists");
     g.name = name;
   }
   if (description !== undefined) g.description = description;
+  if (customMetadata !== undefined) g.custom_metadata = customMetadata;
   return g;
 }
 

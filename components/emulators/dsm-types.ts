@@ -45,6 +45,7 @@ export interface DsmEmulatorGroup {
   creator: DsmEmulatorCreator;
   /** Required by `Group`; the emulator keeps no client configuration, so it is always `{}`. */
   client_configurations: Record<string, never>;
+  custom_metadata?: Record<string, string>;
 }
 
 /** Where a signed-JWT app finds the token signing keys (`SigningKeys`: both kinds require every field shown). */

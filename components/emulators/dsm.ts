@@ -245,7 +245,7 @@ export class DsmEmulator {
   // ---- changes "outside Pulumi" (drift), bypassing the API and its permission checks ---------
 
   /** Creates a group from a `POST /sys/v1/groups` body as if someone did it in the DSM console. */
-  seedGroup(request: { name: string; description?: string }): DsmEmulatorGroup {
+  seedGroup(request: { name: string; description?: string; custom_metadata?: Record<string, string> }): DsmEmulatorGroup {
     return clone(this.asSeed(() => createGroup(this.state, request, EMULATOR)));
   }
 

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor, type MockCallArgs, type MockResourceArgs, type Mocks } from "@pulumi/pulumi/runtime/mocks";
 import * as pulumiSettings from "@pulumi/pulumi/runtime/settings";
 import * as pulumiState from "@pulumi/pulumi/runtime/state";
-import { checkDsmInputs, type DsmResourceKind } from "../dsm/schemas";
+import { checkDsmInputs, DSM_TYPE_TOKENS, type DsmResourceKind } from "../dsm/schemas";
 
 /** Stands for a secret value in every plan output. */
 export const PLAN_SECRET = "[secret]";
@@ -136,9 +136,9 @@ export function planDsmUuid(resourceType: string, resourceName: string): string 
 
 /** The DSM dynamic resources, by type token. */
 const DSM_KINDS: Record<string, DsmResourceKind> = {
-  "pulumi-nodejs:dynamic/dsm:Group": "group",
-  "pulumi-nodejs:dynamic/dsm:JwtApp": "jwtApp",
-  "pulumi-nodejs:dynamic/dsm:SecurityObject": "securityObject",
+  [DSM_TYPE_TOKENS.group]: "group",
+  [DSM_TYPE_TOKENS.jwtApp]: "jwtApp",
+  [DSM_TYPE_TOKENS.securityObject]: "securityObject",
 };
 
 /**

@@ -1,5 +1,6 @@
 // Views of a plan: the longest dependency chain, a tree like `pulumi preview`, a Mermaid graph and
 // the JSON document `npm run plan -- --json` writes.
+import { DSM_TYPE_TOKENS } from "../dsm/schemas";
 import type { PlanResource, PlanResult } from "./engine";
 import type { PlanStack } from "./stack-config";
 
@@ -98,9 +99,9 @@ const KEY_INPUTS: Record<string, string[]> = {
     "externalKeyManagerMetadata.oauthMetadata.clientAppSecret",
   ],
   "oci:Kms/key:Key": ["displayName", "keyShape", "protectionMode", "externalKeyReference.externalKeyId"],
-  "pulumi-nodejs:dynamic/dsm:Group": ["name", "endpoint"],
-  "pulumi-nodejs:dynamic/dsm:JwtApp": ["name", "groupId", "jwksUrl", "validIssuers", "endpoint"],
-  "pulumi-nodejs:dynamic/dsm:SecurityObject": ["name", "groupId", "description", "rotationPolicyDays", "endpoint"],
+  [DSM_TYPE_TOKENS.group]: ["name", "endpoint"],
+  [DSM_TYPE_TOKENS.jwtApp]: ["name", "groupId", "jwksUrl", "validIssuers", "endpoint"],
+  [DSM_TYPE_TOKENS.securityObject]: ["name", "groupId", "description", "rotationPolicyDays", "endpoint"],
 };
 
 function at(value: unknown, path: string): unknown {

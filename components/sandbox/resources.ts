@@ -1,5 +1,6 @@
 // What the stack program registered, as the sandbox's mocks answered it: the resource types it
 // knows, each registration with its inputs (secrets revealed) and its answer, and lookups into them.
+import { DSM_TYPE_TOKENS } from "../dsm/schemas";
 import type { PlanMockResult } from "../plan/engine";
 
 export const T = {
@@ -16,9 +17,9 @@ export const T = {
   vault: "oci:Kms/vault:Vault",
   keyReference: "oci:Kms/key:Key",
   keyVersion: "oci:Kms/keyVersion:KeyVersion",
-  dsmGroup: "pulumi-nodejs:dynamic/dsm:Group",
-  dsmJwtApp: "pulumi-nodejs:dynamic/dsm:JwtApp",
-  dsmSecurityObject: "pulumi-nodejs:dynamic/dsm:SecurityObject",
+  dsmGroup: DSM_TYPE_TOKENS.group,
+  dsmJwtApp: DSM_TYPE_TOKENS.jwtApp,
+  dsmSecurityObject: DSM_TYPE_TOKENS.securityObject,
 } as const;
 
 export const DSM_TYPES: readonly string[] = [T.dsmGroup, T.dsmJwtApp, T.dsmSecurityObject];
