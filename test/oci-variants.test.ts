@@ -101,6 +101,7 @@ describe("gateway token validation with static keys, your own certificate, an ex
       certChainPem: CHAIN,
       privateKeyPem: KEY,
       existingVcnId: "ocid1.vcn.oc1.iad.aaaaaaaaexistingvcn",
+      vcnCidr: "10.0.0.0/16",
     });
     const auth = (resource(p, "oci-ekm-gateway-deployment").inputs.specification as { requestPolicies: { authentication: unknown } }).requestPolicies
       .authentication;
