@@ -74,7 +74,7 @@ function byName(report: EkmVerificationReport): Record<string, EkmCheckResult> {
 }
 
 const REFRESH_FIX =
-  "run pulumi refresh so the stack's outputs (dsmKeyIds) follow the new key version; nothing to rename in DSM: " +
+  "run pulumi refresh && pulumi up so the stack's outputs (dsmKeyIds) follow the new key version and OCI gets a key reference version for it (or run the rotation workflow); nothing to rename in DSM: " +
   "OCI's key reference finds the key by its name, and the rotated-away version still decrypts what it encrypted";
 
 beforeAll(async () => {
@@ -130,7 +130,7 @@ describe("verify after a rotation", () => {
 
     const lines = renderEkmVerificationReport(report).split("\n");
     expect(lines.slice(18, 20)).toEqual([`↻ dsm-key-rotated [oci-ekm-key]: ${found}`, `    fix: ${REFRESH_FIX}`]);
-    expect(lines.at(-1)).toBe("OK: 25 passed (1 key rotated: run pulumi refresh), 0 failed, 0 skipped");
+    expect(lines.at(-1)).toBe("OK: 25 passed (1 key rotated: run pulumi refresh && pulumi up), 0 failed, 0 skipped");
     expect(lines.filter((l) => l.includes("rename the security object") || l.includes("back to"))).toEqual([]);
   });
 

@@ -223,7 +223,7 @@ async function rotationCheck(reader: EkmDsmReader, current: EkmDsmKey, expect: E
       name,
     ),
     fix:
-      `run pulumi refresh so the stack's outputs (dsmKeyIds) follow the new key version; nothing to rename in DSM: ` +
+      `run pulumi refresh && pulumi up so the stack's outputs (dsmKeyIds) follow the new key version and OCI gets a key reference version for it (or run the rotation workflow); nothing to rename in DSM: ` +
       `OCI's key reference finds the key by its name, and the rotated-away version still decrypts what it encrypted`,
     rotation: { previousKid: kid, previousName: outputsKey.name, currentKid: current.kid, ...(since ? { since: dsmTimestampIso(since) } : {}) },
   };

@@ -113,12 +113,12 @@ export function ekmSkippedReasons(checks: readonly EkmCheckResult[]): EkmSkipped
 
 /**
  * The closing line: `OK: 13 passed, 0 failed, 11 skipped: 10 because no token; 1 because …`, with
- * `(1 key rotated: run pulumi refresh)` after the passed count when the outputs predate a rotation.
+ * `(1 key rotated: run pulumi refresh && pulumi up)` after the passed count when the outputs predate a rotation.
  */
 export function ekmVerificationSummary(report: EkmVerificationReport): string {
   const rotated = report.rotated ?? report.checks.filter((c) => c.rotation !== undefined).length;
   const reasons = report.skippedReasons ?? ekmSkippedReasons(report.checks);
-  const passed = `${report.passed} passed${rotated > 0 ? ` (${rotated} key${rotated === 1 ? "" : "s"} rotated: run pulumi refresh)` : ""}`;
+  const passed = `${report.passed} passed${rotated > 0 ? ` (${rotated} key${rotated === 1 ? "" : "s"} rotated: run pulumi refresh && pulumi up)` : ""}`;
   const skipped = `${report.skipped} skipped${reasons.length > 0 ? `: ${reasons.map((r) => `${r.checks.length} because ${r.why}`).join("; ")}` : ""}`;
   return `${report.ok ? "OK" : "FAILED"}: ${passed}, ${report.failed} failed, ${skipped}`;
 }
