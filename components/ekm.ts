@@ -1,6 +1,6 @@
 import * as oci from "@pulumi/oci";
 import * as pulumi from "@pulumi/pulumi";
-import { identityDomainUrlProblems } from "./identity-domain-url";
+import { checkedIdentityDomainUrl, identityDomainUrlProblems } from "./identity-domain-url";
 import { ekmArgProblemText, type EkmArgProblem } from "./problems";
 import { externalVaultUrl, normalizeIdentityDomainUrl } from "./urls";
 
@@ -47,7 +47,11 @@ export interface EkmVaultArgs {
   port?: pulumi.Input<number>;
   /** Fortanix DSM account id, the last segment of the external vault URL. Required. */
   dsmAccountId: pulumi.Input<string>;
-  /** The Identity Domain URL OCI Vault gets tokens from. Required. */
+  /**
+   * The Identity Domain URL OCI Vault gets tokens from, `https://idcs-<id>.identity.<realm domain>`:
+   * refused before anything is declared when given as text, and before the vault is created when it
+   * is an Output. Required.
+   */
   identityDomainUrl: pulumi.Input<string>;
   /** The client app's client ID. Required. */
   clientId: pulumi.Input<string>;
@@ -203,7 +207,7 @@ export class EkmVault extends pulumi.ComponentResource implements EkmVaultOutput
           externalVaultEndpointUrl: vaultUrl,
           privateEndpointId: this.privateEndpoint.id,
           oauthMetadata: {
-            idcsAccountNameUrl: pulumi.output(args.identityDomainUrl).apply(normalizeIdentityDomainUrl),
+            idcsAccountNameUrl: checkedIdentityDomainUrl(`EkmVault ${name}`, args.identityDomainUrl).apply(normalizeIdentityDomainUrl),
             clientAppId: args.clientId,
             // Not read back and not marked sensitive by the provider.
             clientAppSecret: pulumi.secret(args.clientSecret),

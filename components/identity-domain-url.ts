@@ -20,7 +20,8 @@
  * the dedicated and sovereign realms (`oraclecloud9.com` … `oraclecloud35.com`, `oraclecloud.eu`,
  * `nricloud.jp`, `psn-pco.it`, `sovereigncloud.nz`). Add one here once its form is confirmed.
  */
-import type { EkmArgProblem } from "./problems";
+import * as pulumi from "@pulumi/pulumi";
+import { ekmArgProblemText, type EkmArgProblem } from "./problems";
 export const OCI_REALM_DOMAINS: readonly string[] = ["oraclecloud.com", "oraclegovcloud.com", "oraclegovcloud.uk", "oraclecloud8.com"];
 
 /** The form, as messages state it. */
@@ -81,4 +82,18 @@ export function identityDomainUrlProblems(path: string, value: unknown): EkmArgP
   if (typeof value !== "string") return [];
   const expected = identityDomainUrlProblem(value);
   return expected === undefined ? [] : [{ path, given: JSON.stringify(value), expected }];
+}
+
+/**
+ * The Identity Domain URL as a resource input, held to the same rule once its value is known: an
+ * Output (a stack reference, a secret config value) cannot be checked before anything is declared,
+ * but it is checked before any resource that takes it (the vault with its client secret, the apps)
+ * is created, and a look-alike fails the deployment there.
+ */
+export function checkedIdentityDomainUrl(owner: string, value: pulumi.Input<string>): pulumi.Output<string> {
+  return pulumi.output(value).apply((url) => {
+    const problems = identityDomainUrlProblems("identityDomainUrl", url);
+    if (problems.length > 0) throw new Error(`${owner}: ${problems.map(ekmArgProblemText).join("; ")}`);
+    return url;
+  });
 }

@@ -1,6 +1,6 @@
 import * as oci from "@pulumi/oci";
 import * as pulumi from "@pulumi/pulumi";
-import { identityDomainUrlProblems } from "./identity-domain-url";
+import { checkedIdentityDomainUrl, identityDomainUrlProblems } from "./identity-domain-url";
 import { ekmArgProblemText } from "./problems";
 import {
   DEFAULT_DSM_URL,
@@ -107,7 +107,7 @@ export class EkmIdentity extends pulumi.ComponentResource {
     const prefix = args.displayNamePrefix ?? name;
     const forceDelete = args.forceDelete ?? true;
 
-    this.identityDomainUrl = pulumi.output(args.identityDomainUrl).apply(normalizeIdentityDomainUrl);
+    this.identityDomainUrl = checkedIdentityDomainUrl(`EkmIdentity ${name}`, args.identityDomainUrl).apply(normalizeIdentityDomainUrl);
     const idcsEndpoint = this.identityDomainUrl;
     this.issuer = pulumi.output(args.issuer ?? DEFAULT_IDENTITY_ISSUER);
     this.jwksUri = pulumi.output(args.identityDomainUrl).apply(identityJwksUri);

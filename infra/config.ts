@@ -192,7 +192,11 @@ const keySchema = z.strictObject(
     name: z.string({ error: EXPECT.keyName }).regex(KEY_NAME, EXPECT.keyName),
     description: z.string({ error: EXPECT.keyDescription }).max(1024, EXPECT.keyDescription).optional(),
     rotationPolicyDays: z.number({ error: EXPECT.rotation }).int(EXPECT.rotation).min(1, EXPECT.rotation).max(3650, EXPECT.rotation).optional(),
-    rotate: z.string({ error: EXPECT.rotate }).min(1, EXPECT.rotate).max(256, EXPECT.rotate).optional(),
+    // `pulumi config set --path 'keys[0].rotate' 20261207` stores a number: taken as its text.
+    rotate: z
+      .union([z.string(), z.number().transform(String)], { error: EXPECT.rotate })
+      .pipe(z.string().min(1, EXPECT.rotate).max(256, EXPECT.rotate))
+      .optional(),
   },
   {
     error: (iss) =>

@@ -1,6 +1,8 @@
 // One rule, one place: a value refused by the component that owns the rule gets the same words when
 // it comes in through the topology or the stack config; only the path in front of it differs.
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
+import { checkedIdentityDomainUrl } from "../components/identity-domain-url";
 import { EkmVault, type EkmVaultArgs } from "../components/ekm";
 import { EkmIdentity } from "../components/identity";
 import { EkmTopology, type EkmTopologyArgs } from "../components/topology";
@@ -62,5 +64,22 @@ describe("each rule's message is the same whichever door the value came in by", 
     const config = said(thrown(() => loadEkmConfig(ekmConfigFromObject({ ...CONFIG, identityDomainUrl: LOOK_ALIKE }))), "oci-ekm:identityDomainUrl");
     expect(vault).toMatch(/^ is "https:\/\/idcs-abc\.identity\.oraclecloud\.com\.evil\.com"; expected an Identity Domain URL https:\/\/idcs-<id>\.identity\.<realm domain> .*: the host idcs-abc\.identity\.oraclecloud\.com\.evil\.com is not in an OCI realm domain$/);
     expect([identity, topology, config]).toEqual([vault, vault, vault]);
+  });
+});
+
+describe("an Identity Domain URL that arrives as an Output", () => {
+  // An Output is awaited through its promise (the SDK's own, not public): a rejected input fails the
+  // resource's registration, and with it `pulumi up`, before the resource is created.
+  const settle = (o: pulumi.Output<string>): Promise<string> => {
+    // Its other promises (known, secret) carry the same rejection: observed, so none goes unhandled.
+    for (const v of Object.values(o as object)) if (v instanceof Promise) v.catch(() => undefined);
+    return (o as unknown as { promise(): Promise<string> }).promise();
+  };
+
+  it("is held to the same rule once known, with the vault's own message; a real domain passes", async () => {
+    await expect(settle(checkedIdentityDomainUrl("EkmVault v", pulumi.output(LOOK_ALIKE)))).rejects.toThrow(
+      `EkmVault v: identityDomainUrl is "${LOOK_ALIKE}"; expected an Identity Domain URL`,
+    );
+    await expect(settle(checkedIdentityDomainUrl("EkmVault v", pulumi.output(DOMAIN_URL)))).resolves.toBe(DOMAIN_URL);
   });
 });
