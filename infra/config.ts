@@ -349,13 +349,6 @@ function unknownKeyProblems(source: EkmConfigSource, add: AddProblem): void {
   }
 }
 
-/** The stack's keys near `key` that nothing reads: a required key missing is most often one of them misspelt. */
-function misspeltAs(key: string, source: EkmConfigSource): string | undefined {
-  const known = new Set(EKM_CONFIG_KEYS.map((k) => k.key));
-  const unknown = (source.keys?.() ?? []).filter((k) => !known.has(k));
-  return unknown.find((k) => closestName(k, [key]) !== undefined);
-}
-
 /** A config source over a plain object (tests, the offline plan): non-strings become JSON, as Pulumi stores them. */
 export function ekmConfigFromObject(values: Record<string, unknown>, namespace: string = EKM_PROJECT): EkmConfigSource {
   const strip = (k: string) => (k.startsWith(namespace + ":") ? k.slice(namespace.length + 1) : k);
