@@ -1,4 +1,4 @@
-import * as oci from "@pulumi/oci";
+import * as certificatesmanagement from "@pulumi/oci/certificatesmanagement";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { caBundleOfChain, gatewayCertificateProblems, normalizePem } from "./pem";
@@ -67,7 +67,7 @@ export class EkmCertificate extends pulumi.ComponentResource {
   public readonly privateKey?: tls.PrivateKey;
   public readonly certRequest?: tls.CertRequest;
   public readonly issuedCert?: tls.LocallySignedCert;
-  public readonly certificate?: oci.certificatesmanagement.Certificate;
+  public readonly certificate?: certificatesmanagement.Certificate;
 
   constructor(name: string, args: EkmCertificateArgs, opts?: pulumi.ComponentResourceOptions) {
     const own = args.certificatePem !== undefined;
@@ -161,7 +161,7 @@ export class EkmCertificate extends pulumi.ComponentResource {
     if (args.existingCertificateId !== undefined) {
       this.certificateId = pulumi.output(args.existingCertificateId);
     } else {
-      this.certificate = new oci.certificatesmanagement.Certificate(
+      this.certificate = new certificatesmanagement.Certificate(
         `${name}-oci`,
         {
           compartmentId: args.compartmentId,

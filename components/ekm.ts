@@ -1,4 +1,4 @@
-import * as oci from "@pulumi/oci";
+import * as kms from "@pulumi/oci/kms";
 import * as pulumi from "@pulumi/pulumi";
 import { checkedIdentityDomainUrl, identityDomainUrlProblems } from "./identity-domain-url";
 import { ekmArgProblemText, type EkmArgProblem } from "./problems";
@@ -167,9 +167,9 @@ export class EkmVault extends pulumi.ComponentResource implements EkmVaultOutput
   declare public readonly cryptoEndpoint: pulumi.Output<string>;
   declare public readonly keyReferenceIds: pulumi.Output<string[]>;
   declare public readonly keyReferenceVersions: pulumi.Output<EkmKeyReferenceVersion[]>;
-  public readonly privateEndpoint: oci.kms.EkmsPrivateEndpoint;
-  public readonly vault: oci.kms.Vault;
-  public readonly keyReferences: oci.kms.Key[];
+  public readonly privateEndpoint: kms.EkmsPrivateEndpoint;
+  public readonly vault: kms.Vault;
+  public readonly keyReferences: kms.Key[];
 
   constructor(name: string, args: EkmVaultArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems = ekmVaultProblems(args);
@@ -182,7 +182,7 @@ export class EkmVault extends pulumi.ComponentResource implements EkmVaultOutput
     // vault and key references are protected.
     const protect = args.protect ?? opts?.protect ?? true;
 
-    this.privateEndpoint = new oci.kms.EkmsPrivateEndpoint(
+    this.privateEndpoint = new kms.EkmsPrivateEndpoint(
       `${name}-private-endpoint`,
       {
         compartmentId: args.compartmentId,
@@ -197,7 +197,7 @@ export class EkmVault extends pulumi.ComponentResource implements EkmVaultOutput
     const host = vaultUrlHost === "gateway" ? pulumi.output(args.gatewayPrivateIp) : this.privateEndpoint.privateEndpointIp;
     const vaultUrl = pulumi.all([host, args.dsmAccountId]).apply(([h, account]) => externalVaultUrl(h, account));
 
-    this.vault = new oci.kms.Vault(
+    this.vault = new kms.Vault(
       `${name}-vault`,
       {
         compartmentId: args.compartmentId,
@@ -219,7 +219,7 @@ export class EkmVault extends pulumi.ComponentResource implements EkmVaultOutput
 
     this.keyReferences = keys.map(
       (k) =>
-        new oci.kms.Key(
+        new kms.Key(
           `${name}-key-${k.name}`,
           {
             compartmentId: args.compartmentId,
@@ -259,17 +259,17 @@ export class EkmVault extends pulumi.ComponentResource implements EkmVaultOutput
    * under it can be decrypted through OCI. Removing a key from the program therefore leaves its
    * versions in OCI; deleting one is a deliberate act in the OCI console or CLI.
    */
-  private declareKeyReferenceVersions(base: string, k: EkmKeyReferenceArgs, keyReference: oci.kms.Key): pulumi.Output<EkmKeyReferenceVersion[]> {
+  private declareKeyReferenceVersions(base: string, k: EkmKeyReferenceArgs, keyReference: kms.Key): pulumi.Output<EkmKeyReferenceVersion[]> {
     if (k.externalKeyVersionIds === undefined) return pulumi.output([]);
     const history = pulumi.output(k.externalKeyVersionIds);
     return history.apply((kids) => {
-      let previous: oci.kms.KeyVersion | undefined;
+      let previous: kms.KeyVersion | undefined;
       const declared: pulumi.Output<EkmKeyReferenceVersion>[] = [];
       for (const kid of keyReferenceVersionKids(kids)) {
         // Derived from the history, the kid keeps its dependency on the security object: the
         // version is created after DSM's rekey, and destroyed (retained) before the key.
         const externalKeyVersionId = history.apply(() => kid);
-        const version: oci.kms.KeyVersion = new oci.kms.KeyVersion(
+        const version: kms.KeyVersion = new kms.KeyVersion(
           `${base}-version-${kid}`,
           { keyId: keyReference.id, managementEndpoint: this.vault.managementEndpoint, externalKeyVersionId },
           { parent: this, retainOnDelete: true, ...(previous ? { dependsOn: [previous] } : {}) },

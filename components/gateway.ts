@@ -1,4 +1,5 @@
-import * as oci from "@pulumi/oci";
+import * as apigateway from "@pulumi/oci/apigateway";
+import type * as ociInput from "@pulumi/oci/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import {
   DEFAULT_DSM_URL,
@@ -103,8 +104,8 @@ export interface EkmGatewayArgs {
   displayNamePrefix?: string;
 }
 
-type AuthenticationPolicy = oci.types.input.ApiGateway.DeploymentSpecificationRequestPoliciesAuthentication;
-type ValidationPolicy = oci.types.input.ApiGateway.DeploymentSpecificationRequestPoliciesAuthenticationValidationPolicy;
+type AuthenticationPolicy = ociInput.ApiGateway.DeploymentSpecificationRequestPoliciesAuthentication;
+type ValidationPolicy = ociInput.ApiGateway.DeploymentSpecificationRequestPoliciesAuthenticationValidationPolicy;
 
 /** The `TOKEN_AUTHENTICATION` request policy of a deployment validating tokens (exported for the sandbox and tests). */
 export function gatewayAuthenticationPolicy(
@@ -185,8 +186,8 @@ export class EkmGateway extends pulumi.ComponentResource {
   /** The route's backend URL, `https://<DSM_HOST>/${request.path[path]}`. */
   public readonly backendUrl: pulumi.Output<string>;
   public readonly deploymentId: pulumi.Output<string>;
-  public readonly gateway?: oci.apigateway.Gateway;
-  public readonly deployment: oci.apigateway.Deployment;
+  public readonly gateway?: apigateway.Gateway;
+  public readonly deployment: apigateway.Deployment;
 
   constructor(name: string, args: EkmGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems: string[] = [];
@@ -209,10 +210,10 @@ export class EkmGateway extends pulumi.ComponentResource {
 
     if (args.existingGatewayId !== undefined) {
       this.gatewayId = pulumi.output(args.existingGatewayId);
-      const existing = oci.apigateway.getGatewayOutput({ gatewayId: args.existingGatewayId }, { parent: this });
+      const existing = apigateway.getGatewayOutput({ gatewayId: args.existingGatewayId }, { parent: this });
       this.privateIp = existing.ipAddresses.apply((a) => firstIp(a, name));
     } else {
-      this.gateway = new oci.apigateway.Gateway(
+      this.gateway = new apigateway.Gateway(
         `${name}-gateway`,
         {
           compartmentId: args.compartmentId,
@@ -232,7 +233,7 @@ export class EkmGateway extends pulumi.ComponentResource {
     this.backendUrl = route.backendUrl;
 
     const validation = args.tokenValidation;
-    this.deployment = new oci.apigateway.Deployment(
+    this.deployment = new apigateway.Deployment(
       `${name}-deployment`,
       {
         compartmentId: args.compartmentId,

@@ -1,4 +1,4 @@
-import * as oci from "@pulumi/oci";
+import * as identity from "@pulumi/oci/identity";
 import * as pulumi from "@pulumi/pulumi";
 import { checkedIdentityDomainUrl, identityDomainUrlProblems } from "./identity-domain-url";
 import { ekmArgProblemText } from "./problems";
@@ -48,7 +48,7 @@ export const DOMAIN_SETTING_CARRIED_FIELDS = [
   "maxNoOfAppRoleMembersToReturn", "preferredLanguage", "prevIssuer", "privacyPolicyUrl", "purgeConfigs", "reAuthFactors",
   "reAuthWhenChangingMyAuthenticationFactors", "serviceAdminCannotListOtherUsers", "subMappingAttr", "tags", "tenantCustomClaims",
   "termsOfUseUrl", "timezone",
-] as const satisfies readonly (keyof oci.identity.DomainsSettingArgs)[];
+] as const satisfies readonly (keyof identity.DomainsSettingArgs)[];
 
 /** One carried field's value from what `getDomainsSetting` read (two are lists there and objects here). */
 export function carriedDomainSetting(current: Record<string, unknown>, field: (typeof DOMAIN_SETTING_CARRIED_FIELDS)[number]): unknown {
@@ -96,9 +96,9 @@ export class EkmIdentity extends pulumi.ComponentResource {
   public readonly jwksUri: pulumi.Output<string>;
   /** `<domain>/oauth2/v1/token`. */
   public readonly tokenUrl: pulumi.Output<string>;
-  public readonly domainSetting?: oci.identity.DomainsSetting;
-  public readonly resourceApp: oci.identity.DomainsApp;
-  public readonly clientApp: oci.identity.DomainsApp;
+  public readonly domainSetting?: identity.DomainsSetting;
+  public readonly resourceApp: identity.DomainsApp;
+  public readonly clientApp: identity.DomainsApp;
 
   constructor(name: string, args: EkmIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems = ekmIdentityProblems(args);
@@ -115,13 +115,13 @@ export class EkmIdentity extends pulumi.ComponentResource {
     this.audience = pulumi.output(args.gatewayPrivateIp).apply(gatewayBaseUrl);
 
     if (args.manageSigningCertAccess ?? true) {
-      const current = oci.identity.getDomainsSettingOutput({ idcsEndpoint, settingId: "Settings" }, { parent: this });
+      const current = identity.getDomainsSettingOutput({ idcsEndpoint, settingId: "Settings" }, { parent: this });
       const carried: Record<string, pulumi.Output<unknown>> = {};
       for (const field of DOMAIN_SETTING_CARRIED_FIELDS) {
         carried[field] = current.apply((c) => carriedDomainSetting(c as unknown as Record<string, unknown>, field));
       }
       const settings = {
-        ...(carried as unknown as Omit<oci.identity.DomainsSettingArgs, "idcsEndpoint" | "settingId" | "schemas" | "csrAccess">),
+        ...(carried as unknown as Omit<identity.DomainsSettingArgs, "idcsEndpoint" | "settingId" | "schemas" | "csrAccess">),
         idcsEndpoint,
         settingId: "Settings",
         schemas: [SETTINGS_SCHEMA],
@@ -131,7 +131,7 @@ export class EkmIdentity extends pulumi.ComponentResource {
       // Deleting a DomainsSetting does nothing in OCI: the signing certificate stays public after a
       // destroy. retainOnDelete makes `pulumi destroy` show it as "[retain]" (the CLI's marker for a
       // resource left in the cloud) instead of reporting a delete that did not happen.
-      this.domainSetting = new oci.identity.DomainsSetting(`${name}-signing-cert-access`, settings, { parent: this, retainOnDelete: true });
+      this.domainSetting = new identity.DomainsSetting(`${name}-signing-cert-access`, settings, { parent: this, retainOnDelete: true });
     }
 
     const confidentialApp = {
@@ -148,7 +148,7 @@ export class EkmIdentity extends pulumi.ComponentResource {
     // `schemas`, which the domain may extend on its own: a diff there would recur on every preview.
     const appOpts = { parent: this, additionalSecretOutputs: ["clientSecret"], ignoreChanges: ["schemas"] };
 
-    this.resourceApp = new oci.identity.DomainsApp(
+    this.resourceApp = new identity.DomainsApp(
       `${name}-resource-app`,
       {
         ...confidentialApp,
@@ -167,7 +167,7 @@ export class EkmIdentity extends pulumi.ComponentResource {
     // The client can only be granted a scope that exists: it waits for the resource app (its id),
     // while the value stays the audience this component set.
     this.scope = pulumi.all([this.resourceApp.id, this.audience]).apply(([, audience]) => fullyQualifiedScope(audience));
-    this.clientApp = new oci.identity.DomainsApp(
+    this.clientApp = new identity.DomainsApp(
       `${name}-client-app`,
       {
         ...confidentialApp,

@@ -1,4 +1,4 @@
-import * as oci from "@pulumi/oci";
+import * as core from "@pulumi/oci/core";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface EkmNetworkArgs {
@@ -50,11 +50,11 @@ export class EkmNetwork extends pulumi.ComponentResource {
   public readonly vcnId: pulumi.Output<string | undefined>;
   /** OCID of the private subnet hosting the gateway and the EKM private endpoint. */
   public readonly subnetId: pulumi.Output<string>;
-  public readonly vcn?: oci.core.Vcn;
-  public readonly natGateway?: oci.core.NatGateway;
-  public readonly routeTable?: oci.core.RouteTable;
-  public readonly securityList?: oci.core.SecurityList;
-  public readonly subnet?: oci.core.Subnet;
+  public readonly vcn?: core.Vcn;
+  public readonly natGateway?: core.NatGateway;
+  public readonly routeTable?: core.RouteTable;
+  public readonly securityList?: core.SecurityList;
+  public readonly subnet?: core.Subnet;
 
   constructor(name: string, args: EkmNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("oci-ekm-fortanix:index:EkmNetwork", name, {}, opts);
@@ -75,7 +75,7 @@ export class EkmNetwork extends pulumi.ComponentResource {
     if (args.existingVcnId !== undefined) {
       vcnId = pulumi.output(args.existingVcnId);
     } else {
-      this.vcn = new oci.core.Vcn(
+      this.vcn = new core.Vcn(
         `${name}-vcn`,
         { compartmentId, cidrBlocks: [vcnCidr], displayName: `${prefix}-vcn`, dnsLabel: args.vcnDnsLabel ?? ekmDnsLabel(prefix) },
         { parent: this },
@@ -87,8 +87,8 @@ export class EkmNetwork extends pulumi.ComponentResource {
     if (args.existingRouteTableId !== undefined) {
       routeTableId = pulumi.output(args.existingRouteTableId);
     } else {
-      this.natGateway = new oci.core.NatGateway(`${name}-nat`, { compartmentId, vcnId, displayName: `${prefix}-nat` }, { parent: this });
-      this.routeTable = new oci.core.RouteTable(
+      this.natGateway = new core.NatGateway(`${name}-nat`, { compartmentId, vcnId, displayName: `${prefix}-nat` }, { parent: this });
+      this.routeTable = new core.RouteTable(
         `${name}-routes`,
         {
           compartmentId,
@@ -101,7 +101,7 @@ export class EkmNetwork extends pulumi.ComponentResource {
       routeTableId = this.routeTable.id;
     }
 
-    this.securityList = new oci.core.SecurityList(
+    this.securityList = new core.SecurityList(
       `${name}-https`,
       {
         compartmentId,
@@ -118,7 +118,7 @@ export class EkmNetwork extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.subnet = new oci.core.Subnet(
+    this.subnet = new core.Subnet(
       `${name}-subnet`,
       {
         compartmentId,

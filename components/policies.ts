@@ -1,4 +1,4 @@
-import * as oci from "@pulumi/oci";
+import * as identity from "@pulumi/oci/identity";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface EkmPoliciesArgs {
@@ -67,10 +67,10 @@ export class EkmPolicies extends pulumi.ComponentResource {
   public readonly policyId: pulumi.Output<string>;
   /** The statements, as attached. */
   public readonly statements: pulumi.Output<string[]>;
-  public readonly policy: oci.identity.Policy;
+  public readonly policy: identity.Policy;
   /** OCID of the policy in the identity domain's compartment, when `identityDomainCompartmentId` is set. */
   public readonly domainPolicyId?: pulumi.Output<string>;
-  public readonly domainPolicy?: oci.identity.Policy;
+  public readonly domainPolicy?: identity.Policy;
 
   constructor(name: string, args: EkmPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
     if (!/^('[^']+'\/)?'?[A-Za-z0-9_.@-]+'?$/.test(args.operatorsGroup)) {
@@ -79,7 +79,7 @@ export class EkmPolicies extends pulumi.ComponentResource {
     super("oci-ekm-fortanix:index:EkmPolicies", name, {}, opts);
     const prefix = args.displayNamePrefix ?? name;
     this.statements = pulumi.output(args.compartmentId).apply((compartmentId) => ekmPolicyStatements(args.operatorsGroup, compartmentId).map((s) => s.statement));
-    this.policy = new oci.identity.Policy(
+    this.policy = new identity.Policy(
       `${name}-policy`,
       {
         compartmentId: args.policyCompartmentId ?? args.compartmentId,
@@ -91,7 +91,7 @@ export class EkmPolicies extends pulumi.ComponentResource {
     );
     if (args.identityDomainCompartmentId !== undefined) {
       const domainCompartment = args.identityDomainCompartmentId;
-      this.domainPolicy = new oci.identity.Policy(
+      this.domainPolicy = new identity.Policy(
         `${name}-domain-policy`,
         {
           compartmentId: domainCompartment,

@@ -1,3 +1,4 @@
+import { X509Certificate } from "node:crypto";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,11 +12,41 @@ import {
 import {
   createTestCertificateAuthority,
   generateRsaKeyPem,
+  freshRsaKeys,
   issueServerCertificate,
+  recycledRsaKeys,
   selfSignedCertificatePem,
 } from "../components/emulators/tls";
 
 const BACKEND = "https://amer.smartkey.io/${request.path[path]}";
+
+describe("the emulators' RSA keys", () => {
+  it("recycledRsaKeys: every key of a run is a different one, and each run gets the same keys in the same order", () => {
+    const source = recycledRsaKeys();
+    const first = source();
+    const run1 = [first(), first(), first()].map((k) => k.privateKeyPem);
+    const second = source();
+    const run2 = [second(), second(), second(), second()].map((k) => k.privateKeyPem);
+    expect(new Set(run1).size).toBe(3);
+    expect(run2.slice(0, 3)).toEqual(run1);
+    expect(run1).not.toContain(run2[3]);
+    expect(run2[3]).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+  });
+
+  it("freshRsaKeys (the default): a new key at every call", () => {
+    const keys = freshRsaKeys();
+    expect(keys().privateKeyPem).not.toBe(keys().privateKeyPem);
+  });
+
+  it("a CA and a server certificate made from a run's keys carry those keys", () => {
+    const keys = recycledRsaKeys()();
+    const ca = createTestCertificateAuthority("recycled CA", keys);
+    const server = issueServerCertificate(ca, { commonName: "127.0.0.1", ipAddresses: ["127.0.0.1"] }, keys);
+    expect(new X509Certificate(server.certPem).checkIssued(new X509Certificate(ca.certPem))).toBe(true);
+    expect([ca.keyPem, server.keyPem].every((k) => k.startsWith("-----BEGIN PRIVATE KEY-----"))).toBe(true);
+    expect(ca.keyPem).not.toBe(server.keyPem);
+  });
+});
 
 describe("route templates", () => {
   it("matches /{path*} under / and captures the rest of the path, slashes included", () => {

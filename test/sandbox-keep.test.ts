@@ -14,7 +14,11 @@ import { writeOciApiKeyConfig } from "../components/emulators";
 import { SANDBOX_USAGE, removeSandboxKeepFiles, runSandbox, writeSandboxKeepFiles, type SandboxEndpoints, type SandboxKeepFiles } from "../components/sandbox";
 import { EkmNetworkError, ekmHttpRequest, ociSdkTrusting, requestClientCredentialsToken } from "../components/verify";
 import { runEkmStack } from "../infra/stack";
+import { recycledRsaKeys } from "../components/emulators/tls";
 import { type ScriptLauncher, scriptCommand } from "./script-process";
+
+// Each run's keys differ from one another; the runs reuse one set (about two seconds of CPU each).
+const rsaKeys = recycledRsaKeys();
 
 const DSM_ENV = ["DSM_ENDPOINT", "DSM_API_KEY", "DSM_CA_BUNDLE", "DSM_USERNAME", "DSM_PASSWORD", "DSM_ACCT_ID"] as const;
 const BEFORE: Record<string, string | undefined> = {
@@ -44,7 +48,7 @@ describe("runSandbox({ keep: true })", { timeout: 120_000 }, () => {
   });
 
   it("keeps the servers up with their endpoints until stop(), which closes them and restores DSM_*", async () => {
-    const r = await runSandbox({ program: () => runEkmStack(), keep: true });
+    const r = await runSandbox({ program: () => runEkmStack(), keep: true, rsaKeys });
     const e = r.endpoints as SandboxEndpoints;
     try {
       expect(r.failedStep).toBeUndefined();
@@ -101,6 +105,7 @@ describe("runSandbox({ keep: true })", { timeout: 120_000 }, () => {
   it("reports a vault URL that names no listener as a failed step, not a throw, and restores DSM_*", async () => {
     const r = await runSandbox({
       keep: true,
+      rsaKeys,
       program: () => {
         // OCI Vault calls port 443; a vault URL on another port reaches nothing.
         pulumi.runtime.registerStackTransformation((args) => {
@@ -194,6 +199,7 @@ async function oracleSdkAgainstKeepFiles(e: SandboxEndpoints): Promise<void> {
 describe("the sandbox's Identity Domain", { timeout: 120_000 }, () => {
   it("refuses identity resources whose idcsEndpoint names another domain", async () => {
     const r = await runSandbox({
+      rsaKeys,
       program: () => {
         pulumi.runtime.registerStackTransformation((args) =>
           args.type === "oci:Identity/domainsApp:DomainsApp"

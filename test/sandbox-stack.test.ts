@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { SANDBOX_SCOPE_REFUSAL_STEP, readSandboxStack, renderSandboxOverlays, sandboxCommand, sandboxStackConfig, type SandboxStack } from "../components/sandbox";
 import { runEkmStack } from "../infra/stack";
 import { usageError } from "./cli-helpers";
+import { recycledRsaKeys } from "../components/emulators/tls";
 import { userGatewayCertificate } from "./oci-helpers";
 
 const root = path.resolve(__dirname, "..");
@@ -145,6 +146,9 @@ describe("sandboxStackConfig", () => {
   });
 });
 
+// Each run's keys differ from one another; the runs reuse one set (about two seconds of CPU each).
+const rsaKeys = recycledRsaKeys();
+
 describe("sandboxCommand --stack", () => {
   const command = async (argv: string[], projectDir = dir): Promise<{ code: number; lines: string[]; text: string }> => {
     let text = "";
@@ -157,6 +161,7 @@ describe("sandboxCommand --stack", () => {
       pid: 4242,
       stopRequested: new Promise(() => undefined),
       secrets: [],
+      rsaKeys,
     });
     return { code, lines: text.split("\n"), text };
   };

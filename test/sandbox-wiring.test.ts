@@ -1,18 +1,22 @@
 // The sandbox runs the real components: change one wiring fact in them and it must fail, exactly
 // where OCI would: as OCI creates the vault, its first call to the key manager.
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { recycledRsaKeys } from "../components/emulators/tls";
 
 type Urls = typeof import("../components/urls");
 
 const UP = "pulumi up (in-process, mocks answered by the emulators, DSM through Pulumi's dynamic-provider host)";
 
 // The facts are `as const` literals; a test may set them to anything.
+// Each run's keys differ from one another; the runs reuse one set (about two seconds of CPU each).
+const rsaKeys = recycledRsaKeys();
+
 async function sandboxWith(changes: { [K in keyof Urls]?: unknown }) {
   vi.resetModules();
   vi.doMock("../components/urls", async (importOriginal) => ({ ...(await importOriginal<Urls>()), ...changes }));
   const { runSandbox } = await import("../components/sandbox/index.js");
   const { runEkmStack } = await import("../infra/stack.js");
-  return runSandbox({ program: () => runEkmStack() });
+  return runSandbox({ program: () => runEkmStack(), rsaKeys });
 }
 
 // Each test loads the whole stack again and runs a sandbox: far beyond the default 30 s on a loaded machine.

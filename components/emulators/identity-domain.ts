@@ -5,7 +5,7 @@
 // Where the real domain's exact wording is not published (error descriptions, the 401 body of the
 // signing-key endpoint), the emulator's text is its own; statuses and OAuth error codes follow RFC 6749
 // and what Oracle documents of the Identity Domain.
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { SignJWT, base64url, type JWK, type JSONWebKeySet, type JWTPayload } from "jose";
 import {
@@ -40,6 +40,8 @@ export interface IdentityDomainEmulatorOptions {
   discoveryUrls?: "relative" | "absolute";
   /** Port on 127.0.0.1. Default: a free port. */
   port?: number;
+  /** The domain's token-signing key (RSA, PEM). Default: a new 2048-bit key. */
+  signingKeyPem?: string;
 }
 
 /** A scope a resource app defines (`DomainsApp.scopes[]`). */
@@ -203,7 +205,7 @@ export class IdentityDomainEmulator {
     this.issuerValue = options.issuer ?? IDENTITY_DOMAIN_DEFAULT_ISSUER;
     this.ttl = options.tokenTtlSeconds ?? 3600;
     this.discoveryUrls = options.discoveryUrls ?? "relative";
-    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const privateKey = options.signingKeyPem !== undefined ? createPrivateKey(options.signingKeyPem) : generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
     this.signingKey = privateKey;
     this.signingJwk = IdentityDomainEmulator.publicJwk(privateKey, IDENTITY_DOMAIN_SIGNING_KID);
     this.server = new EmulatorHttpServer((req, res) => this.handle(req, res), { tls: options.tls, port: options.port });

@@ -50,7 +50,12 @@ export function generateOciApiKey(bits = 2048): OciApiKey {
     publicKeyEncoding: { type: "spki", format: "pem" },
     privateKeyEncoding: { type: "pkcs8", format: "pem" },
   });
-  return { privateKeyPem: privateKey, publicKeyPem: publicKey, fingerprint: ociApiKeyFingerprint(publicKey) };
+  return ociApiKeyOf({ privateKeyPem: privateKey, publicKeyPem: publicKey });
+}
+
+/** An API key made of an RSA key pair already at hand (PKCS#8 and SPKI PEM), with its fingerprint. */
+export function ociApiKeyOf(key: { privateKeyPem: string; publicKeyPem: string }): OciApiKey {
+  return { privateKeyPem: key.privateKeyPem, publicKeyPem: key.publicKeyPem, fingerprint: ociApiKeyFingerprint(key.publicKeyPem) };
 }
 
 /** The `keyId` of OCI's request signatures for this profile: `<tenancy>/<user>/<fingerprint>`. */

@@ -32,7 +32,7 @@ import {
 } from "./oci-kms-models";
 import { OciKmsService, type ListKeyVersionsQuery, type OciKmsVault } from "./oci-kms-service";
 import { OCI_NOT_AUTHENTICATED_MESSAGE, OCI_SIGNATURE_MAX_SKEW_MS, OciApiKeyRegistry, OciSignatureError, verifyOciRequestSignature } from "./oci-kms-signature";
-import { createTestCertificateAuthority, issueServerCertificate, type PemKeyPair } from "./tls";
+import { createTestCertificateAuthority, freshRsaKey, issueServerCertificate, type PemKeyPair, type RsaKeyMaker } from "./tls";
 
 /** The API version prefix of every Key Management path. */
 const API = "20180608";
@@ -47,6 +47,8 @@ export interface OciKmsEmulatorOptions {
   now?: () => number;
   /** How far a signed date may be from the clock. Default: 5 minutes, as at OCI. */
   maxClockSkewMs?: number;
+  /** Where the keys of its listener's certificate (and of its CA, when `ca` is not given) come from. Default: new keys. */
+  rsaKeys?: RsaKeyMaker;
 }
 
 /** One request the emulator answered. */
@@ -95,9 +97,10 @@ export class OciKmsEmulator {
   private readonly now: () => number;
 
   constructor(private readonly options: OciKmsEmulatorOptions = {}) {
-    this.ca = options.ca ?? createTestCertificateAuthority("oci-ekm emulated OCI KMS CA");
+    const keys = options.rsaKeys ?? freshRsaKey;
+    this.ca = options.ca ?? createTestCertificateAuthority("oci-ekm emulated OCI KMS CA", keys);
     this.now = options.now ?? Date.now;
-    const tls = issueServerCertificate(this.ca, { commonName: "127.0.0.1", ipAddresses: ["127.0.0.1"], dnsNames: ["localhost"] });
+    const tls = issueServerCertificate(this.ca, { commonName: "127.0.0.1", ipAddresses: ["127.0.0.1"], dnsNames: ["localhost"] }, keys);
     this.server = new EmulatorHttpServer((req, res) => this.handle(req, res), { tls: { cert: tls.certPem, key: tls.keyPem } });
     this.service = new OciKmsService({ region: options.region ?? "eu-frankfurt-1", baseUrl: () => this.server.url, now: this.now });
   }

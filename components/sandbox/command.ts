@@ -82,6 +82,8 @@ export interface SandboxCommandIo {
   stopRequested: Promise<"SIGINT" | "SIGTERM">;
   /** Filled with the secrets the run makes (client secret, DSM API key), for the caller to redact from errors. */
   secrets: string[];
+  /** Where the run's RSA keys come from. Default: new keys. */
+  rsaKeys?: SandboxOptions["rsaKeys"];
 }
 
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -167,6 +169,7 @@ export async function sandboxCommand(argv: readonly string[], io: SandboxCommand
     gatewayRoute: args.gatewayRoute,
     onEvent: progress(io),
     signal: controller.signal,
+    rsaKeys: io.rsaKeys,
   });
   if (result.endpoints) io.secrets.push(result.endpoints.dsmApiKey, String(result.endpoints.stackOutputs.clientSecret ?? ""), result.endpoints.ociApiKey.privateKeyPem);
   io.write("\n" + renderSandboxSummary(result) + "\n");

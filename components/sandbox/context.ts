@@ -8,9 +8,9 @@ import { DsmEmulator } from "../emulators/dsm";
 import type { ApiGatewayEmulator } from "../emulators/gateway";
 import { IdentityDomainEmulator } from "../emulators/identity-domain";
 import { OciKmsEmulator } from "../emulators/oci-kms";
-import { generateOciApiKey, writeOciApiKeyConfig } from "../emulators/oci-kms-config";
+import { ociApiKeyOf, writeOciApiKeyConfig } from "../emulators/oci-kms-config";
 import type { PrivateEndpointEmulator } from "../emulators/private-endpoint";
-import { createTestCertificateAuthority, issueServerCertificate, type PemKeyPair } from "../emulators/tls";
+import { createTestCertificateAuthority, freshRsaKeys, issueServerCertificate, type PemKeyPair, type RsaKeyMaker } from "../emulators/tls";
 import type { PlanResult } from "../plan/engine";
 import type { HostedResourceState } from "../testing/engine-steps";
 import { DynamicProviderHost } from "../testing/provider-host";
@@ -51,7 +51,9 @@ export interface SandboxOciUser {
 
 export class SandboxContext {
   readonly runner: StepRunner;
-  readonly ca: PemKeyPair = createTestCertificateAuthority("oci-ekm sandbox CA");
+  /** This run's RSA keys: the CA's, the listeners', the Identity Domain's, the OCI API key, the gateway certificate's. */
+  readonly rsaKeys: RsaKeyMaker;
+  readonly ca: PemKeyPair;
   readonly identity: IdentityDomainEmulator;
   /** OCI's Key Management service, its listener issued by the sandbox CA (so that `.sandbox/ca.pem` covers it). */
   readonly ociKms: OciKmsEmulator;
@@ -84,9 +86,11 @@ export class SandboxContext {
 
   constructor(readonly options: SandboxOptions) {
     this.runner = new StepRunner(options.onEvent, options.signal);
+    this.rsaKeys = (options.rsaKeys ?? freshRsaKeys)();
+    this.ca = createTestCertificateAuthority("oci-ekm sandbox CA", this.rsaKeys);
     const tls = this.loopbackCert();
-    this.identity = new IdentityDomainEmulator({ tls: { cert: tls.certPem, key: tls.keyPem } });
-    this.ociKms = new OciKmsEmulator({ ca: this.ca, region: SANDBOX_OCI_REGION });
+    this.identity = new IdentityDomainEmulator({ tls: { cert: tls.certPem, key: tls.keyPem }, signingKeyPem: this.rsaKeys().privateKeyPem });
+    this.ociKms = new OciKmsEmulator({ ca: this.ca, region: SANDBOX_OCI_REGION, rsaKeys: this.rsaKeys });
     this.savedEnv = Object.fromEntries(SANDBOX_ENV.map((k) => [k, process.env[k]]));
     options.signal?.addEventListener("abort", this.onAbort, { once: true });
   }
@@ -105,7 +109,7 @@ export class SandboxContext {
   }
 
   loopbackCert(): { certPem: string; keyPem: string } {
-    return issueServerCertificate(this.ca, { commonName: "127.0.0.1", ipAddresses: ["127.0.0.1"], dnsNames: ["localhost"] });
+    return issueServerCertificate(this.ca, { commonName: "127.0.0.1", ipAddresses: ["127.0.0.1"], dnsNames: ["localhost"] }, this.rsaKeys);
   }
 
   /** The emulated DSM; throws before it started. */
@@ -132,7 +136,7 @@ export class SandboxContext {
   createOciUser(): SandboxOciUser {
     const tenancy = "ocid1.tenancy.oc1..aaaaaaaasandboxtenancy";
     const user = "ocid1.user.oc1..aaaaaaaasandboxuser";
-    const key = generateOciApiKey();
+    const key = ociApiKeyOf(this.rsaKeys());
     this.ociKms.registerApiKey(tenancy, user, key.publicKeyPem);
     const dir = mkdtempSync(path.join(tmpdir(), "oci-ekm-sandbox-oci-"));
     const files = writeOciApiKeyConfig(dir, { tenancy, user, region: SANDBOX_OCI_REGION }, key);

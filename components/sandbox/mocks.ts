@@ -10,6 +10,7 @@ import {
   generateRsaKeyPem,
   selfSignedCertificatePem,
   signCertificateRequestPem,
+  type RsaKeyMaker,
 } from "../emulators/tls";
 import { planRevealSecrets, type PlanMockResult } from "../plan/engine";
 import { upResource, type UpResult } from "../testing/engine-steps";
@@ -80,7 +81,7 @@ export class SandboxMocks {
       case T.selfSignedCert:
       case T.certRequest:
       case T.locallySignedCert:
-        return tlsAnswer(args.type, inputs, defaults);
+        return tlsAnswer(args.type, inputs, defaults, this.ctx.rsaKeys);
       case T.domainsSetting:
         this.inDomain(args.name, inputs);
         this.ctx.identity.setSigningCertPublicAccess(inputs.signingCertPublicAccess === true);
@@ -134,7 +135,7 @@ function sameOrUpdated(prior: Registered, inputs: Props): Answered {
 }
 
 /** The TLS provider's resources, with real keys and certificates (the gateway serves them). */
-function tlsAnswer(type: string, inputs: Props, defaults: PlanMockResult): PlanMockResult | undefined {
+function tlsAnswer(type: string, inputs: Props, defaults: PlanMockResult, rsaKeys: RsaKeyMaker): PlanMockResult | undefined {
   const subjectOf = (): { commonName: string; dnsNames?: string[]; ipAddresses?: string[] } => ({
     commonName: str(obj(inputs.subject).commonName) || str((inputs.dnsNames as string[] | undefined)?.[0]),
     dnsNames: inputs.dnsNames as string[] | undefined,
@@ -143,7 +144,8 @@ function tlsAnswer(type: string, inputs: Props, defaults: PlanMockResult): PlanM
   const hours = Number(inputs.validityPeriodHours ?? 24);
   switch (type) {
     case T.privateKey: {
-      const key = generateRsaKeyPem(Number(inputs.rsaBits ?? 2048));
+      const bits = Number(inputs.rsaBits ?? 2048);
+      const key = bits === 2048 ? rsaKeys() : generateRsaKeyPem(bits);
       return { id: defaults.id, state: { ...defaults.state, privateKeyPem: key.privateKeyPem, publicKeyPem: key.publicKeyPem } };
     }
     case T.selfSignedCert: {

@@ -1,4 +1,5 @@
 // The sandbox's public shapes: its options, its progress events, its result and what `--keep` hands on.
+import type { RsaKeySource } from "../emulators/tls";
 import type { EkmVerificationReport } from "../verify/run";
 import type { SandboxOverlay, SandboxStack } from "./stack";
 
@@ -55,6 +56,12 @@ export interface SandboxOptions {
    * @pulumi/pulumi) to create the DSM objects, as `pulumi up` runs it. Default: the current directory.
    */
   programDir?: string;
+  /**
+   * Where the run's throw-away RSA keys come from (the sandbox CA, the listeners' certificates, the
+   * Identity Domain's signing key, the OCI API key, the gateway certificate's `tls.PrivateKey`).
+   * Default: new keys (`freshRsaKeys`). A suite of runs passes `recycledRsaKeys()`.
+   */
+  rsaKeys?: RsaKeySource;
 }
 
 /** The sandbox's throw-away OCI API key: what an OCI config file names (the private key is a credential). */

@@ -64,6 +64,8 @@ export interface EkmVerificationOptions {
   keyReferenceIds?: string[];
   /** Clock skew allowed on `exp`/`nbf`, seconds. Default: 60. */
   clockSkewSeconds?: number;
+  /** The time the token's `exp` and `nbf` are checked against. Default: the clock when the token is checked. */
+  now?: Date;
   /** Per-request timeout, milliseconds. Default: 10000 (5000 for the vault probe). */
   timeoutMs?: number;
   /** Values never to show in the report besides the client secret and the token (e.g. DSM credentials). */
@@ -326,6 +328,7 @@ export async function runEkmVerification(options: EkmVerificationOptions): Promi
         gatewayBaseUrl: options.gatewayBaseUrl,
         requiredScope: options.requiredScope,
         clockSkewSeconds: options.clockSkewSeconds,
+        now: options.now,
       })),
     );
   }
