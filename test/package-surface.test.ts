@@ -12,6 +12,10 @@ interface Loaded {
   exports: string[];
   ownModules: string[];
   packages: string[];
+  /** The @pulumi/oci services whose index.js was loaded. */
+  ociServices: string[];
+  /** Whether @pulumi/oci's own index.js (which loads all of its ~170 services) was loaded. */
+  ociIndex: boolean;
 }
 
 /** Requires `entry` from dist/ in a new process and reports its exports and what it loaded. */
@@ -26,6 +30,8 @@ function load(entry: string): Loaded {
       exports: Object.keys(m).sort(),
       ownModules: files.filter((f) => f.startsWith(dist)).map((f) => f.slice(dist.length).split(path.sep).join("/")).sort(),
       packages: [...new Set(files.filter((f) => f.includes("node_modules")).map(pkgOf))].sort(),
+      ociServices: files.filter((f) => /node_modules[\\/]@pulumi[\\/]oci[\\/][^\\/]+[\\/]index\.js$/.test(f)).map((f) => f.split(path.sep).slice(-2)[0]).sort(),
+      ociIndex: files.some((f) => f.endsWith(path.join("@pulumi", "oci", "index.js"))),
     }));`;
   return JSON.parse(execFileSync(process.execPath, ["-e", script], { cwd: root, encoding: "utf8" })) as Loaded;
 }
@@ -46,6 +52,13 @@ describe("the main entry (require('oci-ekm-fortanix'))", () => {
     // Oracle's SDK is for verify and the sandbox only.
     for (const sdk of ["oci-common", "oci-keymanagement", "undici"]) expect(main.packages, sdk).not.toContain(sdk);
     expect(main.packages).toEqual(expect.arrayContaining(["@pulumi/oci", "@pulumi/pulumi", "@pulumi/tls", "axios", "zod"]));
+  });
+
+  it("loads only the five @pulumi/oci services the components declare, not the whole provider SDK", () => {
+    // Importing "@pulumi/oci" loads every service; a consumer's tsc then also reads all their types
+    // (the README's program: 23 s of strict tsc against 9.5 s).
+    expect(main.ociIndex).toBe(false);
+    expect(main.ociServices).toEqual(["apigateway", "certificatesmanagement", "core", "identity", "kms"]);
   });
 
   it("exports every component, the DSM resources and the helpers a program uses, and none of the tools", () => {

@@ -666,8 +666,8 @@ describe("npm run plan", () => {
   });
 
   it("exits 0 on --help, 2 on a usage error before any work, 1 when the config is refused", async () => {
-    // Through ts-node, as `npm run plan` runs it; the other runs start the same code transpiled (script-process.ts).
-    expect(await runPlan(["--help"], "ts-node")).toEqual({ code: 0, stdout: PLAN_USAGE + "\n", stderr: "" });
+    // Through npm, as a user runs it; the other runs start package.json's command directly (script-process.ts).
+    expect(await runPlan(["--help"], "npm")).toEqual({ code: 0, stdout: PLAN_USAGE + "\n", stderr: "" });
     expect(await runPlan(["--json", "/nonexistent/x.json"])).toEqual({
       code: 2,
       stdout: "",

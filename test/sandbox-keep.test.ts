@@ -384,7 +384,7 @@ describe("npm run sandbox, as a process", () => {
   }, 180_000);
 
   it("a usage error exits 2 with the usage, before any server starts; --help exits 0", async () => {
-    // --help through ts-node, as `npm run sandbox` runs it; the rest transpiled (script-process.ts).
+    // --help through npm, as a user runs it; the rest with package.json's command directly (script-process.ts).
     const cases: [string[], number, string, string][] = [
       [["--break"], 2, "", `sandbox: --break needs a value\n${SANDBOX_USAGE}\n`],
       [["--break", "scope", "--break", "audience"], 2, "", `sandbox: --break is given more than once\n${SANDBOX_USAGE}\n`],
@@ -392,7 +392,7 @@ describe("npm run sandbox, as a process", () => {
       [["--help"], 0, `${SANDBOX_USAGE}\n`, ""],
     ];
     for (const [args, code, stdout, stderr] of cases) {
-      const p = sandboxProcess(args, args.includes("--help") ? "ts-node" : "transpiled");
+      const p = sandboxProcess(args, args.includes("--help") ? "npm" : "transpiled");
       expect([args, await p.exited, p.stdout(), p.stderr()]).toEqual([args, code, stdout, stderr]);
     }
   }, 120_000);

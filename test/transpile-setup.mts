@@ -1,10 +1,10 @@
-// vitest global setup: fills the transpile cache of test/transpiled-ts.cjs once per run, so that the
+// vitest global setup: fills the transpile cache of scripts/transpile-cache.cjs once per run, so that the
 // processes the tests start from scripts/*.ts do not load TypeScript. It runs in a process of its
 // own beside the tests: a process started before it is done transpiles what it misses itself.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const HOOK = fileURLToPath(new URL("./transpiled-ts.cjs", import.meta.url));
+const HOOK = fileURLToPath(new URL("../scripts/transpile-cache.cjs", import.meta.url));
 const DIRS = ["components", "infra", "scripts", "test/fixtures"];
 
 export default function setup(): () => Promise<void> {
