@@ -1,5 +1,6 @@
 import * as core from "@pulumi/oci/core";
 import * as pulumi from "@pulumi/pulumi";
+import { type EkmArgProblem, ekmArgProblemText } from "./problems";
 
 export interface EkmNetworkArgs {
   /** Compartment OCID of the network resources. Required. */
@@ -31,6 +32,98 @@ export const DEFAULT_SUBNET_CIDR = "10.0.1.0/24";
 /** Default destination of the HTTPS egress rule: DSM SaaS has no fixed address. */
 export const DEFAULT_DSM_EGRESS_CIDR = "0.0.0.0/0";
 
+// ---- CIDR blocks --------------------------------------------------------------------------------
+
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/** An IPv4 CIDR block as numbers: the address as written, its prefix length, and the range it covers. */
+export interface Ipv4Cidr {
+  address: number;
+  bits: number;
+  first: number;
+  last: number;
+}
+
+export function parseIpv4Cidr(cidr: string): Ipv4Cidr | undefined {
+  const m = IPV4_CIDR.exec(cidr);
+  if (!m) return undefined;
+  const octets = m.slice(1, 5).map(Number);
+  const bits = Number(m[5]);
+  if (octets.some((o) => o > 255) || bits > 32) return undefined;
+  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+  const size = 2 ** (32 - bits);
+  const first = Math.floor(address / size) * size;
+  return { address, bits, first, last: first + size - 1 };
+}
+
+/** [first address, last address] of an IPv4 CIDR, or undefined if it is not one. */
+export function ipv4CidrRange(cidr: string): [number, number] | undefined {
+  const c = parseIpv4Cidr(cidr);
+  return c && [c.first, c.last];
+}
+
+function ipv4Text(address: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join(".");
+}
+
+/**
+ * OCI's limits for the CIDR block of a VCN: "The CIDR blocks can range from /16 to /30" (OCI CLI
+ * `network vcn create`, https://docs.oracle.com/iaas/tools/oci-cli/latest/oci_cli_docs/cmdref/network/vcn/create.html,
+ * and the Terraform provider's `oci_core_vcn`). A subnet lies inside its VCN, so it is held to the
+ * same range; a /31 or /32 would hold no address for the gateway once OCI reserves its own.
+ */
+export const OCI_CIDR_PREFIX = { min: 16, max: 30 } as const;
+
+/**
+ * What is wrong with `cidr` as the CIDR block of an OCI VCN or subnet, phrased as what is expected;
+ * undefined when nothing is. A block with host bits set is refused (OCI does), naming its network address.
+ */
+export function ociCidrBlockProblem(cidr: string, of: "VCN" | "subnet"): string | undefined {
+  const c = parseIpv4Cidr(cidr);
+  if (!c) return "an IPv4 CIDR block such as 10.0.1.0/24";
+  if (c.bits < OCI_CIDR_PREFIX.min || c.bits > OCI_CIDR_PREFIX.max) {
+    return `a prefix from /${OCI_CIDR_PREFIX.min} to /${OCI_CIDR_PREFIX.max} (OCI's limits for a ${of}), such as ${of === "VCN" ? "10.0.0.0/16" : "10.0.1.0/24"}`;
+  }
+  if (c.address !== c.first) {
+    return `a network address without host bits: ${ipv4Text(c.first)}/${c.bits} (${ipv4Text(c.address)} has bits set beyond the /${c.bits} prefix)`;
+  }
+  return undefined;
+}
+
+/**
+ * Problems with the network's arguments, before anything is declared: the CIDR blocks OCI accepts,
+ * the subnet inside its VCN, an existing VCN's CIDR, and pieces that cannot go together. The
+ * topology and the stack config report these same problems under their own paths.
+ */
+export function ekmNetworkProblems(args: EkmNetworkArgs): EkmArgProblem[] {
+  const problems: EkmArgProblem[] = [];
+  const add = (path: string, given: unknown, expected: string): void => void problems.push({ path, given: JSON.stringify(given), expected });
+  for (const [path, value, of] of [["vcnCidr", args.vcnCidr, "VCN"], ["subnetCidr", args.subnetCidr, "subnet"]] as const) {
+    const problem = value === undefined ? undefined : ociCidrBlockProblem(value, of);
+    if (problem !== undefined) add(path, value, problem);
+  }
+  if (args.existingSubnetId === undefined && args.existingVcnId !== undefined && args.vcnCidr === undefined) {
+    // The default 10.0.0.0/16 says nothing about someone else's VCN: its CIDR is what the security
+    // list admits HTTPS from and what the new subnet must lie in.
+    problems.push({
+      path: "vcnCidr",
+      given: "not set",
+      expected: "the CIDR of the VCN existingVcnId names, required with it: the new subnet (subnetCidr) must lie inside it, and the security list admits HTTPS from it",
+    });
+  } else if (args.existingSubnetId === undefined) {
+    const vcnCidr = args.vcnCidr ?? DEFAULT_VCN_CIDR;
+    const vcn = ipv4CidrRange(vcnCidr);
+    const subnet = ipv4CidrRange(args.subnetCidr ?? DEFAULT_SUBNET_CIDR);
+    if (vcn && subnet && (subnet[0] < vcn[0] || subnet[1] > vcn[1])) add("subnetCidr", args.subnetCidr ?? DEFAULT_SUBNET_CIDR, `a CIDR inside vcnCidr ${vcnCidr}`);
+  }
+  if (args.existingSubnetId !== undefined && args.existingRouteTableId !== undefined) {
+    problems.push({ path: "existingRouteTableId", given: "set", expected: "no value when existingSubnetId is set (the existing subnet keeps its own route table)" });
+  }
+  return problems;
+}
+
+// ---- the component ---------------------------------------------------------------------------------
+
 const TCP = "6";
 const HTTPS = { min: 443, max: 443 };
 
@@ -57,6 +150,8 @@ export class EkmNetwork extends pulumi.ComponentResource {
   public readonly subnet?: core.Subnet;
 
   constructor(name: string, args: EkmNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    const problems = ekmNetworkProblems(args);
+    if (problems.length > 0) throw new Error(`EkmNetwork ${name}: ${problems.map(ekmArgProblemText).join("; ")}`);
     super("oci-ekm-fortanix:index:EkmNetwork", name, {}, opts);
     const vcnCidr = args.vcnCidr ?? DEFAULT_VCN_CIDR;
     const subnetCidr = args.subnetCidr ?? DEFAULT_SUBNET_CIDR;

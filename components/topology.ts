@@ -4,9 +4,9 @@ import { DsmGroup, DsmJwtApp, DsmSecurityObject } from "./dsm";
 import { EkmVault, ekmVaultOutputsOf, ekmVaultProblems, type EkmKeyReferenceVersion, type EkmVaultOutputs } from "./ekm";
 import { EkmGateway, GatewayJsonWebKeyArgs, GatewayTokenValidationArgs } from "./gateway";
 import { EkmIdentity } from "./identity";
-import { EkmNetwork } from "./network";
+import { EkmNetwork, ekmNetworkProblems, type EkmNetworkArgs } from "./network";
 import { caBundleOfChain, gatewayCertificateProblems, normalizePem } from "./pem";
-import { ekmArgProblemText } from "./problems";
+import { ekmArgProblemText, ekmArgProblemsAt } from "./problems";
 import { DEFAULT_DSM_URL, DEFAULT_IDENTITY_ISSUER, identityIssuerForms, identityJwksUri, normalizeDsmUrl } from "./urls";
 
 /** Default DSM group holding the keys. */
@@ -52,20 +52,8 @@ export interface EkmDsmArgs {
   apiEndpoint?: string;
 }
 
-export interface EkmTopologyNetworkArgs {
-  /** CIDR of the VCN. Default `10.0.0.0/16`. */
-  vcnCidr?: string;
-  /** CIDR of the private subnet. Default `10.0.1.0/24`. */
-  subnetCidr?: string;
-  /** An existing VCN to create the subnet in. Default: a new VCN. */
-  existingVcnId?: pulumi.Input<string>;
-  /** An existing private subnet: no network resource is created. Default: a new subnet. */
-  existingSubnetId?: pulumi.Input<string>;
-  /** An existing route table for the new subnet instead of NAT. Default: NAT. */
-  existingRouteTableId?: pulumi.Input<string>;
-  /** Destination the subnet may reach on TCP 443. Default `0.0.0.0/0`. */
-  dsmEgressCidr?: string;
-}
+/** The network, or your existing VCN/subnet: the fields of {@link EkmNetworkArgs}, documented there. */
+export type EkmTopologyNetworkArgs = Pick<EkmNetworkArgs, "vcnCidr" | "subnetCidr" | "existingVcnId" | "existingSubnetId" | "existingRouteTableId" | "dsmEgressCidr">;
 
 export interface EkmTopologyCertificateArgs {
   /** Validity of the generated gateway certificate, in days. Default 365. */
@@ -237,6 +225,7 @@ export function ekmTopologyProblems(args: EkmTopologyArgs): string[] {
   // The vault's own rules (the Identity Domain URL it hands the client secret to, its URL host, the
   // key references' names), on the topology's paths.
   problems.push(...ekmVaultProblems({ vaultUrlHost: args.vaultUrlHost, identityDomainUrl: args.identityDomainUrl, keys }, "dsm.keys").map(ekmArgProblemText));
+  problems.push(...ekmArgProblemsAt("network.", ekmNetworkProblems({ ...args.network, compartmentId: args.compartmentId })).map(ekmArgProblemText));
   if (args.gateway?.existingGatewayId !== undefined && args.certificate?.certificatePem === undefined) {
     problems.push("certificate.certificatePem is required with gateway.existingGatewayId (the existing gateway's certificate, whose CA the private endpoint trusts)");
   }

@@ -3,62 +3,10 @@
 // and keys a combination makes pointless. Plain functions over plain values, tested without Pulumi.
 
 import { duplicateKeyNameProblems } from "../components/ekm";
+import { ekmNetworkProblems } from "../components/network";
 
-const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-
-/** An IPv4 CIDR block as numbers: the address as written, its prefix length, and the range it covers. */
-export interface Ipv4Cidr {
-  address: number;
-  bits: number;
-  first: number;
-  last: number;
-}
-
-export function parseIpv4Cidr(cidr: string): Ipv4Cidr | undefined {
-  const m = IPV4_CIDR.exec(cidr);
-  if (!m) return undefined;
-  const octets = m.slice(1, 5).map(Number);
-  const bits = Number(m[5]);
-  if (octets.some((o) => o > 255) || bits > 32) return undefined;
-  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
-  const size = 2 ** (32 - bits);
-  const first = Math.floor(address / size) * size;
-  return { address, bits, first, last: first + size - 1 };
-}
-
-/** [first address, last address] of an IPv4 CIDR, or undefined if it is not one. */
-export function ipv4CidrRange(cidr: string): [number, number] | undefined {
-  const c = parseIpv4Cidr(cidr);
-  return c && [c.first, c.last];
-}
-
-function ipv4Text(address: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join(".");
-}
-
-/**
- * OCI's limits for the CIDR block of a VCN: "The CIDR blocks can range from /16 to /30" (OCI CLI
- * `network vcn create`, https://docs.oracle.com/iaas/tools/oci-cli/latest/oci_cli_docs/cmdref/network/vcn/create.html,
- * and the Terraform provider's `oci_core_vcn`). A subnet lies inside its VCN, so it is held to the
- * same range; a /31 or /32 would hold no address for the gateway once OCI reserves its own.
- */
-export const OCI_CIDR_PREFIX = { min: 16, max: 30 } as const;
-
-/**
- * What is wrong with `cidr` as the CIDR block of an OCI VCN or subnet, phrased as what is expected;
- * undefined when nothing is. A block with host bits set is refused (OCI does), naming its network address.
- */
-export function ociCidrBlockProblem(cidr: string, of: "VCN" | "subnet"): string | undefined {
-  const c = parseIpv4Cidr(cidr);
-  if (!c) return "an IPv4 CIDR block such as 10.0.1.0/24";
-  if (c.bits < OCI_CIDR_PREFIX.min || c.bits > OCI_CIDR_PREFIX.max) {
-    return `a prefix from /${OCI_CIDR_PREFIX.min} to /${OCI_CIDR_PREFIX.max} (OCI's limits for a ${of}), such as ${of === "VCN" ? "10.0.0.0/16" : "10.0.1.0/24"}`;
-  }
-  if (c.address !== c.first) {
-    return `a network address without host bits: ${ipv4Text(c.first)}/${c.bits} (${ipv4Text(c.address)} has bits set beyond the /${c.bits} prefix)`;
-  }
-  return undefined;
-}
+// The CIDR rules are the network component's (components/network.ts); re-exported for the config's callers.
+export { ipv4CidrRange, OCI_CIDR_PREFIX, ociCidrBlockProblem, parseIpv4Cidr, type Ipv4Cidr } from "../components/network";
 
 /** The values the rules between keys look at, each present only when individually valid. */
 export interface CrossKeyInput {
@@ -87,18 +35,16 @@ export interface CrossKeyInput {
 /** Rules between keys; run on the keys that are individually valid. */
 export function crossKeyProblems(c: CrossKeyInput): [key: string, expected: string][] {
   const out: [string, string][] = [];
-  if (c.existingVcnId && !c.existingSubnetId && c.vcnCidrSet === false) {
-    // The default 10.0.0.0/16 says nothing about someone else's VCN: its CIDR is what the security
-    // list admits HTTPS from and what the new subnet must lie in.
-    out.push(["vcnCidr", "the CIDR of the VCN existingVcnId names, required with it: the new subnet (subnetCidr) must lie inside it, and the security list admits HTTPS from it"]);
-  } else if (!c.existingSubnetId && c.vcnCidr && c.subnetCidr) {
-    const vcn = ipv4CidrRange(c.vcnCidr);
-    const subnet = ipv4CidrRange(c.subnetCidr);
-    if (vcn && subnet && (subnet[0] < vcn[0] || subnet[1] > vcn[1])) out.push(["subnetCidr", `a CIDR inside vcnCidr ${c.vcnCidr}`]);
-  }
-  if (c.existingSubnetId && c.existingRouteTableId) {
-    out.push(["existingRouteTableId", "no value when existingSubnetId is set (the existing subnet keeps its own route table)"]);
-  }
+  // The network's own rules, as EkmNetwork checks them (a defaulted vcnCidr counts as not given).
+  const network = ekmNetworkProblems({
+    compartmentId: "",
+    ...(c.vcnCidrSet !== false && c.vcnCidr !== undefined ? { vcnCidr: c.vcnCidr } : {}),
+    ...(c.subnetCidr !== undefined ? { subnetCidr: c.subnetCidr } : {}),
+    ...(c.existingVcnId !== undefined ? { existingVcnId: c.existingVcnId } : {}),
+    ...(c.existingSubnetId !== undefined ? { existingSubnetId: c.existingSubnetId } : {}),
+    ...(c.existingRouteTableId !== undefined ? { existingRouteTableId: c.existingRouteTableId } : {}),
+  });
+  for (const p of network) out.push([p.path, p.expected]);
   if (c.existingGatewayId && !c.certificatePem) {
     out.push(["certificatePem", "the existing gateway's certificate (PEM), required with existingGatewayId: it is the private endpoint's CA bundle"]);
   } else if (!c.existingGatewayId && c.existingCertificateId && !c.certificatePem) {

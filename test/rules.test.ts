@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { checkedIdentityDomainUrl } from "../components/identity-domain-url";
 import { EkmVault, type EkmVaultArgs } from "../components/ekm";
 import { EkmIdentity } from "../components/identity";
+import { EkmNetwork } from "../components/network";
 import { EkmTopology, type EkmTopologyArgs } from "../components/topology";
 import { EkmConfigError, ekmConfigFromObject, loadEkmConfig } from "../infra/config";
 import { ACCOUNT_ID, COMPARTMENT, DOMAIN_URL, VAULT_ARGS } from "./oci-helpers";
@@ -46,6 +47,23 @@ describe("each rule's message is the same whichever door the value came in by", 
     expect(vault).toBe(` is "a", also the name of keys[0]; expected a name of its own (a name is the key reference's external key id)`);
     expect(topology).toBe(vault.replace("keys[0]", "dsm.keys[0]"));
     expect(config).toBe(vault);
+  });
+
+  it("a subnet outside its VCN, and an existing VCN without its CIDR: the network, the topology and the config alike", () => {
+    const NET = { compartmentId: COMPARTMENT };
+    const outside = { vcnCidr: "10.0.0.0/16", subnetCidr: "192.168.1.0/24" };
+    const network = said(thrown(() => new EkmNetwork("n", { ...NET, ...outside })), "subnetCidr");
+    const topology = said(thrown(() => new EkmTopology("t", { ...TOPOLOGY, network: outside })), "network.subnetCidr");
+    const config = said(thrown(() => loadEkmConfig(ekmConfigFromObject({ ...CONFIG, ...outside }))), "oci-ekm:subnetCidr");
+    expect(network).toBe(' is "192.168.1.0/24"; expected a CIDR inside vcnCidr 10.0.0.0/16');
+    expect(topology).toBe(network);
+    expect(config).toBe(network);
+
+    const existing = { existingVcnId: "ocid1.vcn.oc1..aaaaaaaateamvcn" };
+    const expected = " is not set; expected the CIDR of the VCN existingVcnId names, required with it: the new subnet (subnetCidr) must lie inside it, and the security list admits HTTPS from it";
+    expect(said(thrown(() => new EkmNetwork("n", { ...NET, ...existing })), "vcnCidr")).toBe(expected);
+    expect(said(thrown(() => new EkmTopology("t", { ...TOPOLOGY, network: existing })), "network.vcnCidr")).toBe(expected);
+    expect(said(thrown(() => loadEkmConfig(ekmConfigFromObject({ ...CONFIG, ...existing }))), "oci-ekm:vcnCidr")).toBe(expected);
   });
 
   it("a vault URL host that is neither the private endpoint nor the gateway", () => {
