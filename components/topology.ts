@@ -1,109 +1,38 @@
+// EkmTopology: the whole chain of the Fortanix EKM guide as one component. Its argument types,
+// defaults and checks are in topology-args.ts, the DSM side in topology-dsm.ts.
 import * as pulumi from "@pulumi/pulumi";
 import { EkmCertificate } from "./certificate";
-import { DsmGroup, DsmJwtApp, DsmSecurityObject } from "./dsm";
-import { EkmVault, ekmVaultOutputsOf, ekmVaultProblems, type EkmKeyReferenceVersion, type EkmVaultOutputs } from "./ekm";
-import { EkmGateway, GatewayJsonWebKeyArgs, GatewayTokenValidationArgs } from "./gateway";
+import { EkmVault, ekmVaultOutputsOf, type EkmKeyReferenceVersion, type EkmVaultOutputs } from "./ekm";
+import { EkmGateway } from "./gateway";
 import { EkmIdentity } from "./identity";
-import { EkmNetwork, ekmNetworkProblems, type EkmNetworkArgs } from "./network";
-import { caBundleOfChain, gatewayCertificateProblems, normalizePem } from "./pem";
-import { ekmArgProblemText, ekmArgProblemsAt } from "./problems";
-import { DEFAULT_DSM_URL, DEFAULT_IDENTITY_ISSUER, identityIssuerForms, identityJwksUri, normalizeDsmUrl } from "./urls";
+import { EkmNetwork } from "./network";
+import { caBundleOfChain, normalizePem } from "./pem";
+import {
+  ekmTopologyDefaults,
+  ekmTopologyProblems,
+  ekmTopologyTokenValidation,
+  type EkmDsmArgs,
+  type EkmTopologyCertificateArgs,
+  type EkmTopologyDefaults,
+  type EkmTopologyGatewayArgs,
+  type EkmTopologyIdentityArgs,
+  type EkmTopologyNetworkArgs,
+} from "./topology-args";
+import { provisionDsm, type EkmDsmSeamOutputs } from "./topology-dsm";
 
-/** Default DSM group holding the keys. */
-export const DEFAULT_DSM_GROUP_NAME = "oci-ekm";
-/** Name of the one DSM key created when none is listed. */
-export const DEFAULT_DSM_KEY_NAME = "oci-ekm-key";
-
-/** One DSM key: an AES-256 security object in DSM and a key reference in the vault. */
-export interface EkmDsmKeyArgs {
-  /** Security object name, the key reference's external key id; never rename it afterwards. Required. */
-  name: string;
-  /** Description of the security object. Default: none. */
-  description?: string;
-  /**
-   * Rotation policy of the security object, in days: DSM rotates the key by itself. OCI follows
-   * such a rotation only after `pulumi refresh` and `pulumi up` (or the scheduled rotation
-   * workflow), which declare a key reference version for DSM's new version. Default: none.
-   */
-  rotationPolicyDays?: number;
-  /**
-   * Any string; changing it rotates the key: DSM rekeys it (a new version under the same name,
-   * the old one kept for decryption), then OCI gets a key reference version for the new one, in
-   * the same `pulumi up`. Default: none.
-   */
-  rotate?: string;
-}
-
-export interface EkmDsmArgs {
-  /** Fortanix DSM account id (UUID). Required. */
-  accountId: string;
-  /** DSM group holding the keys. Default `oci-ekm`. */
-  groupName?: string;
-  /** The keys. Default one key, `oci-ekm-key`. */
-  keys?: EkmDsmKeyArgs[];
-  /**
-   * Create the DSM group, JWT app and security objects. With false they must already exist in DSM
-   * (made by hand, the Fortanix EKM guide, section 9) and only their names are used. Default: true.
-   */
-  manageObjects?: boolean;
-  /** Take over DSM objects that already exist under these names instead of failing. Default: false. */
-  adopt?: boolean;
-  /** DSM REST API base URL the provider calls. Default: `dsmUrl`. */
-  apiEndpoint?: string;
-}
-
-/** The network, or your existing VCN/subnet: the fields of {@link EkmNetworkArgs}, documented there. */
-export type EkmTopologyNetworkArgs = Pick<EkmNetworkArgs, "vcnCidr" | "subnetCidr" | "existingVcnId" | "existingSubnetId" | "existingRouteTableId" | "dsmEgressCidr">;
-
-export interface EkmTopologyCertificateArgs {
-  /** Validity of the generated gateway certificate, in days. Default 365. */
-  validityDays?: number;
-  /** Days before expiry at which `pulumi up` renews the generated gateway certificate. Default 30. */
-  renewBeforeDays?: number;
-  /** Validity of the generated CA the private endpoint trusts, in days. Default 3650. */
-  caValidityDays?: number;
-  /** Your certificate (PEM). Default: one issued by a generated CA. */
-  certificatePem?: pulumi.Input<string>;
-  /** Its private key (PEM), kept secret. Required with `certificatePem` unless `existingCertificateId` or an existing gateway is used. */
-  privateKeyPem?: pulumi.Input<string>;
-  /** Its chain (PEM): the CA certificate(s) that issued it. Required with `certificatePem` unless `caBundlePem` is set. */
-  certChainPem?: pulumi.Input<string>;
-  /** What the EKM private endpoint trusts (PEM). Default: the CA certificates of `certChainPem`. */
-  caBundlePem?: pulumi.Input<string>;
-  /** An OCI Certificates entry holding `certificatePem`. Default: import it. */
-  existingCertificateId?: pulumi.Input<string>;
-}
-
-export interface EkmTopologyTokenValidationArgs {
-  /** `REMOTE_JWKS` (the Identity Domain's JWKS URI) or `STATIC_KEYS`. Default `REMOTE_JWKS`. */
-  keySource?: string;
-  /** Hours the gateway caches the remote JWKS (1-24). Default 1. */
-  maxCacheDurationInHours?: number;
-  /** Public keys for `STATIC_KEYS`. Required with `STATIC_KEYS`. */
-  staticKeys?: GatewayJsonWebKeyArgs[];
-  /** Scopes the route accepts. Default `["oci_ekms"]`. */
-  allowedScopes?: string[];
-}
-
-export interface EkmTopologyGatewayArgs {
-  /** Deploy on this existing private gateway (then `certificate.certificatePem` must be its certificate). Default: a new gateway. */
-  existingGatewayId?: pulumi.Input<string>;
-  /** Network security groups of a new gateway. Default: none. */
-  networkSecurityGroupIds?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Validate tokens at the gateway (issuer, audience, scope) before DSM does. Default: off. */
-  tokenValidation?: EkmTopologyTokenValidationArgs;
-  /** What the gateway forwards: `all` (the Fortanix EKM guide's `/{path*}`) or `ekmOnly` (`/oci/ekm/v1/{path*}`, GET and POST). Default `all`. */
-  route?: string;
-}
-
-export interface EkmTopologyIdentityArgs {
-  /** Token issuer of the domain. Default `https://identity.oraclecloud.com/`. */
-  issuer?: string;
-  /** Make the domain's signing certificate public. Default true. */
-  manageSigningCertAccess?: boolean;
-  /** The domain's `csrAccess` to keep. Default: read from the domain. */
-  csrAccess?: pulumi.Input<string>;
-}
+export {
+  DEFAULT_DSM_GROUP_NAME,
+  DEFAULT_DSM_KEY_NAME,
+  ekmTopologyProblems,
+  type EkmDsmArgs,
+  type EkmDsmKeyArgs,
+  type EkmTopologyCertificateArgs,
+  type EkmTopologyGatewayArgs,
+  type EkmTopologyIdentityArgs,
+  type EkmTopologyNetworkArgs,
+  type EkmTopologyTokenValidationArgs,
+} from "./topology-args";
+export type { EkmDsmSeamInputs, EkmDsmSeamOutputs } from "./topology-dsm";
 
 export interface EkmTopologyArgs {
   /** Compartment OCID of every OCI resource. Required. */
@@ -130,134 +59,6 @@ export interface EkmTopologyArgs {
   protect?: boolean;
   /** Prefix of display names. Default: the component name. */
   namePrefix?: string;
-}
-
-// ---------------------------------------------------------------------------------------------
-// DSM side: group → JWT app (name = client ID, JWKS URI, issuer) → AES-256 security objects.
-// With manageObjects false the objects exist in DSM already and only their names are used.
-// ---------------------------------------------------------------------------------------------
-
-/** What the DSM side receives from the OCI side. */
-export interface EkmDsmSeamInputs {
-  /** Base for resource names (`<name>-dsm-…`). */
-  name: string;
-  /** Parent of the DSM resources. */
-  parent: pulumi.Resource;
-  groupName: string;
-  keys: EkmDsmKeyArgs[];
-  /** The client app's client ID: the DSM JWT app's name. */
-  clientId: pulumi.Output<string>;
-  /** The Identity Domain JWKS DSM fetches to check tokens. */
-  jwksUri: pulumi.Output<string>;
-  /** The issuer DSM accepts. */
-  issuer: pulumi.Output<string>;
-  /** Create the DSM objects (false: they exist already). */
-  manageObjects: boolean;
-  adopt: boolean;
-  /** DSM REST API base URL. */
-  apiEndpoint: string;
-}
-
-/** What the DSM side gives back. */
-export interface EkmDsmSeamOutputs {
-  /** The JWT app (with its group membership), when this stack manages it. */
-  app?: DsmJwtApp;
-  /** Security object names, in `keys` order: the key references' external key ids. */
-  keyNames: pulumi.Output<string>[];
-  groupId?: pulumi.Output<string>;
-  appId?: pulumi.Output<string>;
-  /** Security object kids, in `keys` order. */
-  keyIds?: pulumi.Output<string>[];
-  /** Each key's versions (kids) since the stack created or adopted it, oldest first, in `keys` order. */
-  keyVersionIds?: pulumi.Output<string[]>[];
-}
-
-function provisionDsm(inputs: EkmDsmSeamInputs): EkmDsmSeamOutputs {
-  if (!inputs.manageObjects) return { keyNames: inputs.keys.map((k) => pulumi.output(k.name)) };
-  const opts = { parent: inputs.parent };
-  const common = { endpoint: inputs.apiEndpoint, adopt: inputs.adopt };
-  const group = new DsmGroup(`${inputs.name}-dsm-group`, { name: inputs.groupName, ...common }, opts);
-  // DSM fetches the JWKS only when it checks a token, so creating the app need not wait for the
-  // domain setting that makes the signing certificate public (reference graph: client app → JWT app).
-  const app = new DsmJwtApp(
-    `${inputs.name}-dsm-app`,
-    { name: inputs.clientId, groupId: group.groupId, jwksUrl: inputs.jwksUri, validIssuers: inputs.issuer.apply(identityIssuerForms), ...common },
-    opts,
-  );
-  const keys = inputs.keys.map(
-    (k) =>
-      new DsmSecurityObject(
-        `${inputs.name}-dsm-key-${k.name}`,
-        { name: k.name, groupId: group.groupId, description: k.description, rotationPolicyDays: k.rotationPolicyDays, rotate: k.rotate, ...common },
-        opts,
-      ),
-  );
-  // The key references take the names from the security objects, so each waits for its key.
-  return {
-    app,
-    keyNames: keys.map((k) => k.name),
-    groupId: group.groupId,
-    appId: app.appId,
-    keyIds: keys.map((k) => k.kid),
-    // The rotated-away kids, oldest first, then the current one: the key reference was created
-    // with the first, so each later one is a rotation OCI must be told of.
-    keyVersionIds: keys.map((k) => pulumi.all([k.rotatedKids, k.kid]).apply(([rotated, kid]) => [...(rotated ?? []), kid])),
-  };
-}
-
-// --------------------------------------- end of DSM seam ---------------------------------------
-
-/** Problems with topology arguments, as messages naming the field (checked before anything is created). */
-export function ekmTopologyProblems(args: EkmTopologyArgs): string[] {
-  const problems: string[] = [];
-  const check = (field: string, fn: () => unknown) => {
-    try {
-      fn();
-    } catch (e) {
-      problems.push(`${field}: ${(e as Error).message}`);
-    }
-  };
-  check("dsmUrl", () => normalizeDsmUrl(args.dsmUrl ?? DEFAULT_DSM_URL));
-  if (typeof args.identityDomainUrl !== "string" || args.identityDomainUrl === "") problems.push("identityDomainUrl is required");
-  if (!args.dsm || !args.dsm.accountId) problems.push("dsm.accountId is required");
-  const keys = args.dsm?.keys;
-  if (keys !== undefined && keys.length === 0) problems.push("dsm.keys must list at least one key (or be left out for the default)");
-  // The vault's own rules (the Identity Domain URL it hands the client secret to, its URL host, the
-  // key references' names), on the topology's paths.
-  problems.push(...ekmVaultProblems({ vaultUrlHost: args.vaultUrlHost, identityDomainUrl: args.identityDomainUrl, keys }, "dsm.keys").map(ekmArgProblemText));
-  problems.push(...ekmArgProblemsAt("network.", ekmNetworkProblems({ ...args.network, compartmentId: args.compartmentId })).map(ekmArgProblemText));
-  if (args.gateway?.existingGatewayId !== undefined && args.certificate?.certificatePem === undefined) {
-    problems.push("certificate.certificatePem is required with gateway.existingGatewayId (the existing gateway's certificate, whose CA the private endpoint trusts)");
-  }
-  if (args.gateway?.existingGatewayId !== undefined && args.certificate?.certChainPem === undefined && args.certificate?.caBundlePem === undefined) {
-    problems.push("certificate.certChainPem or certificate.caBundlePem is required with gateway.existingGatewayId (the CA the private endpoint trusts)");
-  }
-  problems.push(...userCertificateProblems(args));
-  return problems;
-}
-
-/**
- * The user's certificate checked here, before the network is declared, rather than in
- * EkmCertificate (which comes after it, and is not created at all with an existing gateway, whose
- * certificate must still chain to what the private endpoint will trust). Only plain-text PEMs can
- * be read; an Output (a secret key) is checked by OCI.
- */
-function userCertificateProblems(args: EkmTopologyArgs): string[] {
-  const cert = args.certificate ?? {};
-  if (typeof cert.certificatePem !== "string" || cert.existingCertificateId !== undefined) return [];
-  const text = (v: pulumi.Input<string> | undefined): string | undefined => (typeof v === "string" ? v : undefined);
-  const existingGateway = args.gateway?.existingGatewayId !== undefined;
-  const names = { certificatePem: "certificate.certificatePem", privateKeyPem: "certificate.privateKeyPem", certChainPem: "certificate.certChainPem", caBundlePem: "certificate.caBundlePem" };
-  return gatewayCertificateProblems({
-    certificatePem: cert.certificatePem,
-    // An existing gateway's key is not ours to hold.
-    ...(!existingGateway && text(cert.privateKeyPem) !== undefined ? { privateKeyPem: text(cert.privateKeyPem) } : {}),
-    ...(text(cert.certChainPem) !== undefined ? { certChainPem: text(cert.certChainPem) } : {}),
-    ...(text(cert.caBundlePem) !== undefined ? { caBundlePem: text(cert.caBundlePem) } : {}),
-    ...(text(args.gatewayHostname) !== undefined ? { gatewayHostname: text(args.gatewayHostname) } : {}),
-    chainUnreadable: [cert.certChainPem, cert.caBundlePem].some((v) => v !== undefined && typeof v !== "string"),
-    names,
-  });
 }
 
 /** The gateway's certificate and what the private endpoint trusts: issued and imported, the user's, or an existing gateway's. */
@@ -305,6 +106,75 @@ function gatewayCertificate(name: string, args: EkmTopologyArgs, prefix: string,
   return { certificateId: pulumi.output(cert.existingCertificateId), certificatePem, caBundle };
 }
 
+/** The gateway: a new private one, or the existing `gateway.existingGatewayId`, routing to DSM. */
+function topologyGateway(
+  name: string,
+  args: EkmTopologyArgs,
+  d: EkmTopologyDefaults,
+  on: { subnetId: pulumi.Output<string>; certificateId?: pulumi.Input<string> },
+  child: pulumi.ComponentResourceOptions,
+): EkmGateway {
+  const gw = args.gateway ?? {};
+  return new EkmGateway(
+    `${name}-gateway`,
+    {
+      compartmentId: args.compartmentId,
+      subnetId: on.subnetId,
+      certificateId: on.certificateId,
+      dsmUrl: d.dsmUrl,
+      existingGatewayId: gw.existingGatewayId,
+      networkSecurityGroupIds: gw.networkSecurityGroupIds,
+      tokenValidation: ekmTopologyTokenValidation(args),
+      route: gw.route,
+      displayNamePrefix: d.prefix,
+    },
+    child,
+  );
+}
+
+/** The children whose outputs make up the topology's. */
+interface EkmTopologyParts {
+  network: EkmNetwork;
+  certificate: EkmTopologyCertificate;
+  gateway: EkmGateway;
+  identity: EkmIdentity;
+  dsm: EkmDsmSeamOutputs;
+  ekm: EkmVault;
+}
+
+/** The external vault and its key references, created once everything OCI calls on the way exists. */
+function topologyVault(
+  name: string,
+  args: EkmTopologyArgs,
+  opts: pulumi.ComponentResourceOptions | undefined,
+  d: EkmTopologyDefaults,
+  { network, certificate, gateway, identity, dsm }: Omit<EkmTopologyParts, "ekm">,
+  child: pulumi.ComponentResourceOptions,
+): EkmVault {
+  return new EkmVault(
+    `${name}-ekm`,
+    {
+      compartmentId: args.compartmentId,
+      subnetId: network.subnetId,
+      gatewayPrivateIp: gateway.privateIp,
+      caBundle: certificate.caBundle,
+      dsmAccountId: args.dsm.accountId,
+      identityDomainUrl: args.identityDomainUrl,
+      clientId: identity.clientId,
+      clientSecret: identity.clientSecret,
+      vaultUrlHost: args.vaultUrlHost,
+      keys: d.keys.map((k, i) => ({ name: k.name, externalKeyId: dsm.keyNames[i], externalKeyVersionIds: dsm.keyVersionIds?.[i] })),
+      // OCI calls the key manager when it creates the vault's key references: everything on the
+      // way must exist first (the key references also wait for their security objects, by name).
+      vaultDependsOn: [gateway.deployment, ...(identity.domainSetting ? [identity.domainSetting] : []), ...(dsm.app ? [dsm.app] : [])],
+      // The caller's `protect` option reaches the vault's own default, as the argument would.
+      protect: args.protect ?? opts?.protect,
+      displayNamePrefix: d.prefix,
+    },
+    child,
+  );
+}
+
 /** What {@link EkmTopology} outputs: assigned to the component and registered, from one object. */
 export interface EkmTopologyOutputs extends EkmVaultOutputs {
   vcnId: pulumi.Output<string | undefined>;
@@ -338,6 +208,38 @@ export interface EkmTopologyOutputs extends EkmVaultOutputs {
   dsmGroupId?: pulumi.Output<string>;
   dsmAppId?: pulumi.Output<string>;
   dsmKeyIds?: pulumi.Output<string[]>;
+}
+
+/** {@link EkmTopologyOutputs} from the children. */
+function topologyOutputs(args: EkmTopologyArgs, dsmUrl: string, { network, certificate, gateway, identity, dsm, ekm }: EkmTopologyParts): EkmTopologyOutputs {
+  return {
+    vcnId: network.vcnId,
+    subnetId: network.subnetId,
+    certificateId: certificate.certificateId,
+    certificatePem: certificate.certificatePem,
+    caBundle: certificate.caBundle,
+    gatewayHostname: pulumi.output(args.gatewayHostname),
+    gatewayId: gateway.gatewayId,
+    gatewayPrivateIp: gateway.privateIp,
+    gatewayBaseUrl: gateway.baseUrl,
+    gatewayBackendUrl: gateway.backendUrl,
+    deploymentId: gateway.deploymentId,
+    clientId: identity.clientId,
+    clientSecret: identity.clientSecret,
+    identityDomainUrl: identity.identityDomainUrl,
+    issuer: identity.issuer,
+    jwksUri: identity.jwksUri,
+    tokenUrl: identity.tokenUrl,
+    scope: identity.scope,
+    audience: identity.audience,
+    dsmUrl: pulumi.output(dsmUrl),
+    dsmAccountId: pulumi.output(args.dsm.accountId),
+    ...ekmVaultOutputsOf(ekm),
+    keyNames: pulumi.all(dsm.keyNames),
+    dsmGroupId: dsm.groupId,
+    dsmAppId: dsm.appId,
+    dsmKeyIds: dsm.keyIds && pulumi.all(dsm.keyIds),
+  };
 }
 
 /**
@@ -385,60 +287,32 @@ export class EkmTopology extends pulumi.ComponentResource implements EkmTopology
     if (problems.length > 0) throw new Error(`EkmTopology ${name}: ${problems.join("; ")}`);
     super("oci-ekm-fortanix:index:EkmTopology", name, {}, opts);
 
-    const prefix = args.namePrefix ?? name;
-    const dsmUrl = normalizeDsmUrl(args.dsmUrl ?? DEFAULT_DSM_URL);
-    const keys = args.dsm.keys ?? [{ name: DEFAULT_DSM_KEY_NAME }];
-    const net = args.network ?? {};
-    const cert = args.certificate ?? {};
-    const gw = args.gateway ?? {};
+    const d = ekmTopologyDefaults(name, args);
     const child = { parent: this };
 
     const network = new EkmNetwork(
       `${name}-network`,
-      { ...net, compartmentId: args.compartmentId, displayNamePrefix: prefix },
+      { ...args.network, compartmentId: args.compartmentId, displayNamePrefix: d.prefix },
       child,
     );
 
     // An existing gateway already serves its certificate: only its PEM and its CA are needed.
     // The children are locals, not fields: Pulumi's analyzer (for other languages) accepts only
     // outputs and @pulumi/* resources as a component's public members.
-    const certificate = gatewayCertificate(name, args, prefix, child);
+    const certificate = gatewayCertificate(name, args, d.prefix, child);
 
-    const issuer = args.identity?.issuer;
-    const tokenValidation: GatewayTokenValidationArgs | undefined = gw.tokenValidation && {
-      keySource: gw.tokenValidation.keySource,
-      jwksUri: identityJwksUri(args.identityDomainUrl),
-      maxCacheDurationInHours: gw.tokenValidation.maxCacheDurationInHours,
-      staticKeys: gw.tokenValidation.staticKeys,
-      issuers: identityIssuerForms(issuer ?? DEFAULT_IDENTITY_ISSUER),
-      allowedScopes: gw.tokenValidation.allowedScopes,
-    };
-    const gateway = new EkmGateway(
-      `${name}-gateway`,
-      {
-        compartmentId: args.compartmentId,
-        subnetId: network.subnetId,
-        certificateId: certificate.component?.certificateId,
-        dsmUrl,
-        existingGatewayId: gw.existingGatewayId,
-        networkSecurityGroupIds: gw.networkSecurityGroupIds,
-        tokenValidation,
-        route: gw.route,
-        displayNamePrefix: prefix,
-      },
-      child,
-    );
+    const gateway = topologyGateway(name, args, d, { subnetId: network.subnetId, certificateId: certificate.component?.certificateId }, child);
 
     const identity = new EkmIdentity(
       `${name}-identity`,
       {
         identityDomainUrl: args.identityDomainUrl,
         gatewayPrivateIp: gateway.privateIp,
-        dsmUrl,
-        issuer,
+        dsmUrl: d.dsmUrl,
+        issuer: args.identity?.issuer,
         manageSigningCertAccess: args.identity?.manageSigningCertAccess,
         csrAccess: args.identity?.csrAccess,
-        displayNamePrefix: prefix,
+        displayNamePrefix: d.prefix,
       },
       child,
     );
@@ -446,67 +320,19 @@ export class EkmTopology extends pulumi.ComponentResource implements EkmTopology
     const dsm = provisionDsm({
       name,
       parent: this,
-      groupName: args.dsm.groupName ?? DEFAULT_DSM_GROUP_NAME,
-      keys,
+      groupName: d.groupName,
+      keys: d.keys,
       clientId: identity.clientId,
       jwksUri: identity.jwksUri,
       issuer: identity.issuer,
-      manageObjects: args.dsm.manageObjects ?? true,
-      adopt: args.dsm.adopt ?? false,
-      apiEndpoint: args.dsm.apiEndpoint ?? dsmUrl,
+      manageObjects: d.manageObjects,
+      adopt: d.adopt,
+      apiEndpoint: d.apiEndpoint,
     });
 
-    const ekm = new EkmVault(
-      `${name}-ekm`,
-      {
-        compartmentId: args.compartmentId,
-        subnetId: network.subnetId,
-        gatewayPrivateIp: gateway.privateIp,
-        caBundle: certificate.caBundle,
-        dsmAccountId: args.dsm.accountId,
-        identityDomainUrl: args.identityDomainUrl,
-        clientId: identity.clientId,
-        clientSecret: identity.clientSecret,
-        vaultUrlHost: args.vaultUrlHost,
-        keys: keys.map((k, i) => ({ name: k.name, externalKeyId: dsm.keyNames[i], externalKeyVersionIds: dsm.keyVersionIds?.[i] })),
-        // OCI calls the key manager when it creates the vault's key references: everything on the
-        // way must exist first (the key references also wait for their security objects, by name).
-        vaultDependsOn: [gateway.deployment, ...(identity.domainSetting ? [identity.domainSetting] : []), ...(dsm.app ? [dsm.app] : [])],
-        // The caller's `protect` option reaches the vault's own default, as the argument would.
-        protect: args.protect ?? opts?.protect,
-        displayNamePrefix: prefix,
-      },
-      child,
-    );
+    const ekm = topologyVault(name, args, opts, d, { network, certificate, gateway, identity, dsm }, child);
 
-    const outputs: EkmTopologyOutputs = {
-      vcnId: network.vcnId,
-      subnetId: network.subnetId,
-      certificateId: certificate.certificateId,
-      certificatePem: certificate.certificatePem,
-      caBundle: certificate.caBundle,
-      gatewayHostname: pulumi.output(args.gatewayHostname),
-      gatewayId: gateway.gatewayId,
-      gatewayPrivateIp: gateway.privateIp,
-      gatewayBaseUrl: gateway.baseUrl,
-      gatewayBackendUrl: gateway.backendUrl,
-      deploymentId: gateway.deploymentId,
-      clientId: identity.clientId,
-      clientSecret: identity.clientSecret,
-      identityDomainUrl: identity.identityDomainUrl,
-      issuer: identity.issuer,
-      jwksUri: identity.jwksUri,
-      tokenUrl: identity.tokenUrl,
-      scope: identity.scope,
-      audience: identity.audience,
-      dsmUrl: pulumi.output(dsmUrl),
-      dsmAccountId: pulumi.output(args.dsm.accountId),
-      ...ekmVaultOutputsOf(ekm),
-      keyNames: pulumi.all(dsm.keyNames),
-      dsmGroupId: dsm.groupId,
-      dsmAppId: dsm.appId,
-      dsmKeyIds: dsm.keyIds && pulumi.all(dsm.keyIds),
-    };
+    const outputs = topologyOutputs(args, d.dsmUrl, { network, certificate, gateway, identity, dsm, ekm });
     Object.assign(this, outputs);
     this.registerOutputs(outputs);
   }

@@ -210,6 +210,13 @@ export function describeInstalledPackage(label: string, sdk: string): void {
       expect(loaded.filter((f) => /node_modules[\\/](node-forge|yaml)[\\/]/.test(f))).toEqual([]);
     });
 
+    it("the offline plan finds there every @pulumi/pulumi internal it relies on (planSdkShimProblems of oci-ekm-fortanix/plan)", () => {
+      const script = `const plan = require(${JSON.stringify(`${PACKAGE}/plan`)}); console.log(JSON.stringify({ version: plan.planSdkModules().version, problems: plan.planSdkShimProblems() }))`;
+      const report = JSON.parse(run(process.execPath, ["-e", script], consumer.dir, 60_000)) as { version: string; problems: string[] };
+      expect(report.version).toBe(consumer.sdkVersion);
+      expect(report.problems).toEqual([]);
+    });
+
     it("the README's consumer program compiles with the tsconfig of pulumi new typescript, today's and the commonjs one before it, and registers the topology in the team's VCN and subnet", () => {
       expect(existsSync(path.join(consumer.dir, "build/index.js"))).toBe(true);
       expect(existsSync(path.join(consumer.dir, "build-commonjs/index.js"))).toBe(true);

@@ -25,6 +25,8 @@ import {
   planDsmUuid,
   planLongestChain,
   planRevealSecrets,
+  planSdkModules,
+  planSdkShimProblems,
   planToJson,
   planToMermaid,
   planUrn,
@@ -34,6 +36,7 @@ import {
   runPlanCommand,
   runStackInProcess,
 } from "../components/plan";
+import { assertPlanSdkShims } from "../components/plan/sdk-shims";
 import { DsmSecurityObject } from "../components/dsm";
 import { runEkmStack } from "../infra/stack";
 import { ACCOUNT_ID, COMPARTMENT, DOMAIN_URL, T, resource, stackConfig, userGatewayCertificate } from "./oci-helpers";
@@ -305,6 +308,44 @@ describe("runStackInProcess", () => {
         },
       }),
     ).rejects.toThrow("boom");
+  });
+});
+
+describe("planSdkShimProblems", () => {
+  it("finds every @pulumi/pulumi internal the offline plan relies on in this checkout's SDK", () => {
+    expect(planSdkShimProblems()).toEqual([]);
+    expect(() => assertPlanSdkShims()).not.toThrow();
+  });
+
+  it("names an internal that is gone: the SDK version, its file, the symbol and what the plan needs it for", () => {
+    const sdk = planSdkModules();
+    const { waitForRPCs: _gone, ...settings } = sdk.settings as Record<string, unknown>;
+    expect(planSdkShimProblems({ ...sdk, settings })).toEqual([
+      `@pulumi/pulumi ${sdk.version}: runtime/settings no longer exports waitForRPCs() (the offline plan needs it to wait until every registration is answered before reading the plan)`,
+    ]);
+  });
+
+  it("names a MockMonitor without newUrn, a method whose signature changed, and a store without a feature flag", () => {
+    const sdk = planSdkModules();
+    class MockMonitor {
+      registerResource(_req: unknown, _callback: unknown): void {}
+      registerResourceOutputs(_req: unknown): void {}
+    }
+    const store = { supportsSecrets: false, supportsResourceReferences: false, supportsOutputValues: false, supportsDeletedWith: false, supportsTransforms: false };
+    const problems = planSdkShimProblems({ ...sdk, version: "3.999.0", mocks: { MockMonitor }, state: { getStore: () => store } });
+    expect(problems).toEqual([
+      "@pulumi/pulumi 3.999.0: runtime/mocks no longer has MockMonitor.prototype.newUrn() taking 3 parameters (the offline plan needs it to give resources the URNs the engine gives them (the parent's whole type chain))",
+      "@pulumi/pulumi 3.999.0: runtime/mocks no longer has MockMonitor.prototype.registerResourceOutputs() taking 2 parameters (the offline plan needs it to record the outputs of components and of the stack)",
+      "@pulumi/pulumi 3.999.0: runtime/state no longer keeps the boolean supportsAliasSpecs on getStore()'s store (the offline plan needs it to set it as pulumi.runtime.setMocks does (true))",
+    ]);
+  });
+
+  it("fails the plan with those messages before it runs anything", () => {
+    const sdk = planSdkModules();
+    const runtime = { ...(sdk.runtime as Record<string, unknown>), specialSigKey: undefined };
+    expect(() => assertPlanSdkShims({ ...sdk, runtime })).toThrow(
+      /^offline plan: the @pulumi\/pulumi loaded lacks internals the plan relies on .*\n- @pulumi\/pulumi \d+\.\d+\.\d+: runtime\/rpc no longer exports specialSigKey \(a string\) \(the offline plan needs it to decode/,
+    );
   });
 });
 

@@ -3,7 +3,8 @@
 // key can stay visible for about a second (Kroxylicious waits for it); delete waits until it is
 // gone, and a create that collides with such a key tries again once it is.
 import { type DsmApiSobject, type DsmCreateOptions, type DsmSobjectRequest, dsmAllPages, dsmSleep, enc, quote } from "./api";
-import { type DsmClient, isDsmNotFound, isDsmStatus } from "./client";
+import type { DsmClient } from "./client";
+import { isDsmNotFound, isDsmStatus } from "./errors";
 
 /** How long a deleted key may stay visible, and how often to look, milliseconds. */
 const GONE_WAIT_MS = 5_000;

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DsmApiApp, DsmApiSignedJwt, DsmAppRequest } from "./api";
 import { dsmCreateApp, dsmDeleteApp, dsmFindAppByName, dsmGetApp, dsmGetAppCredential, dsmPatchApp, dsmSignedJwtOf } from "./api-apps";
 import type { DsmClient } from "./client";
-import { isDsmNotFound } from "./client";
+import { isDsmNotFound } from "./errors";
 import {
   dsmAnyUnknown,
   dsmClean,

@@ -1,32 +1,35 @@
-// The Fortanix DSM REST transport: credentials, one session per process, retries, errors; one
-// module over axios, shared by the dynamic providers and the verify library. The operations are in
-// api.ts.
+// The Fortanix DSM REST transport: one module over axios, shared by the dynamic providers and the
+// verify library: the client, its retries and its errors. Credentials are in credentials.ts, the
+// per-process sessions in session.ts, the error shape in errors.ts, and the operations in api.ts.
 //
 // Serialization note: the dynamic providers reference this module, so the Pulumi closure serializer
 // may capture it by value. Nothing at module level may hold a credential, a token or a live object:
 // the per-process session cache lives on `globalThis` under a registered symbol and is only touched
 // from inside functions.
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import * as https from "node:https";
-import { rootCertificates } from "node:tls";
 import axios from "axios";
+import { dsmCredentialsFromEnv, dsmEndpointProblem, normalizeDsmEndpoint, type DsmCredentials } from "./credentials";
+import { dsmApiError, dsmMessageOf, isDsmApiError, type DsmApiError } from "./errors";
+import {
+  dsmAgentFor,
+  dsmInvalidateSession,
+  dsmOpenSession,
+  dsmSessionEntityId,
+  dsmSessionSelectedAt,
+  dsmSessionToken,
+  dsmTakeSessionToken,
+} from "./session";
 
-/** Where and how to authenticate to DSM. Holds secrets: never log it, never pass it to a resource. */
-export interface DsmCredentials {
-  /** DSM base URL, e.g. `https://amer.smartkey.io`. `http://` is accepted for loopback hosts only (emulators). */
-  endpoint: string;
-  /** API key of an (administrative) app: base64 of `<app_id>:<secret>`. Takes precedence over a user login. */
-  apiKey?: string;
-  /** User login (with `password` and `acctId`), used when no `apiKey` is given. */
-  username?: string;
-  /** Password of `username`. */
-  password?: string;
-  /** Account UUID selected after a user login (required even with a single account). */
-  acctId?: string;
-  /** Extra CA certificates trusted for `endpoint` (PEM text, or a path to a PEM file), for on-premises DSM. Default: system roots only. */
-  caBundle?: string;
-}
+// What this module exported before its credentials, sessions and errors moved out: still here.
+export {
+  type DsmCredentials,
+  type DsmCredentialSettings,
+  dsmCredentialsFromEnv,
+  dsmEndpointProblem,
+  normalizeDsmEndpoint,
+  resolveDsmCredentials,
+} from "./credentials";
+export { type DsmApiError, type DsmErrorKind, dsmApiError, dsmMessageOf, isDsmApiError, isDsmNotFound, isDsmStatus } from "./errors";
+export { resetDsmSessions } from "./session";
 
 /** Retry, timeout and budget settings of {@link DsmClient}. */
 export interface DsmClientOptions {
@@ -42,227 +45,12 @@ export interface DsmClientOptions {
   maxDelayMs?: number;
 }
 
-/** What went wrong, in categories a caller can branch on. */
-export type DsmErrorKind = "http" | "network" | "tls" | "auth" | "config";
-
-/**
- * A failed DSM operation. The message names the operation, the object, the HTTP status and DSM's own
- * message; it never contains a credential or a session token (they are redacted if DSM echoes them).
- *
- * A plain `Error` with these fields, not a subclass: Pulumi's serializer copies the provider's code
- * by value when this library is not an installed package, and a copied `Error` subclass loses its
- * prototype chain and its message (pulumi/pulumi#10974). Recognise one with {@link isDsmApiError}.
- */
-export interface DsmApiError extends Error {
-  readonly name: "DsmApiError";
-  /** Category of the failure. */
-  readonly kind: DsmErrorKind;
-  /** What was attempted, e.g. `create security object`. */
-  readonly operation: string;
-  /** The object, e.g. `"test-aes-key"`. */
-  readonly object: string;
-  /** HTTP status DSM answered, when it answered. */
-  readonly status?: number;
-  /** DSM's message (JSON `message` or plain text), redacted. */
-  readonly dsmMessage?: string;
-  /** Attempts made. */
-  readonly attempts: number;
-}
-
-/** Makes a {@link DsmApiError}. */
-export function dsmApiError(
-  message: string,
-  kind: DsmErrorKind,
-  operation: string,
-  object: string,
-  status?: number,
-  dsmMessage?: string,
-  attempts = 1,
-): DsmApiError {
-  const err = new Error(message);
-  err.name = "DsmApiError";
-  return Object.assign(err, { kind, operation, object, attempts, ...(status !== undefined ? { status } : {}), ...(dsmMessage !== undefined ? { dsmMessage } : {}) }) as DsmApiError;
-}
-
-/** True when `err` is a {@link DsmApiError}, whichever copy of this module made it (no `instanceof`). */
-export function isDsmApiError(err: unknown): err is DsmApiError {
-  const e = err as Partial<DsmApiError> | null | undefined;
-  return typeof e === "object" && e !== null && e.name === "DsmApiError" && typeof e.kind === "string" && typeof e.message === "string";
-}
-
-/** True when `err` is a DSM "not found" answer (HTTP 404). */
-export function isDsmNotFound(err: unknown): boolean {
-  return isDsmApiError(err) && err.kind === "http" && err.status === 404;
-}
-
-/** True when `err` is a DSM answer with this HTTP status. */
-export function isDsmStatus(err: unknown, ...statuses: number[]): boolean {
-  return isDsmApiError(err) && err.status !== undefined && statuses.includes(err.status);
-}
-
-/**
- * Reads DSM credentials the way the Fortanix Terraform provider does: `DSM_ENDPOINT`, then `DSM_API_KEY`
- * or `DSM_USERNAME` + `DSM_PASSWORD` + `DSM_ACCT_ID`; plus `DSM_CA_BUNDLE` (PEM or path). Throws an
- * error naming the missing variables (never their values).
- */
-export function dsmCredentialsFromEnv(env: Record<string, string | undefined> = process.env): DsmCredentials {
-  return resolveDsmCredentials({}, env);
-}
-
-/** Settings from which credentials are assembled: explicit values first, then the environment. */
-export interface DsmCredentialSettings {
-  endpoint?: string;
-  apiKey?: string;
-  username?: string;
-  password?: string;
-  acctId?: string;
-  caBundle?: string;
-}
-
-/**
- * Assembles credentials from explicit settings (e.g. stack config `dsm:*`) falling back to the
- * environment variable of the same meaning. An API key wins over a user login. Throws an error
- * naming what is missing.
- */
-export function resolveDsmCredentials(
-  settings: DsmCredentialSettings,
-  env: Record<string, string | undefined> = process.env,
-): DsmCredentials {
-  const pick = (value: string | undefined, name: string): string | undefined => {
-    const v = value !== undefined && value.trim() !== "" ? value : env[name];
-    return v !== undefined && v.trim() !== "" ? v.trim() : undefined;
-  };
-  const endpoint = pick(settings.endpoint, "DSM_ENDPOINT");
-  const apiKey = pick(settings.apiKey, "DSM_API_KEY");
-  const username = pick(settings.username, "DSM_USERNAME");
-  const password = settings.password !== undefined && settings.password !== "" ? settings.password : env.DSM_PASSWORD || undefined;
-  const acctId = pick(settings.acctId, "DSM_ACCT_ID");
-  const caBundle = pick(settings.caBundle, "DSM_CA_BUNDLE");
-  if (endpoint === undefined) {
-    throw dsmApiError(
-      "DSM endpoint not set: give the resource an `endpoint`, or set the stack config `dsm:endpoint` or the environment variable DSM_ENDPOINT (e.g. https://amer.smartkey.io)",
-      "config", "configure", "credentials",
-    );
-  }
-  const endpointError = dsmEndpointProblem(endpoint);
-  if (endpointError) throw dsmApiError(`DSM endpoint ${endpointError}`, "config", "configure", "credentials");
-  const base: DsmCredentials = { endpoint: normalizeDsmEndpoint(endpoint), ...(caBundle !== undefined ? { caBundle } : {}) };
-  if (apiKey !== undefined) return { ...base, apiKey };
-  const missing = [
-    username === undefined ? "DSM_USERNAME (dsm:username)" : undefined,
-    password === undefined ? "DSM_PASSWORD (dsm:password)" : undefined,
-    acctId === undefined ? "DSM_ACCT_ID (dsm:acctId)" : undefined,
-  ].filter((m): m is string => m !== undefined);
-  if (username === undefined && password === undefined) {
-    throw dsmApiError(
-      "DSM credentials not set: set DSM_API_KEY (stack config dsm:apiKey, secret) to an administrative app's API key, " +
-        "or DSM_USERNAME + DSM_PASSWORD + DSM_ACCT_ID (dsm:username, dsm:password, dsm:acctId) for a user login",
-      "config", "configure", "credentials",
-    );
-  }
-  if (missing.length > 0) {
-    throw dsmApiError(`DSM user login incomplete: missing ${missing.join(", ")}`, "config", "configure", "credentials");
-  }
-  return { ...base, username, password, acctId };
-}
-
-/** Why `endpoint` is not a usable DSM URL, or undefined when it is. */
-export function dsmEndpointProblem(endpoint: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    return `"${endpoint}" is not a URL (expected e.g. https://amer.smartkey.io)`;
-  }
-  if (url.username || url.password) return "must not carry a user or password in the URL";
-  if (url.protocol === "https:") return undefined;
-  if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return undefined;
-  return `"${endpoint}" must be an https:// URL (http:// is accepted for loopback emulators only)`;
-}
-
-/** The endpoint without a trailing slash, so that equal URLs compare equal. */
-export function normalizeDsmEndpoint(endpoint: string): string {
-  return endpoint.trim().replace(/\/+$/, "");
-}
-
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "[::1]" || hostname === "::1" || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
-
-// ---- per-process state (sessions, TLS agents), kept out of module scope ---------------------------
-
-interface DsmSession {
-  token?: string;
-  expiresAt: number;
-  pending?: Promise<string>;
-  /** When `select_account` answered, for a user login: DSM may take seconds to apply it. */
-  selectedAt?: number;
-  /** Who the session acts as: the app or user id DSM answered (`entity_id`); objects it creates name it as `creator`. */
-  entityId?: string;
-}
-
 /**
  * How long after `select_account` a refusal (401/403) is taken for the account switch not being
  * in effect yet ("it may take several seconds for the new Account to become the default one
  * selected", Fortanix's API document) and retried, milliseconds.
  */
 const ACCOUNT_SELECTION_GRACE_MS = 15_000;
-
-interface DsmProcessState {
-  sessions: Map<string, DsmSession>;
-  agents: Map<string, https.Agent>;
-}
-
-function dsmProcessState(): DsmProcessState {
-  const key = Symbol.for("oci-ekm-fortanix.dsm.process-state");
-  const holder = globalThis as unknown as Record<symbol, DsmProcessState | undefined>;
-  let state = holder[key];
-  if (!state) {
-    state = { sessions: new Map(), agents: new Map() };
-    holder[key] = state;
-  }
-  return state;
-}
-
-/** Forgets every cached DSM session of this process (the next call authenticates again). For tests and long-lived tools. */
-export function resetDsmSessions(): void {
-  dsmProcessState().sessions.clear();
-}
-
-function sessionKey(credentials: DsmCredentials): string {
-  const identity = credentials.apiKey !== undefined
-    ? `apikey\n${credentials.apiKey}`
-    : `user\n${credentials.username}\n${credentials.password}\n${credentials.acctId}`;
-  return `${credentials.endpoint}\n${createHash("sha256").update(identity).digest("hex")}`;
-}
-
-function readCaBundle(caBundle: string): string {
-  if (caBundle.includes("-----BEGIN")) return caBundle;
-  try {
-    return readFileSync(caBundle, "utf8");
-  } catch (err) {
-    throw dsmApiError(
-      `DSM CA bundle: cannot read "${caBundle}" (${(err as NodeJS.ErrnoException).code ?? "error"}); DSM_CA_BUNDLE / dsm:caBundle must be PEM text or the path of a PEM file`,
-      "config", "configure", "CA bundle",
-    );
-  }
-}
-
-function agentFor(caBundle: string | undefined): https.Agent | undefined {
-  if (caBundle === undefined) return undefined;
-  const pem = readCaBundle(caBundle);
-  const key = createHash("sha256").update(pem).digest("hex");
-  const agents = dsmProcessState().agents;
-  let agent = agents.get(key);
-  if (!agent) {
-    // Added to the system roots (not replacing them): a proxy or a SaaS endpoint keeps working.
-    agent = new https.Agent({ keepAlive: true, ca: [...rootCertificates, pem] });
-    agents.set(key, agent);
-  }
-  return agent;
-}
-
-// ---- the client -----------------------------------------------------------------------------------
 
 /** One DSM REST call, as {@link DsmClient.request} takes it. */
 export interface DsmRequest {
@@ -352,108 +140,21 @@ export class DsmClient {
    */
   async sessionEntityId(): Promise<string | undefined> {
     await this.sessionToken();
-    return dsmProcessState().sessions.get(sessionKey(this.credentials))?.entityId;
+    return dsmSessionEntityId(this.credentials);
   }
 
   /** `POST /sys/v1/session/terminate` for this credential's session, if one is open. */
   async terminateSession(): Promise<void> {
-    const sessions = dsmProcessState().sessions;
-    const key = sessionKey(this.credentials);
-    const token = sessions.get(key)?.token;
-    sessions.delete(key);
+    const token = dsmTakeSessionToken(this.credentials);
     if (token === undefined) return;
     await this.send({
       method: "POST", path: "/sys/v1/session/terminate", operation: "end session", object: this.endpoint, auth: { header: `Bearer ${token}` },
     });
   }
 
+  /** This credential's session token, the session opened through this client's transport if none is open. */
   private async sessionToken(): Promise<string> {
-    const sessions = dsmProcessState().sessions;
-    const key = sessionKey(this.credentials);
-    const existing = sessions.get(key);
-    if (existing?.token !== undefined && existing.expiresAt > Date.now()) return existing.token;
-    if (existing?.pending) return existing.pending;
-    const session: DsmSession = { expiresAt: 0 };
-    session.pending = this.openSession().then(
-      ({ token, expiresInSeconds, selectedAt, entityId }) => {
-        session.token = token;
-        if (selectedAt !== undefined) session.selectedAt = selectedAt;
-        if (entityId !== undefined) session.entityId = entityId;
-        // Renew a little before DSM expires it, so a long `pulumi up` does not hit 401 mid-way.
-        session.expiresAt = Date.now() + Math.max(1, expiresInSeconds - Math.min(60, expiresInSeconds / 10)) * 1000;
-        delete session.pending;
-        return token;
-      },
-      (err: unknown) => {
-        if (sessions.get(key) === session) sessions.delete(key);
-        throw err;
-      },
-    );
-    sessions.set(key, session);
-    return session.pending;
-  }
-
-  private invalidateSession(token: string): void {
-    const sessions = dsmProcessState().sessions;
-    const key = sessionKey(this.credentials);
-    if (sessions.get(key)?.token === token) sessions.delete(key);
-  }
-
-  private async openSession(): Promise<{ token: string; expiresInSeconds: number; selectedAt?: number; entityId?: string }> {
-    const c = this.credentials;
-    const basic = c.apiKey !== undefined ? c.apiKey : Buffer.from(`${c.username}:${c.password}`).toString("base64");
-    const who = c.apiKey !== undefined ? "with the API key (DSM_API_KEY / dsm:apiKey)" : "as the user (DSM_USERNAME / dsm:username)";
-    let text: string;
-    try {
-      text = await this.send({
-        method: "POST", path: "/sys/v1/session/auth", operation: "authenticate", object: `${who} at ${this.endpoint}`,
-        auth: { header: `Basic ${basic}` },
-      });
-    } catch (err) {
-      if (isDsmApiError(err) && (err.status === 401 || err.status === 403)) {
-        throw dsmApiError(
-          `${err.message}. Check the DSM credentials: DSM_API_KEY (or stack config dsm:apiKey) must be the API key of an enabled administrative app, ` +
-            "or DSM_USERNAME / DSM_PASSWORD / DSM_ACCT_ID a valid user login",
-          "auth", err.operation, err.object, err.status, err.dsmMessage, err.attempts,
-        );
-      }
-      throw err;
-    }
-    let body: { access_token?: unknown; expires_in?: unknown; entity_id?: unknown; allowed_mfa_methods?: unknown; challenge?: unknown; fido2_assertion_options?: unknown } | undefined;
-    try {
-      body = JSON.parse(text) as typeof body;
-    } catch {
-      // Never echoed: a truncated answer still holds (part of) a session token we cannot redact.
-      throw dsmApiError(
-        `DSM authenticate ${who} at ${this.endpoint} failed: the answer is not JSON (body not shown: it may hold a session token) (POST /sys/v1/session/auth)`,
-        "auth", "authenticate", this.endpoint,
-      );
-    }
-    // A user with two-factor authentication gets a session that can do nothing until the second
-    // factor is given (the document's Authenticate): say so now rather than fail later with a 401/403.
-    const mfa = (Array.isArray(body?.allowed_mfa_methods) && body.allowed_mfa_methods.length > 0) || body?.challenge != null || body?.fido2_assertion_options != null;
-    if (mfa) {
-      throw dsmApiError(
-        `DSM authenticate ${who} at ${this.endpoint}: this user has two-factor authentication, and the session DSM opened can do nothing ` +
-          "until a second factor is given, which a deployment cannot do. Use the API key of an administrative app for automation " +
-          "(DSM_API_KEY, or stack config dsm:apiKey as a secret)",
-        "auth", "authenticate", this.endpoint,
-      );
-    }
-    if (!body || typeof body.access_token !== "string" || body.access_token === "") {
-      throw dsmApiError(`DSM authenticate at ${this.endpoint}: the answer carries no access_token`, "auth", "authenticate", this.endpoint);
-    }
-    const token = body.access_token;
-    const expiresInSeconds = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : 600;
-    const entity = typeof body.entity_id === "string" && body.entity_id !== "" ? { entityId: body.entity_id } : {};
-    if (c.apiKey === undefined) {
-      await this.send({
-        method: "POST", path: "/sys/v1/session/select_account", body: { acct_id: c.acctId }, operation: "select account",
-        object: String(c.acctId), auth: { header: `Bearer ${token}` },
-      }, [token]);
-      return { token, expiresInSeconds, selectedAt: Date.now(), ...entity };
-    }
-    return { token, expiresInSeconds, ...entity };
+    return dsmSessionToken(this.credentials, () => dsmOpenSession(this.credentials, (spec, extraSecrets) => this.send(spec, extraSecrets)));
   }
 
   // ---- transport ---------------------------------------------------------------------------------
@@ -494,7 +195,7 @@ export class DsmClient {
         // One renewal per call: a second 401 right after a fresh session is a real refusal.
         if (isDsmApiError(err) && err.status === 401 && !renewed) {
           renewed = true;
-          this.invalidateSession(token);
+          dsmInvalidateSession(this.credentials, token);
           continue;
         }
         throw err;
@@ -504,8 +205,7 @@ export class DsmClient {
 
   /** When the session of `token` selected its account (a user login), else undefined. */
   private selectedAt(token: string): number | undefined {
-    const session = dsmProcessState().sessions.get(sessionKey(this.credentials));
-    return session?.token === token ? session.selectedAt : undefined;
+    return dsmSessionSelectedAt(this.credentials, token);
   }
 
   /** One operation with retries; resolves with the response text of a 2xx. */
@@ -566,7 +266,7 @@ export class DsmClient {
         transformResponse: [(data: unknown) => data],
         validateStatus: () => true,
         maxRedirects: 0,
-        httpsAgent: agentFor(this.credentials.caBundle),
+        httpsAgent: dsmAgentFor(this.credentials.caBundle),
       });
       response = { status: r.status, headers: r.headers as Record<string, unknown>, text: typeof r.data === "string" ? r.data : String(r.data ?? "") };
     } catch (err) {
@@ -623,22 +323,6 @@ export class DsmClient {
     for (const s of secrets) out = out.split(s).join("[redacted]");
     return out;
   }
-}
-
-/** DSM's error message from a JSON `{"message"}` body or a plain-text body, shortened. */
-export function dsmMessageOf(text: string): string {
-  const trimmed = text.trim();
-  if (trimmed === "") return "";
-  try {
-    const parsed = JSON.parse(trimmed) as unknown;
-    if (typeof parsed === "string") return parsed.slice(0, 500);
-    if (parsed && typeof parsed === "object" && typeof (parsed as { message?: unknown }).message === "string") {
-      return ((parsed as { message: string }).message).slice(0, 500);
-    }
-  } catch {
-    // plain text
-  }
-  return trimmed.slice(0, 500);
 }
 
 /** `Retry-After` (seconds or HTTP date) in milliseconds, or undefined. */

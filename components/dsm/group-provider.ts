@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type DsmApiGroup, type DsmApiSobject, dsmCreateGroup, dsmDeleteGroup, dsmFindGroupByName, dsmGetGroup, dsmPatchGroup } from "./api";
 import { dsmListSobjects } from "./api-keys";
-import { isDsmNotFound, isDsmStatus } from "./client";
+import { isDsmNotFound, isDsmStatus } from "./errors";
 import {
   dsmAnyUnknown,
   dsmClean,

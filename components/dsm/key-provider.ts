@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DsmApiRotationPolicy, DsmApiSobject, DsmSobjectRequest } from "./api";
 import { dsmCreateSobject, dsmDeleteSobject, dsmFindSobjectByName, dsmGetSobject, dsmPatchSobject, dsmRekeySobject } from "./api-keys";
-import { isDsmNotFound } from "./client";
+import { isDsmNotFound } from "./errors";
 import {
   dsmAnyUnknown,
   dsmClean,

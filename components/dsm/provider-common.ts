@@ -10,14 +10,9 @@
 import { randomUUID } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { DsmApiPrincipal } from "./api";
-import {
-  DsmClient,
-  type DsmClientOptions,
-  type DsmCredentialSettings,
-  isDsmStatus,
-  normalizeDsmEndpoint,
-  resolveDsmCredentials,
-} from "./client";
+import { DsmClient, type DsmClientOptions } from "./client";
+import { type DsmCredentialSettings, normalizeDsmEndpoint, resolveDsmCredentials } from "./credentials";
+import { isDsmStatus } from "./errors";
 import {
   containsDsmUnknown,
   dsmKindLabel,

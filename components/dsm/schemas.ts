@@ -6,7 +6,7 @@
 // end: TypeScript compiles a use of an `export const` to `exports.NAME`, which a copied function
 // cannot resolve; a local binding is captured with the function.
 import { z } from "zod";
-import { dsmEndpointProblem, normalizeDsmEndpoint } from "./client";
+import { dsmEndpointProblem, normalizeDsmEndpoint } from "./credentials";
 
 /** The value Pulumi passes for an input that is not known yet (during preview). */
 const DSM_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

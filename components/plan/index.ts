@@ -3,3 +3,5 @@ export * from "./engine";
 export * from "./report";
 export * from "./stack-config";
 export * from "./command";
+// Whether the @pulumi/pulumi loaded still has every internal the plan relies on (sdk-shims.ts).
+export { planSdkShimProblems, planSdkModules, type PlanSdkModules } from "./sdk-shims";

@@ -1,0 +1,200 @@
+// The pure side of EkmTopology (topology.ts): its argument types, their defaults and their checks,
+// which run before anything is created. Nothing here declares a resource.
+import type * as pulumi from "@pulumi/pulumi";
+import { ekmVaultProblems } from "./ekm";
+import type { GatewayJsonWebKeyArgs, GatewayTokenValidationArgs } from "./gateway";
+import { gatewayCertificateProblems } from "./pem";
+import { ekmNetworkProblems, type EkmNetworkArgs } from "./network";
+import { ekmArgProblemText, ekmArgProblemsAt } from "./problems";
+import type { EkmTopologyArgs } from "./topology";
+import { DEFAULT_DSM_URL, DEFAULT_IDENTITY_ISSUER, identityIssuerForms, identityJwksUri, normalizeDsmUrl } from "./urls";
+
+/** Default DSM group holding the keys. */
+export const DEFAULT_DSM_GROUP_NAME = "oci-ekm";
+/** Name of the one DSM key created when none is listed. */
+export const DEFAULT_DSM_KEY_NAME = "oci-ekm-key";
+
+/** One DSM key: an AES-256 security object in DSM and a key reference in the vault. */
+export interface EkmDsmKeyArgs {
+  /** Security object name, the key reference's external key id; never rename it afterwards. Required. */
+  name: string;
+  /** Description of the security object. Default: none. */
+  description?: string;
+  /**
+   * Rotation policy of the security object, in days: DSM rotates the key by itself. OCI follows
+   * such a rotation only after `pulumi refresh` and `pulumi up` (or the scheduled rotation
+   * workflow), which declare a key reference version for DSM's new version. Default: none.
+   */
+  rotationPolicyDays?: number;
+  /**
+   * Any string; changing it rotates the key: DSM rekeys it (a new version under the same name,
+   * the old one kept for decryption), then OCI gets a key reference version for the new one, in
+   * the same `pulumi up`. Default: none.
+   */
+  rotate?: string;
+}
+
+export interface EkmDsmArgs {
+  /** Fortanix DSM account id (UUID). Required. */
+  accountId: string;
+  /** DSM group holding the keys. Default `oci-ekm`. */
+  groupName?: string;
+  /** The keys. Default one key, `oci-ekm-key`. */
+  keys?: EkmDsmKeyArgs[];
+  /**
+   * Create the DSM group, JWT app and security objects. With false they must already exist in DSM
+   * (made by hand, the Fortanix EKM guide, section 9) and only their names are used. Default: true.
+   */
+  manageObjects?: boolean;
+  /** Take over DSM objects that already exist under these names instead of failing. Default: false. */
+  adopt?: boolean;
+  /** DSM REST API base URL the provider calls. Default: `dsmUrl`. */
+  apiEndpoint?: string;
+}
+
+/** The network, or your existing VCN/subnet: the fields of {@link EkmNetworkArgs}, documented there. */
+export type EkmTopologyNetworkArgs = Pick<EkmNetworkArgs, "vcnCidr" | "subnetCidr" | "existingVcnId" | "existingSubnetId" | "existingRouteTableId" | "dsmEgressCidr">;
+
+export interface EkmTopologyCertificateArgs {
+  /** Validity of the generated gateway certificate, in days. Default 365. */
+  validityDays?: number;
+  /** Days before expiry at which `pulumi up` renews the generated gateway certificate. Default 30. */
+  renewBeforeDays?: number;
+  /** Validity of the generated CA the private endpoint trusts, in days. Default 3650. */
+  caValidityDays?: number;
+  /** Your certificate (PEM). Default: one issued by a generated CA. */
+  certificatePem?: pulumi.Input<string>;
+  /** Its private key (PEM), kept secret. Required with `certificatePem` unless `existingCertificateId` or an existing gateway is used. */
+  privateKeyPem?: pulumi.Input<string>;
+  /** Its chain (PEM): the CA certificate(s) that issued it. Required with `certificatePem` unless `caBundlePem` is set. */
+  certChainPem?: pulumi.Input<string>;
+  /** What the EKM private endpoint trusts (PEM). Default: the CA certificates of `certChainPem`. */
+  caBundlePem?: pulumi.Input<string>;
+  /** An OCI Certificates entry holding `certificatePem`. Default: import it. */
+  existingCertificateId?: pulumi.Input<string>;
+}
+
+export interface EkmTopologyTokenValidationArgs {
+  /** `REMOTE_JWKS` (the Identity Domain's JWKS URI) or `STATIC_KEYS`. Default `REMOTE_JWKS`. */
+  keySource?: string;
+  /** Hours the gateway caches the remote JWKS (1-24). Default 1. */
+  maxCacheDurationInHours?: number;
+  /** Public keys for `STATIC_KEYS`. Required with `STATIC_KEYS`. */
+  staticKeys?: GatewayJsonWebKeyArgs[];
+  /** Scopes the route accepts. Default `["oci_ekms"]`. */
+  allowedScopes?: string[];
+}
+
+export interface EkmTopologyGatewayArgs {
+  /** Deploy on this existing private gateway (then `certificate.certificatePem` must be its certificate). Default: a new gateway. */
+  existingGatewayId?: pulumi.Input<string>;
+  /** Network security groups of a new gateway. Default: none. */
+  networkSecurityGroupIds?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Validate tokens at the gateway (issuer, audience, scope) before DSM does. Default: off. */
+  tokenValidation?: EkmTopologyTokenValidationArgs;
+  /** What the gateway forwards: `all` (the Fortanix EKM guide's `/{path*}`) or `ekmOnly` (`/oci/ekm/v1/{path*}`, GET and POST). Default `all`. */
+  route?: string;
+}
+
+export interface EkmTopologyIdentityArgs {
+  /** Token issuer of the domain. Default `https://identity.oraclecloud.com/`. */
+  issuer?: string;
+  /** Make the domain's signing certificate public. Default true. */
+  manageSigningCertAccess?: boolean;
+  /** The domain's `csrAccess` to keep. Default: read from the domain. */
+  csrAccess?: pulumi.Input<string>;
+}
+
+/** The topology's arguments with their defaults applied, as its constructor uses them. */
+export interface EkmTopologyDefaults {
+  /** Prefix of display names. */
+  prefix: string;
+  /** The DSM URL, normalised. */
+  dsmUrl: string;
+  keys: EkmDsmKeyArgs[];
+  groupName: string;
+  manageObjects: boolean;
+  adopt: boolean;
+  /** DSM REST API base URL the provider calls. */
+  apiEndpoint: string;
+}
+
+/** The defaults documented on {@link EkmTopologyArgs}, applied (for arguments {@link ekmTopologyProblems} accepted). */
+export function ekmTopologyDefaults(name: string, args: EkmTopologyArgs): EkmTopologyDefaults {
+  const dsmUrl = normalizeDsmUrl(args.dsmUrl ?? DEFAULT_DSM_URL);
+  return {
+    prefix: args.namePrefix ?? name,
+    dsmUrl,
+    keys: args.dsm.keys ?? [{ name: DEFAULT_DSM_KEY_NAME }],
+    groupName: args.dsm.groupName ?? DEFAULT_DSM_GROUP_NAME,
+    manageObjects: args.dsm.manageObjects ?? true,
+    adopt: args.dsm.adopt ?? false,
+    apiEndpoint: args.dsm.apiEndpoint ?? dsmUrl,
+  };
+}
+
+/** The gateway's token validation, from `gateway.tokenValidation`: the domain's JWKS and issuer forms; none without it. */
+export function ekmTopologyTokenValidation(args: EkmTopologyArgs): GatewayTokenValidationArgs | undefined {
+  const tv = args.gateway?.tokenValidation;
+  return tv && {
+    keySource: tv.keySource,
+    jwksUri: identityJwksUri(args.identityDomainUrl),
+    maxCacheDurationInHours: tv.maxCacheDurationInHours,
+    staticKeys: tv.staticKeys,
+    issuers: identityIssuerForms(args.identity?.issuer ?? DEFAULT_IDENTITY_ISSUER),
+    allowedScopes: tv.allowedScopes,
+  };
+}
+
+/** Problems with topology arguments, as messages naming the field (checked before anything is created). */
+export function ekmTopologyProblems(args: EkmTopologyArgs): string[] {
+  const problems: string[] = [];
+  const check = (field: string, fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      problems.push(`${field}: ${(e as Error).message}`);
+    }
+  };
+  check("dsmUrl", () => normalizeDsmUrl(args.dsmUrl ?? DEFAULT_DSM_URL));
+  if (typeof args.identityDomainUrl !== "string" || args.identityDomainUrl === "") problems.push("identityDomainUrl is required");
+  if (!args.dsm || !args.dsm.accountId) problems.push("dsm.accountId is required");
+  const keys = args.dsm?.keys;
+  if (keys !== undefined && keys.length === 0) problems.push("dsm.keys must list at least one key (or be left out for the default)");
+  // The vault's own rules (the Identity Domain URL it hands the client secret to, its URL host, the
+  // key references' names), on the topology's paths.
+  problems.push(...ekmVaultProblems({ vaultUrlHost: args.vaultUrlHost, identityDomainUrl: args.identityDomainUrl, keys }, "dsm.keys").map(ekmArgProblemText));
+  problems.push(...ekmArgProblemsAt("network.", ekmNetworkProblems({ ...args.network, compartmentId: args.compartmentId })).map(ekmArgProblemText));
+  if (args.gateway?.existingGatewayId !== undefined && args.certificate?.certificatePem === undefined) {
+    problems.push("certificate.certificatePem is required with gateway.existingGatewayId (the existing gateway's certificate, whose CA the private endpoint trusts)");
+  }
+  if (args.gateway?.existingGatewayId !== undefined && args.certificate?.certChainPem === undefined && args.certificate?.caBundlePem === undefined) {
+    problems.push("certificate.certChainPem or certificate.caBundlePem is required with gateway.existingGatewayId (the CA the private endpoint trusts)");
+  }
+  problems.push(...userCertificateProblems(args));
+  return problems;
+}
+
+/**
+ * The user's certificate checked here, before the network is declared, rather than in
+ * EkmCertificate (which comes after it, and is not created at all with an existing gateway, whose
+ * certificate must still chain to what the private endpoint will trust). Only plain-text PEMs can
+ * be read; an Output (a secret key) is checked by OCI.
+ */
+function userCertificateProblems(args: EkmTopologyArgs): string[] {
+  const cert = args.certificate ?? {};
+  if (typeof cert.certificatePem !== "string" || cert.existingCertificateId !== undefined) return [];
+  const text = (v: pulumi.Input<string> | undefined): string | undefined => (typeof v === "string" ? v : undefined);
+  const existingGateway = args.gateway?.existingGatewayId !== undefined;
+  const names = { certificatePem: "certificate.certificatePem", privateKeyPem: "certificate.privateKeyPem", certChainPem: "certificate.certChainPem", caBundlePem: "certificate.caBundlePem" };
+  return gatewayCertificateProblems({
+    certificatePem: cert.certificatePem,
+    // An existing gateway's key is not ours to hold.
+    ...(!existingGateway && text(cert.privateKeyPem) !== undefined ? { privateKeyPem: text(cert.privateKeyPem) } : {}),
+    ...(text(cert.certChainPem) !== undefined ? { certChainPem: text(cert.certChainPem) } : {}),
+    ...(text(cert.caBundlePem) !== undefined ? { caBundlePem: text(cert.caBundlePem) } : {}),
+    ...(text(args.gatewayHostname) !== undefined ? { gatewayHostname: text(args.gatewayHostname) } : {}),
+    chainUnreadable: [cert.certChainPem, cert.caBundlePem].some((v) => v !== undefined && typeof v !== "string"),
+    names,
+  });
+}
