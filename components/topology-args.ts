@@ -4,7 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { ekmVaultProblems } from "./ekm";
 import type { GatewayJsonWebKeyArgs, GatewayTokenValidationArgs } from "./gateway";
 import { gatewayCertificateProblems } from "./pem";
-import { ekmNetworkProblems, type EkmNetworkArgs } from "./network";
+import { ekmNetworkProblems } from "./network";
 import { ekmArgProblemText, ekmArgProblemsAt } from "./problems";
 import type { EkmTopologyArgs } from "./topology";
 import { DEFAULT_DSM_URL, DEFAULT_IDENTITY_ISSUER, identityIssuerForms, identityJwksUri, normalizeDsmUrl } from "./urls";
@@ -52,8 +52,22 @@ export interface EkmDsmArgs {
   apiEndpoint?: string;
 }
 
-/** The network, or your existing VCN/subnet: the fields of {@link EkmNetworkArgs}, documented there. */
-export type EkmTopologyNetworkArgs = Pick<EkmNetworkArgs, "vcnCidr" | "subnetCidr" | "existingVcnId" | "existingSubnetId" | "existingRouteTableId" | "dsmEgressCidr">;
+// An interface of its own, not a Pick of EkmNetworkArgs: Pulumi's component analyzer (schemas for
+// other languages) reads interfaces only, and refuses mapped types.
+export interface EkmTopologyNetworkArgs {
+  /** CIDR of the VCN. Default `10.0.0.0/16`. */
+  vcnCidr?: string;
+  /** CIDR of the private subnet. Default `10.0.1.0/24`. */
+  subnetCidr?: string;
+  /** An existing VCN to create the subnet in (set `vcnCidr` to its CIDR). Default: a new VCN. */
+  existingVcnId?: pulumi.Input<string>;
+  /** An existing private subnet: no network resource is created. Default: a new subnet. */
+  existingSubnetId?: pulumi.Input<string>;
+  /** An existing route table for the new subnet instead of NAT. Default: NAT. */
+  existingRouteTableId?: pulumi.Input<string>;
+  /** Destination the subnet may reach on TCP 443. Default `0.0.0.0/0`. */
+  dsmEgressCidr?: string;
+}
 
 export interface EkmTopologyCertificateArgs {
   /** Validity of the generated gateway certificate, in days. Default 365. */
