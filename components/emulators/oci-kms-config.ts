@@ -2,9 +2,10 @@
 // config file with a [DEFAULT] profile naming the tenancy, the user, the key's fingerprint, the key
 // file and the region. Here the key is a throw-away one that the emulated Key Management service
 // registers, so the SDK's signatures verify against exactly that key.
-import { createHash, createPublicKey, generateKeyPairSync } from "node:crypto";
+import { createHash, createPublicKey } from "node:crypto";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { generateRsaKeyPem } from "./tls";
 
 /** One profile of an OCI config file (the fields of Oracle's "SDK and CLI Configuration File"). */
 export interface OciConfigProfile {
@@ -45,12 +46,7 @@ export function ociApiKeyFingerprint(publicKeyPem: string): string {
 
 /** A new RSA API key (OCI takes 2048-bit RSA keys in PEM) with its fingerprint. */
 export function generateOciApiKey(bits = 2048): OciApiKey {
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", {
-    modulusLength: bits,
-    publicKeyEncoding: { type: "spki", format: "pem" },
-    privateKeyEncoding: { type: "pkcs8", format: "pem" },
-  });
-  return ociApiKeyOf({ privateKeyPem: privateKey, publicKeyPem: publicKey });
+  return ociApiKeyOf(generateRsaKeyPem(bits));
 }
 
 /** An API key made of an RSA key pair already at hand (PKCS#8 and SPKI PEM), with its fingerprint. */
