@@ -3,11 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { caBundleOfChain, gatewayCertificateProblems, normalizePem } from "./pem";
 
-export interface EkmCertificateArgs {
-  /** Compartment OCID of the OCI Certificates entry. Required unless `existingCertificateId` is set. */
-  compartmentId: pulumi.Input<string>;
-  /** FQDN of the gateway, the certificate's common name and DNS name (Fortanix EKM guide, 5.0). Required. */
-  gatewayHostname: pulumi.Input<string>;
+/** Which certificate the gateway serves and what the private endpoint trusts. The topology takes these same fields as `certificate`. */
+export interface EkmCertificateSourceArgs {
   /** Validity of the generated gateway certificate, in days. Default 365. */
   validityDays?: number;
   /** How many days before it expires the generated gateway certificate is renewed by `pulumi up`. Default 30. */
@@ -16,7 +13,7 @@ export interface EkmCertificateArgs {
   caValidityDays?: number;
   /** Your certificate (PEM) instead of a generated one. Default: a certificate issued by a generated CA. */
   certificatePem?: pulumi.Input<string>;
-  /** Private key of `certificatePem` (PEM); kept a secret. Required with `certificatePem` unless `existingCertificateId` is set. */
+  /** Private key of `certificatePem` (PEM); kept a secret. Required with `certificatePem` unless `existingCertificateId` is set (or the topology uses an existing gateway). */
   privateKeyPem?: pulumi.Input<string>;
   /** Chain of `certificatePem` (PEM): the CA certificate(s) that issued it. Required with `certificatePem` unless `caBundlePem` is set. */
   certChainPem?: pulumi.Input<string>;
@@ -24,6 +21,13 @@ export interface EkmCertificateArgs {
   caBundlePem?: pulumi.Input<string>;
   /** OCID of an OCI Certificates entry that already holds `certificatePem`: nothing is created. Default: import. */
   existingCertificateId?: pulumi.Input<string>;
+}
+
+export interface EkmCertificateArgs extends EkmCertificateSourceArgs {
+  /** Compartment OCID of the OCI Certificates entry. Required unless `existingCertificateId` is set. */
+  compartmentId: pulumi.Input<string>;
+  /** FQDN of the gateway, the certificate's common name and DNS name (Fortanix EKM guide, 5.0). Required. */
+  gatewayHostname: pulumi.Input<string>;
   /** Name of the OCI Certificates entry, unique in the compartment. Default: `<displayNamePrefix>-gateway-cert`. */
   certificateName?: pulumi.Input<string>;
   /** Prefix of the display names. Default: the component name. */

@@ -2,9 +2,8 @@ import * as core from "@pulumi/oci/core";
 import * as pulumi from "@pulumi/pulumi";
 import { type EkmArgProblem, ekmArgProblemText } from "./problems";
 
-export interface EkmNetworkArgs {
-  /** Compartment OCID of the network resources. Required. */
-  compartmentId: pulumi.Input<string>;
+/** Where the network is: new, or your VCN, subnet or route table. The topology takes these same fields as `network`. */
+export interface EkmNetworkLayoutArgs {
   /** CIDR of the new VCN; also the source allowed to reach the gateway on TCP 443. Default `10.0.0.0/16`. */
   vcnCidr?: string;
   /** CIDR of the private subnet, inside the VCN. Default `10.0.1.0/24`. */
@@ -17,6 +16,11 @@ export interface EkmNetworkArgs {
   existingRouteTableId?: pulumi.Input<string>;
   /** Destination the subnet may reach on TCP 443, i.e. DSM. Default `0.0.0.0/0` (DSM SaaS has no fixed address). */
   dsmEgressCidr?: string;
+}
+
+export interface EkmNetworkArgs extends EkmNetworkLayoutArgs {
+  /** Compartment OCID of the network resources. Required. */
+  compartmentId: pulumi.Input<string>;
   /** DNS label of the new VCN (letters and digits, at most 15). Default: the letters and digits of `displayNamePrefix`. */
   vcnDnsLabel?: string;
   /** DNS label of the new subnet. Default `ekm` in a new VCN, none in an existing one (it may have no DNS label). */
@@ -112,9 +116,10 @@ export function ekmNetworkProblems(args: EkmNetworkArgs): EkmArgProblem[] {
     });
   } else if (args.existingSubnetId === undefined) {
     const vcnCidr = args.vcnCidr ?? DEFAULT_VCN_CIDR;
+    const subnetCidr = args.subnetCidr ?? DEFAULT_SUBNET_CIDR;
     const vcn = ipv4CidrRange(vcnCidr);
-    const subnet = ipv4CidrRange(args.subnetCidr ?? DEFAULT_SUBNET_CIDR);
-    if (vcn && subnet && (subnet[0] < vcn[0] || subnet[1] > vcn[1])) add("subnetCidr", args.subnetCidr ?? DEFAULT_SUBNET_CIDR, `a CIDR inside vcnCidr ${vcnCidr}`);
+    const subnet = ipv4CidrRange(subnetCidr);
+    if (vcn && subnet && (subnet[0] < vcn[0] || subnet[1] > vcn[1])) add("subnetCidr", subnetCidr, `a CIDR inside vcnCidr ${vcnCidr}`);
   }
   if (args.existingSubnetId !== undefined && args.existingRouteTableId !== undefined) {
     problems.push({ path: "existingRouteTableId", given: "set", expected: "no value when existingSubnetId is set (the existing subnet keeps its own route table)" });

@@ -4,7 +4,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { ekmVaultProblems } from "./ekm";
 import type { GatewayJsonWebKeyArgs, GatewayTokenValidationArgs } from "./gateway";
 import { gatewayCertificateProblems } from "./pem";
-import { ekmNetworkProblems } from "./network";
+import type { EkmCertificateSourceArgs } from "./certificate";
+import { ekmNetworkProblems, type EkmNetworkLayoutArgs } from "./network";
 import { ekmArgProblemText, ekmArgProblemsAt } from "./problems";
 import type { EkmTopologyArgs } from "./topology";
 import { DEFAULT_DSM_URL, DEFAULT_IDENTITY_ISSUER, identityIssuerForms, identityJwksUri, normalizeDsmUrl } from "./urls";
@@ -52,41 +53,12 @@ export interface EkmDsmArgs {
   apiEndpoint?: string;
 }
 
-// An interface of its own, not a Pick of EkmNetworkArgs: Pulumi's component analyzer (schemas for
-// other languages) reads interfaces only, and refuses mapped types.
-export interface EkmTopologyNetworkArgs {
-  /** CIDR of the VCN. Default `10.0.0.0/16`. */
-  vcnCidr?: string;
-  /** CIDR of the private subnet. Default `10.0.1.0/24`. */
-  subnetCidr?: string;
-  /** An existing VCN to create the subnet in (set `vcnCidr` to its CIDR). Default: a new VCN. */
-  existingVcnId?: pulumi.Input<string>;
-  /** An existing private subnet: no network resource is created. Default: a new subnet. */
-  existingSubnetId?: pulumi.Input<string>;
-  /** An existing route table for the new subnet instead of NAT. Default: NAT. */
-  existingRouteTableId?: pulumi.Input<string>;
-  /** Destination the subnet may reach on TCP 443. Default `0.0.0.0/0`. */
-  dsmEgressCidr?: string;
-}
+// An interface, not a Pick of EkmNetworkArgs: Pulumi's component analyzer (schemas for other
+// languages) reads interfaces, and refuses mapped types. The fields and their docs are the network's.
+export interface EkmTopologyNetworkArgs extends EkmNetworkLayoutArgs {}
 
-export interface EkmTopologyCertificateArgs {
-  /** Validity of the generated gateway certificate, in days. Default 365. */
-  validityDays?: number;
-  /** Days before expiry at which `pulumi up` renews the generated gateway certificate. Default 30. */
-  renewBeforeDays?: number;
-  /** Validity of the generated CA the private endpoint trusts, in days. Default 3650. */
-  caValidityDays?: number;
-  /** Your certificate (PEM). Default: one issued by a generated CA. */
-  certificatePem?: pulumi.Input<string>;
-  /** Its private key (PEM), kept secret. Required with `certificatePem` unless `existingCertificateId` or an existing gateway is used. */
-  privateKeyPem?: pulumi.Input<string>;
-  /** Its chain (PEM): the CA certificate(s) that issued it. Required with `certificatePem` unless `caBundlePem` is set. */
-  certChainPem?: pulumi.Input<string>;
-  /** What the EKM private endpoint trusts (PEM). Default: the CA certificates of `certChainPem`. */
-  caBundlePem?: pulumi.Input<string>;
-  /** An OCI Certificates entry holding `certificatePem`. Default: import it. */
-  existingCertificateId?: pulumi.Input<string>;
-}
+// The certificate's fields and docs are EkmCertificate's (an interface, for Pulumi's component analyzer).
+export interface EkmTopologyCertificateArgs extends EkmCertificateSourceArgs {}
 
 export interface EkmTopologyTokenValidationArgs {
   /** `REMOTE_JWKS` (the Identity Domain's JWKS URI) or `STATIC_KEYS`. Default `REMOTE_JWKS`. */

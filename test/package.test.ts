@@ -100,6 +100,11 @@ describe("Pulumi's component analyzer over the repo (pulumi package add)", () =>
     expect(Object.keys(schema.types[token("EkmTopologyNetworkArgs")].properties)).toEqual(
       expect.arrayContaining(["existingVcnId", "existingSubnetId", "vcnCidr", "subnetCidr"]),
     );
+    // The topology's network and certificate types extend the components' own: the analyzer follows the heritage.
+    expect(topology.inputProperties.certificate.$ref).toBe(`#/types/${token("EkmTopologyCertificateArgs")}`);
+    expect(Object.keys(schema.types[token("EkmTopologyCertificateArgs")].properties).sort()).toEqual(
+      ["caBundlePem", "caValidityDays", "certChainPem", "certificatePem", "existingCertificateId", "privateKeyPem", "renewBeforeDays", "validityDays"],
+    );
     expect(Object.keys(schema.types[token("EkmDsmArgs")].properties)).toEqual(expect.arrayContaining(["accountId", "groupName", "keys"]));
     expect(schema.types[token("EkmDsmArgs")].properties.keys.items?.$ref).toBe(`#/types/${token("EkmDsmKeyArgs")}`);
   });
