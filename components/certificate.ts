@@ -23,6 +23,14 @@ export interface EkmCertificateSourceArgs {
   existingCertificateId?: pulumi.Input<string>;
 }
 
+/** A CA that issues the gateway certificate instead of a generated one (a replica region's gateway: the same CA as the source's). */
+export interface EkmCertificateIssuerArgs {
+  /** The CA certificate (PEM), the chain of the issued certificate and what the private endpoint trusts. Required. */
+  caCertPem: pulumi.Input<string>;
+  /** The CA's private key (PEM); kept a secret. Required. */
+  caPrivateKeyPem: pulumi.Input<string>;
+}
+
 export interface EkmCertificateArgs extends EkmCertificateSourceArgs {
   /** Compartment OCID of the OCI Certificates entry. Required unless `existingCertificateId` is set. */
   compartmentId: pulumi.Input<string>;
@@ -30,6 +38,8 @@ export interface EkmCertificateArgs extends EkmCertificateSourceArgs {
   gatewayHostname: pulumi.Input<string>;
   /** Name of the OCI Certificates entry, unique in the compartment. Default: `<displayNamePrefix>-gateway-cert`. */
   certificateName?: pulumi.Input<string>;
+  /** Issue the generated gateway certificate with this CA. Default: a CA generated for this certificate (`caValidityDays`). */
+  issuer?: EkmCertificateIssuerArgs;
   /** Prefix of the display names. Default: the component name. */
   displayNamePrefix?: string;
 }
@@ -84,6 +94,9 @@ export class EkmCertificate extends pulumi.ComponentResource {
     if (args.existingCertificateId === undefined && own !== (args.privateKeyPem !== undefined)) {
       throw new Error(`EkmCertificate ${name}: certificatePem and privateKeyPem go together (both to import your certificate, neither to generate one)`);
     }
+    if (own && args.issuer !== undefined) {
+      throw new Error(`EkmCertificate ${name}: issuer goes with a generated certificate, not with certificatePem (your certificate comes with its own chain)`);
+    }
     if (own && args.certChainPem === undefined && args.caBundlePem === undefined) {
       throw new Error(`EkmCertificate ${name}: with certificatePem, give certChainPem (the CA that issued it) or caBundlePem: the EKM private endpoint trusts a CA, never the gateway certificate itself`);
     }
@@ -122,18 +135,27 @@ export class EkmCertificate extends pulumi.ComponentResource {
       if (args.privateKeyPem !== undefined) privateKeyPem = pulumi.secret(args.privateKeyPem);
     } else {
       const child = { parent: this };
-      this.caPrivateKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "RSA", rsaBits: 2048 }, child);
-      this.ca = new tls.SelfSignedCert(
-        `${name}-ca`,
-        {
-          privateKeyPem: this.caPrivateKey.privateKeyPem,
-          subject: { commonName: `${prefix} EKM gateway CA`, organization: prefix },
-          isCaCertificate: true,
-          validityPeriodHours: caValidityDays * 24,
-          allowedUses: GATEWAY_CA_USES,
-        },
-        child,
-      );
+      let caCertPem: pulumi.Output<string>;
+      let caPrivateKeyPem: pulumi.Output<string>;
+      if (args.issuer !== undefined) {
+        caCertPem = pulumi.output(args.issuer.caCertPem);
+        caPrivateKeyPem = pulumi.secret(args.issuer.caPrivateKeyPem);
+      } else {
+        this.caPrivateKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "RSA", rsaBits: 2048 }, child);
+        this.ca = new tls.SelfSignedCert(
+          `${name}-ca`,
+          {
+            privateKeyPem: this.caPrivateKey.privateKeyPem,
+            subject: { commonName: `${prefix} EKM gateway CA`, organization: prefix },
+            isCaCertificate: true,
+            validityPeriodHours: caValidityDays * 24,
+            allowedUses: GATEWAY_CA_USES,
+          },
+          child,
+        );
+        caCertPem = this.ca.certPem;
+        caPrivateKeyPem = this.caPrivateKey.privateKeyPem;
+      }
       // API Gateway takes an RSA key of 2048 to 4096 bits; @pulumi/tls writes it as PKCS#1, as it asks.
       this.privateKey = new tls.PrivateKey(`${name}-key`, { algorithm: "RSA", rsaBits: 2048 }, child);
       this.certRequest = new tls.CertRequest(
@@ -145,8 +167,8 @@ export class EkmCertificate extends pulumi.ComponentResource {
         `${name}-issued`,
         {
           certRequestPem: this.certRequest.certRequestPem,
-          caPrivateKeyPem: this.caPrivateKey.privateKeyPem,
-          caCertPem: this.ca.certPem,
+          caPrivateKeyPem,
+          caCertPem,
           validityPeriodHours: validityDays * 24,
           // Without it @pulumi/tls renews only once the certificate has expired: the TLS outage would
           // start before any `pulumi up` could help.
@@ -156,7 +178,7 @@ export class EkmCertificate extends pulumi.ComponentResource {
         child,
       );
       certificatePem = this.issuedCert.certPem.apply(normalizePem);
-      chainPem = this.ca.certPem.apply(normalizePem);
+      chainPem = caCertPem.apply(normalizePem);
       this.caBundle = chainPem;
       // @pulumi/tls marks the key secret already; wrapping again keeps it secret under plain mocks too.
       privateKeyPem = pulumi.secret(this.privateKey.privateKeyPem);

@@ -1,7 +1,7 @@
 import * as kms from "@pulumi/oci/kms";
 import * as pulumi from "@pulumi/pulumi";
 import { checkedIdentityDomainUrl, identityDomainUrlProblems } from "./identity-domain-url";
-import { ekmArgProblemText, type EkmArgProblem } from "./problems";
+import { ekmArgProblemText, ociRegionProblems, type EkmArgProblem } from "./problems";
 import { externalVaultUrl, normalizeIdentityDomainUrl } from "./urls";
 
 /** One key reference: an OCI key pointing at a DSM security object by name. */
@@ -32,6 +32,18 @@ export interface EkmKeyReferenceVersion {
   externalKeyVersionId: string;
   /** OCID of the key reference version. */
   keyVersionId: string;
+}
+
+/** The vault's replica in a second region of the realm (Oracle's "Replicating External Vaults"). */
+export interface EkmVaultReplicaArgs {
+  /** The replica region, e.g. `eu-amsterdam-1`: another region of the vault's realm. Required. */
+  region: string;
+  /** OCID of the EKM private endpoint in the replica region; OCI needs it ACTIVE before it replicates. Required. */
+  privateEndpointId: pulumi.Input<string>;
+  /** The Identity Domain's URL for the replica region (the replica's `idcsAccountNameUrl`). Default: the vault's `identityDomainUrl`. */
+  identityDomainUrl?: pulumi.Input<string>;
+  /** What OCI reaches from the replica region, created first (its gateway deployment, its resource app, the client app's scope, the domain's replication). Default: none. */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 export interface EkmVaultArgs {
@@ -71,8 +83,14 @@ export interface EkmVaultArgs {
    */
   vaultDependsOn?: pulumi.Input<pulumi.Resource>[];
   /**
-   * Protect the vault and key references from deletion. Default: the `protect` resource option given
-   * to this component, else true (a deleted vault or key reference strands what it encrypted).
+   * Replicate the vault to another region. Every field of a replication forces its replacement, and
+   * deleting the vault deletes its replica. Default: none.
+   */
+  replica?: EkmVaultReplicaArgs;
+  /**
+   * Protect the vault, its key references and its replication from deletion. Default: the `protect`
+   * resource option given to this component, else true (a deleted vault or key reference strands
+   * what it encrypted).
    */
   protect?: boolean;
   /** Prefix of the display names. Default: the component name. */
@@ -110,7 +128,11 @@ export function keyReferenceNameProblems(names: readonly unknown[], listPath = "
 }
 
 /** What {@link EkmVault} refuses before it declares anything; the topology and the stack config run the same rules. */
-export function ekmVaultProblems(args: Pick<EkmVaultArgs, "vaultUrlHost" | "identityDomainUrl"> & { keys?: readonly { name: unknown }[] }, keysPath = "keys"): EkmArgProblem[] {
+export function ekmVaultProblems(
+  args: Pick<EkmVaultArgs, "vaultUrlHost" | "identityDomainUrl"> & { keys?: readonly { name: unknown }[]; replica?: { region?: unknown; identityDomainUrl?: unknown } },
+  keysPath = "keys",
+  replicaPath = "replica",
+): EkmArgProblem[] {
   const problems: EkmArgProblem[] = [];
   const host = args.vaultUrlHost ?? DEFAULT_VAULT_URL_HOST;
   if (!(VAULT_URL_HOSTS as readonly string[]).includes(host)) {
@@ -119,6 +141,10 @@ export function ekmVaultProblems(args: Pick<EkmVaultArgs, "vaultUrlHost" | "iden
   // The client secret goes to this host: a look-alike must be refused here too, not only in the topology.
   problems.push(...identityDomainUrlProblems("identityDomainUrl", args.identityDomainUrl));
   problems.push(...keyReferenceNameProblems((args.keys ?? []).map((k) => k.name), keysPath));
+  if (args.replica !== undefined) {
+    problems.push(...ociRegionProblems(`${replicaPath}.region`, args.replica.region));
+    if (args.replica.identityDomainUrl !== undefined) problems.push(...identityDomainUrlProblems(`${replicaPath}.identityDomainUrl`, args.replica.identityDomainUrl as pulumi.Input<string>));
+  }
   return problems;
 }
 
@@ -170,6 +196,8 @@ export class EkmVault extends pulumi.ComponentResource implements EkmVaultOutput
   public readonly privateEndpoint: kms.EkmsPrivateEndpoint;
   public readonly vault: kms.Vault;
   public readonly keyReferences: kms.Key[];
+  /** The vault's replication to `replica.region`; with `replica` only. */
+  public readonly replication?: kms.VaultVerification;
 
   constructor(name: string, args: EkmVaultArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems = ekmVaultProblems(args);
@@ -233,6 +261,7 @@ export class EkmVault extends pulumi.ComponentResource implements EkmVaultOutput
         ),
     );
     const versions = keys.map((k, i) => this.declareKeyReferenceVersions(`${name}-key-${k.name}`, k, this.keyReferences[i]));
+    if (args.replica !== undefined) this.replication = this.replicate(name, args, args.replica, protect);
 
     const outputs: EkmVaultOutputs = {
       privateEndpointId: this.privateEndpoint.id,
@@ -246,6 +275,28 @@ export class EkmVault extends pulumi.ComponentResource implements EkmVaultOutput
     };
     Object.assign(this, outputs);
     this.registerOutputs(outputs);
+  }
+
+  /**
+   * The replica (the provider's `oci_kms_vault_replication`), made through the vault's own region:
+   * OCI copies the key references and their versions, with the same OCIDs. It is created after the
+   * key references, and after what OCI reaches from the replica region (`replica.dependsOn`).
+   */
+  private replicate(name: string, args: EkmVaultArgs, replica: EkmVaultReplicaArgs, protect: boolean): kms.VaultVerification {
+    const domainUrl = replica.identityDomainUrl ?? args.identityDomainUrl;
+    return new kms.VaultVerification(
+      `${name}-replication`,
+      {
+        vaultId: this.vault.id,
+        replicaRegion: replica.region,
+        replicaVaultMetadata: {
+          vaultType: "EXTERNAL",
+          privateEndpointId: replica.privateEndpointId,
+          idcsAccountNameUrl: checkedIdentityDomainUrl(`EkmVault ${name}`, domainUrl).apply(normalizeIdentityDomainUrl),
+        },
+      },
+      { parent: this, protect, dependsOn: [...this.keyReferences, ...(replica.dependsOn ?? [])] },
+    );
   }
 
   /**

@@ -27,10 +27,32 @@ export interface EkmIdentityArgs {
   manageSigningCertAccess?: boolean;
   /** The domain's `csrAccess` setting to keep. Default: read from the domain, so it is left as it is. */
   csrAccess?: pulumi.Input<string>;
+  /**
+   * The private IP of a replica region's gateway (a replicated external vault, Oracle's "Replicating
+   * External Vaults"): a second resource app with primary audience `https://<ip>/`, and its scope
+   * added to the same client app, whose client ID and secret the replica uses too. Default: none.
+   */
+  replicaGatewayPrivateIp?: pulumi.Input<string>;
+  /**
+   * Replicate the domain to a region (the provider's `oci_identity_domain_replication_to_region`),
+   * made through the domain's home region. A domain other than the Default one must be replicated
+   * to the replica region of a vault before the vault is. Destroying it leaves the replication on
+   * (OCI has no way to undo it). Default: none (the Default domain replicates to subscribed regions
+   * by itself).
+   */
+  replicateTo?: EkmIdentityDomainReplicationArgs;
   /** Delete the apps even while active when the stack is destroyed. Default true. */
   forceDelete?: boolean;
   /** Prefix of the app display names. Default: the component name. */
   displayNamePrefix?: string;
+}
+
+/** The Identity Domain's replication to another region. */
+export interface EkmIdentityDomainReplicationArgs {
+  /** OCID of the Identity Domain (`ocid1.domain.…`). Required. */
+  domainId: pulumi.Input<string>;
+  /** The region to replicate it to. Required. */
+  region: string;
 }
 
 /**
@@ -96,9 +118,16 @@ export class EkmIdentity extends pulumi.ComponentResource {
   public readonly jwksUri: pulumi.Output<string>;
   /** `<domain>/oauth2/v1/token`. */
   public readonly tokenUrl: pulumi.Output<string>;
+  /** The replica's resource app's primary audience, `https://<replica gateway IP>/`; with `replicaGatewayPrivateIp` only. */
+  public readonly replicaAudience?: pulumi.Output<string>;
+  /** The replica's fully qualified scope, also granted to the client app; with `replicaGatewayPrivateIp` only. */
+  public readonly replicaScope?: pulumi.Output<string>;
   public readonly domainSetting?: identity.DomainsSetting;
   public readonly resourceApp: identity.DomainsApp;
+  public readonly replicaResourceApp?: identity.DomainsApp;
   public readonly clientApp: identity.DomainsApp;
+  /** The domain's replication to `replicateTo.region`; with `replicateTo` only. */
+  public readonly domainReplication?: identity.DomainReplicationToRegion;
 
   constructor(name: string, args: EkmIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems = ekmIdentityProblems(args);
@@ -148,36 +177,62 @@ export class EkmIdentity extends pulumi.ComponentResource {
     // `schemas`, which the domain may extend on its own: a diff there would recur on every preview.
     const appOpts = { parent: this, additionalSecretOutputs: ["clientSecret"], ignoreChanges: ["schemas"] };
 
-    this.resourceApp = new identity.DomainsApp(
-      `${name}-resource-app`,
-      {
-        ...confidentialApp,
-        displayName: `${prefix}-resource-app`,
-        description: "OCI Vault EKM: the API Gateway fronting Fortanix DSM (audience and scope oci_ekms)",
-        isOauthResource: true,
-        audience: this.audience,
-        secondaryAudiences: [pulumi.output(args.dsmUrl ?? DEFAULT_DSM_URL).apply(normalizeDsmUrl)],
-        // displayName and description are part of the provider's hash of each scope: left unset, the
-        // domain's own values would show as a change on every run.
-        scopes: [{ value: OCI_EKMS_SCOPE, requiresConsent: false, displayName: OCI_EKMS_SCOPE, description: "OCI Vault External Key Management" }],
-      },
-      appOpts,
-    );
+    // One resource app per gateway a private endpoint reaches: OCI asks for a token whose audience
+    // is that gateway's base URL.
+    const resourceApp = (resourceName: string, displayName: string, audience: pulumi.Output<string>, description: string): identity.DomainsApp =>
+      new identity.DomainsApp(
+        resourceName,
+        {
+          ...confidentialApp,
+          displayName,
+          description,
+          isOauthResource: true,
+          audience,
+          secondaryAudiences: [pulumi.output(args.dsmUrl ?? DEFAULT_DSM_URL).apply(normalizeDsmUrl)],
+          // displayName and description are part of the provider's hash of each scope: left unset, the
+          // domain's own values would show as a change on every run.
+          scopes: [{ value: OCI_EKMS_SCOPE, requiresConsent: false, displayName: OCI_EKMS_SCOPE, description: "OCI Vault External Key Management" }],
+        },
+        appOpts,
+      );
+    this.resourceApp = resourceApp(`${name}-resource-app`, `${prefix}-resource-app`, this.audience, "OCI Vault EKM: the API Gateway fronting Fortanix DSM (audience and scope oci_ekms)");
 
     // The client can only be granted a scope that exists: it waits for the resource app (its id),
     // while the value stays the audience this component set.
     this.scope = pulumi.all([this.resourceApp.id, this.audience]).apply(([, audience]) => fullyQualifiedScope(audience));
+    const allowedScopes = [{ fqs: this.scope }];
+    if (args.replicaGatewayPrivateIp !== undefined) {
+      const replicaAudience = pulumi.output(args.replicaGatewayPrivateIp).apply(gatewayBaseUrl);
+      this.replicaAudience = replicaAudience;
+      this.replicaResourceApp = resourceApp(
+        `${name}-replica-resource-app`,
+        `${prefix}-replica-resource-app`,
+        replicaAudience,
+        "OCI Vault EKM: the replica region's API Gateway fronting Fortanix DSM (audience and scope oci_ekms)",
+      );
+      this.replicaScope = pulumi.all([this.replicaResourceApp.id, replicaAudience]).apply(([, audience]) => fullyQualifiedScope(audience));
+      allowedScopes.push({ fqs: this.replicaScope });
+    }
     this.clientApp = new identity.DomainsApp(
       `${name}-client-app`,
       {
         ...confidentialApp,
         displayName: `${prefix}-client-app`,
         description: "OCI Vault EKM: the client OCI Vault authenticates as (client credentials)",
-        allowedScopes: [{ fqs: this.scope }],
+        allowedScopes,
         trustScope: "Explicit",
       },
       appOpts,
     );
+
+    if (args.replicateTo !== undefined) {
+      // Read and delete do nothing in the provider: retainOnDelete shows `pulumi destroy` leaving it on.
+      this.domainReplication = new identity.DomainReplicationToRegion(
+        `${name}-domain-replication`,
+        { domainId: args.replicateTo.domainId, replicaRegion: args.replicateTo.region },
+        { parent: this, retainOnDelete: true },
+      );
+    }
 
     this.clientId = this.clientApp.name;
     this.clientSecret = pulumi.secret(this.clientApp.clientSecret);
@@ -190,6 +245,7 @@ export class EkmIdentity extends pulumi.ComponentResource {
       issuer: this.issuer,
       jwksUri: this.jwksUri,
       tokenUrl: this.tokenUrl,
+      ...(this.replicaScope ? { replicaAudience: this.replicaAudience, replicaScope: this.replicaScope } : {}),
     });
   }
 }

@@ -9,6 +9,7 @@ export * from "./gateway";
 export * from "./identity";
 export * from "./identity-domain-url";
 export * from "./ekm";
+export * from "./replica";
 export * from "./topology";
 export * from "./policies";
 export * from "./pem";

@@ -70,6 +70,19 @@ function ipv4Text(address: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join(".");
 }
 
+/** The address `offset` after the start of an IPv4 CIDR (`10.1.1.0/24`, 10 → `10.1.1.10`), or undefined outside it. */
+export function ipv4AddressIn(cidr: string, offset: number): string | undefined {
+  const c = parseIpv4Cidr(cidr);
+  return c && c.first + offset <= c.last ? ipv4Text(c.first + offset) : undefined;
+}
+
+/** Whether an IPv4 address lies in a CIDR block. */
+export function ipv4InCidr(address: string, cidr: string): boolean {
+  const range = ipv4CidrRange(cidr);
+  const a = parseIpv4Cidr(`${address}/32`);
+  return range !== undefined && a !== undefined && a.first >= range[0] && a.first <= range[1];
+}
+
 /**
  * OCI's limits for the CIDR block of a VCN: "The CIDR blocks can range from /16 to /30" (OCI CLI
  * `network vcn create`, https://docs.oracle.com/iaas/tools/oci-cli/latest/oci_cli_docs/cmdref/network/vcn/create.html,

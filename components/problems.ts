@@ -55,3 +55,13 @@ export function closestName(name: string, known: Iterable<string>, maxDistance =
   }
   return best && best[1] <= maxDistance ? best[0] : undefined;
 }
+
+/** An OCI region identifier: `eu-frankfurt-1`, `us-gov-ashburn-1`, `eu-dcc-milan-1`. */
+export const OCI_REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-[0-9]+$/;
+
+/** A region identifier at `path` (the replica's region, `oci:region`); an unknown (Output) value is left to OCI. */
+export function ociRegionProblems(path: string, region: unknown): EkmArgProblem[] {
+  if (typeof region === "string" && OCI_REGION_PATTERN.test(region)) return [];
+  if (region !== undefined && typeof region !== "string") return [];
+  return [{ path, given: region === undefined || region === "" ? "missing" : JSON.stringify(region), expected: "an OCI region identifier such as \"eu-amsterdam-1\"" }];
+}

@@ -1,12 +1,15 @@
 // The pure side of EkmTopology (topology.ts): its argument types, their defaults and their checks,
 // which run before anything is created. Nothing here declares a resource.
+import type { Provider } from "@pulumi/oci/provider";
 import type * as pulumi from "@pulumi/pulumi";
 import { ekmVaultProblems } from "./ekm";
 import type { GatewayJsonWebKeyArgs, GatewayTokenValidationArgs } from "./gateway";
 import { gatewayCertificateProblems } from "./pem";
 import type { EkmCertificateSourceArgs } from "./certificate";
 import { ekmNetworkProblems, type EkmNetworkLayoutArgs } from "./network";
+import { identityDomainUrlProblems } from "./identity-domain-url";
 import { ekmArgProblemText, ekmArgProblemsAt } from "./problems";
+import { ekmReplicaRegionProblems } from "./replica";
 import type { EkmTopologyArgs } from "./topology";
 import { DEFAULT_DSM_URL, DEFAULT_IDENTITY_ISSUER, identityIssuerForms, identityJwksUri, normalizeDsmUrl } from "./urls";
 
@@ -91,6 +94,39 @@ export interface EkmTopologyIdentityArgs {
   csrAccess?: pulumi.Input<string>;
 }
 
+export interface EkmTopologyReplicaGatewayArgs {
+  /** Network security groups of the replica's new gateway. Default: none. */
+  networkSecurityGroupIds?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/**
+ * A replica of the external vault in a second region of the realm (Oracle's "Replicating External
+ * Vaults"): its own network, gateway and EKM private endpoint there, a second resource app whose
+ * scope is added to the same client app, and the replication. The gateway's token validation and
+ * route are the source's.
+ */
+export interface EkmTopologyReplicaArgs {
+  /** The replica region, e.g. `eu-amsterdam-1`; it can never change afterwards without replacing the replica. Required. */
+  region: string;
+  /** The OCI provider for `region`. Default: one the topology makes, configured from the `oci:` config keys with this region. */
+  provider?: Provider;
+  /** The replica region's network, or your VCN/subnet there. Default: a new VCN (`10.1.0.0/16`), NAT, route table, security list and private subnet (`10.1.1.0/24`). */
+  network?: EkmTopologyNetworkArgs;
+  /** The replica gateway's certificate. Default: issued by the source's generated CA; required when `certificate.certificatePem` is yours. */
+  certificate?: EkmTopologyCertificateArgs;
+  /** FQDN of the replica's gateway, in its certificate. Default: `gatewayHostname`. */
+  gatewayHostname?: pulumi.Input<string>;
+  /** Replica gateway options. Default: a new private gateway. */
+  gateway?: EkmTopologyReplicaGatewayArgs;
+  /** The Identity Domain's URL for the replica region (the replica's `idcsAccountNameUrl`). Default: `identityDomainUrl`. */
+  identityDomainUrl?: string;
+  /**
+   * OCID of the Identity Domain, to replicate it to `region` first. Default: none, for a domain
+   * already replicated there (the Default domain replicates to subscribed regions by itself).
+   */
+  identityDomainId?: pulumi.Input<string>;
+}
+
 /** The topology's arguments with their defaults applied, as its constructor uses them. */
 export interface EkmTopologyDefaults {
   /** Prefix of display names. */
@@ -158,7 +194,21 @@ export function ekmTopologyProblems(args: EkmTopologyArgs): string[] {
     problems.push("certificate.certChainPem or certificate.caBundlePem is required with gateway.existingGatewayId (the CA the private endpoint trusts)");
   }
   problems.push(...userCertificateProblems(args));
+  problems.push(...replicaProblems(args));
   return problems;
+}
+
+/** The replica's own rules (its region, its network) on `replica.`, and the ones that span the source's choices. */
+function replicaProblems(args: EkmTopologyArgs): string[] {
+  const replica = args.replica;
+  if (replica === undefined) return [];
+  const problems = ekmArgProblemsAt("replica.", ekmReplicaRegionProblems({ region: replica.region, network: replica.network, compartmentId: args.compartmentId }));
+  if (replica.identityDomainUrl !== undefined) problems.push(...identityDomainUrlProblems("replica.identityDomainUrl", replica.identityDomainUrl));
+  const sourceCertificateIsYours = args.certificate?.certificatePem !== undefined || args.gateway?.existingGatewayId !== undefined;
+  if (sourceCertificateIsYours && replica.certificate?.certificatePem === undefined) {
+    problems.push({ path: "replica.certificate.certificatePem", given: "missing", expected: "the replica gateway's certificate, with its key and chain (the source's certificate is yours, so there is no generated CA to issue one)" });
+  }
+  return problems.map(ekmArgProblemText);
 }
 
 /**

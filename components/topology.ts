@@ -6,6 +6,7 @@ import { EkmVault, ekmVaultOutputsOf, type EkmKeyReferenceVersion, type EkmVault
 import { EkmGateway } from "./gateway";
 import { EkmIdentity } from "./identity";
 import { EkmNetwork } from "./network";
+import { EkmReplicaRegion } from "./replica";
 import { caBundleOfChain, normalizePem } from "./pem";
 import {
   ekmTopologyDefaults,
@@ -17,6 +18,7 @@ import {
   type EkmTopologyGatewayArgs,
   type EkmTopologyIdentityArgs,
   type EkmTopologyNetworkArgs,
+  type EkmTopologyReplicaArgs,
 } from "./topology-args";
 import { provisionDsm, type EkmDsmSeamOutputs } from "./topology-dsm";
 
@@ -30,6 +32,8 @@ export {
   type EkmTopologyGatewayArgs,
   type EkmTopologyIdentityArgs,
   type EkmTopologyNetworkArgs,
+  type EkmTopologyReplicaArgs,
+  type EkmTopologyReplicaGatewayArgs,
   type EkmTopologyTokenValidationArgs,
 } from "./topology-args";
 export type { EkmDsmSeamInputs, EkmDsmSeamOutputs } from "./topology-dsm";
@@ -53,6 +57,8 @@ export interface EkmTopologyArgs {
   gateway?: EkmTopologyGatewayArgs;
   /** Identity Domain options. Default: as documented on each field. */
   identity?: EkmTopologyIdentityArgs;
+  /** A replica of the vault in a second region, and its chain there. Default: none. */
+  replica?: EkmTopologyReplicaArgs;
   /** Host of the external vault URL: `privateEndpoint` or `gateway`. Default `privateEndpoint`. */
   vaultUrlHost?: string;
   /** Protect the vault and key references from deletion. Default: the `protect` resource option given to the topology, else true. */
@@ -140,6 +146,39 @@ interface EkmTopologyParts {
   identity: EkmIdentity;
   dsm: EkmDsmSeamOutputs;
   ekm: EkmVault;
+  replica?: EkmReplicaRegion;
+}
+
+/** The replica region's chain up to its private endpoint, its certificate issued by the source's generated CA. */
+function topologyReplica(
+  name: string,
+  args: EkmTopologyArgs,
+  d: EkmTopologyDefaults,
+  certificate: EkmTopologyCertificate,
+  child: pulumi.ComponentResourceOptions,
+): EkmReplicaRegion | undefined {
+  const replica = args.replica;
+  if (replica === undefined) return undefined;
+  const ca = certificate.component;
+  const issuer = ca?.ca && ca.caPrivateKey ? { caCertPem: ca.ca.certPem, caPrivateKeyPem: ca.caPrivateKey.privateKeyPem } : undefined;
+  return new EkmReplicaRegion(
+    `${name}-replica`,
+    {
+      region: replica.region,
+      provider: replica.provider,
+      compartmentId: args.compartmentId,
+      gatewayHostname: replica.gatewayHostname ?? args.gatewayHostname,
+      dsmUrl: d.dsmUrl,
+      network: replica.network,
+      certificate: replica.certificate,
+      issuer,
+      networkSecurityGroupIds: replica.gateway?.networkSecurityGroupIds,
+      tokenValidation: ekmTopologyTokenValidation(args),
+      route: args.gateway?.route,
+      displayNamePrefix: `${d.prefix}-replica`,
+    },
+    child,
+  );
 }
 
 /** The external vault and its key references, created once everything OCI calls on the way exists. */
@@ -148,7 +187,7 @@ function topologyVault(
   args: EkmTopologyArgs,
   opts: pulumi.ComponentResourceOptions | undefined,
   d: EkmTopologyDefaults,
-  { network, certificate, gateway, identity, dsm }: Omit<EkmTopologyParts, "ekm">,
+  { network, certificate, gateway, identity, dsm, replica }: Omit<EkmTopologyParts, "ekm">,
   child: pulumi.ComponentResourceOptions,
 ): EkmVault {
   return new EkmVault(
@@ -169,6 +208,14 @@ function topologyVault(
       vaultDependsOn: [gateway.deployment, ...(identity.domainSetting ? [identity.domainSetting] : []), ...(dsm.app ? [dsm.app] : [])],
       // The caller's `protect` option reaches the vault's own default, as the argument would.
       protect: args.protect ?? opts?.protect,
+      // The replication waits for the replica's whole chain: its private endpoint (an input), its
+      // gateway deployment, its resource app and the client app's scope, the domain's replication.
+      replica: replica && {
+        region: args.replica!.region,
+        privateEndpointId: replica.privateEndpointId,
+        identityDomainUrl: args.replica!.identityDomainUrl,
+        dependsOn: [replica.deployment, ...[identity.replicaResourceApp, identity.clientApp, identity.domainReplication].filter((r): r is NonNullable<typeof r> => r !== undefined)],
+      },
       displayNamePrefix: d.prefix,
     },
     child,
@@ -208,10 +255,20 @@ export interface EkmTopologyOutputs extends EkmVaultOutputs {
   dsmGroupId?: pulumi.Output<string>;
   dsmAppId?: pulumi.Output<string>;
   dsmKeyIds?: pulumi.Output<string[]>;
+  /** With `replica`: the replica region. */
+  replicaRegion?: pulumi.Output<string>;
+  /** With `replica`: the replica gateway's private IP. */
+  replicaGatewayPrivateIp?: pulumi.Output<string>;
+  /** With `replica`: the replica's EKM private endpoint. */
+  replicaPrivateEndpointId?: pulumi.Output<string>;
+  /** With `replica`: the replica resource app's audience, `https://<replica gateway IP>/`. */
+  replicaAudience?: pulumi.Output<string>;
+  /** With `replica`: the replica's fully qualified scope, granted to the same client app. */
+  replicaScope?: pulumi.Output<string>;
 }
 
 /** {@link EkmTopologyOutputs} from the children. */
-function topologyOutputs(args: EkmTopologyArgs, dsmUrl: string, { network, certificate, gateway, identity, dsm, ekm }: EkmTopologyParts): EkmTopologyOutputs {
+function topologyOutputs(args: EkmTopologyArgs, dsmUrl: string, { network, certificate, gateway, identity, dsm, ekm, replica }: EkmTopologyParts): EkmTopologyOutputs {
   return {
     vcnId: network.vcnId,
     subnetId: network.subnetId,
@@ -239,6 +296,13 @@ function topologyOutputs(args: EkmTopologyArgs, dsmUrl: string, { network, certi
     dsmGroupId: dsm.groupId,
     dsmAppId: dsm.appId,
     dsmKeyIds: dsm.keyIds && pulumi.all(dsm.keyIds),
+    ...(replica && {
+      replicaRegion: replica.region,
+      replicaGatewayPrivateIp: replica.gatewayPrivateIp,
+      replicaPrivateEndpointId: replica.privateEndpointId,
+      replicaAudience: identity.replicaAudience,
+      replicaScope: identity.replicaScope,
+    }),
   };
 }
 
@@ -281,6 +345,11 @@ export class EkmTopology extends pulumi.ComponentResource implements EkmTopology
   declare public readonly dsmGroupId?: pulumi.Output<string>;
   declare public readonly dsmAppId?: pulumi.Output<string>;
   declare public readonly dsmKeyIds?: pulumi.Output<string[]>;
+  declare public readonly replicaRegion?: pulumi.Output<string>;
+  declare public readonly replicaGatewayPrivateIp?: pulumi.Output<string>;
+  declare public readonly replicaPrivateEndpointId?: pulumi.Output<string>;
+  declare public readonly replicaAudience?: pulumi.Output<string>;
+  declare public readonly replicaScope?: pulumi.Output<string>;
 
   constructor(name: string, args: EkmTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems = ekmTopologyProblems(args);
@@ -302,6 +371,7 @@ export class EkmTopology extends pulumi.ComponentResource implements EkmTopology
     const certificate = gatewayCertificate(name, args, d.prefix, child);
 
     const gateway = topologyGateway(name, args, d, { subnetId: network.subnetId, certificateId: certificate.component?.certificateId }, child);
+    const replica = topologyReplica(name, args, d, certificate, child);
 
     const identity = new EkmIdentity(
       `${name}-identity`,
@@ -312,6 +382,8 @@ export class EkmTopology extends pulumi.ComponentResource implements EkmTopology
         issuer: args.identity?.issuer,
         manageSigningCertAccess: args.identity?.manageSigningCertAccess,
         csrAccess: args.identity?.csrAccess,
+        replicaGatewayPrivateIp: replica?.gatewayPrivateIp,
+        replicateTo: args.replica?.identityDomainId !== undefined ? { domainId: args.replica.identityDomainId, region: args.replica.region } : undefined,
         displayNamePrefix: d.prefix,
       },
       child,
@@ -330,9 +402,9 @@ export class EkmTopology extends pulumi.ComponentResource implements EkmTopology
       apiEndpoint: d.apiEndpoint,
     });
 
-    const ekm = topologyVault(name, args, opts, d, { network, certificate, gateway, identity, dsm }, child);
+    const ekm = topologyVault(name, args, opts, d, { network, certificate, gateway, identity, dsm, replica }, child);
 
-    const outputs = topologyOutputs(args, d.dsmUrl, { network, certificate, gateway, identity, dsm, ekm });
+    const outputs = topologyOutputs(args, d.dsmUrl, { network, certificate, gateway, identity, dsm, ekm, replica });
     Object.assign(this, outputs);
     this.registerOutputs(outputs);
   }

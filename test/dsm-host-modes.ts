@@ -90,12 +90,13 @@ export function describeRepositoryStackThroughHost(): void {
  * A stack project as a team has it: its own @pulumi/pulumi installed with npm (the version this
  * repository locks, so that npm's cache serves it), and nothing of this checkout's node_modules.
  */
-function teamProject(prefix: string): string {
+function teamProject(prefix: string, ...specs: string[]): string {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
   scratches.push(dir);
-  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "team-stack", private: true }));
   const sdk = (JSON.parse(readFileSync(path.join(root, "node_modules/@pulumi/pulumi/package.json"), "utf8")) as { version: string }).version;
-  npmInstall(dir, `@pulumi/pulumi@${sdk}`);
+  // The project declares its SDK; one `npm install` resolves it together with anything added.
+  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "team-stack", private: true, dependencies: { "@pulumi/pulumi": sdk } }));
+  npmInstall(dir, ...specs);
   return dir;
 }
 
@@ -119,8 +120,7 @@ export function describeByPathThroughHost(): void {
 /** This checkout installed into another project with `npm install file:` (as `npm link` does). */
 export function describeLinkedThroughHost(): void {
   describeDsmThroughHost("a checkout linked into another project's node_modules (npm install file:, as npm link does)", () => {
-    const dir = teamProject("oci-ekm-linked-");
-    npmInstall(dir, `file:${root}`);
+    const dir = teamProject("oci-ekm-linked-", `file:${root}`);
     writeFileSync(path.join(dir, "program.js"), consumerProgram("oci-ekm-fortanix"));
     writeFileSync(path.join(dir, "capture.js"), captureMain("oci-ekm-fortanix/testing"));
     return { programDir: dir, groupName: "team-ekm", keyName: "team-key", capture: (dsm) => Promise.resolve(consumerCapture(dir, dsm)) };

@@ -123,7 +123,7 @@ function sdkCopies(dir: string): string[] {
 }
 
 const consumers = new Map<string, Promise<Consumer>>();
-/** A stack project with @pulumi/pulumi@`sdk` installed first, then the tarball, the README program compiled. */
+/** A stack project that declares @pulumi/pulumi@`sdk`, the tarball installed into it, the README program compiled. */
 function consumerWith(sdk: string): Promise<Consumer> {
   let made = consumers.get(sdk);
   if (!made) {
@@ -131,10 +131,11 @@ function consumerWith(sdk: string): Promise<Consumer> {
       const { tarball } = packOnce();
       const dir = path.join(scratch, `stack-${sdk}`);
       mkdirSync(dir, { recursive: true });
-      writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "team-stack", private: true, main: "build/index.js" }, null, 2));
-      const install = ["install", "--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts"];
-      run(npm, [...install, `@pulumi/pulumi@${sdk}`, "typescript@5.9.3", "@types/node@20.19.43"], dir, 240_000);
-      run(npm, [...install, tarball], dir, 240_000);
+      // The stack project declares its own SDK, as `pulumi new typescript` writes it; the team then
+      // adds the package: one `npm install`, which resolves the project's SDK and the package together.
+      const declared = { "@pulumi/pulumi": sdk, typescript: "5.9.3", "@types/node": "20.19.43" };
+      writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "team-stack", private: true, main: "build/index.js", dependencies: declared }, null, 2));
+      run(npm, ["install", "--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts", tarball], dir, 240_000);
       writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(CONSUMER_TSCONFIG, null, 2));
       writeFileSync(path.join(dir, "tsconfig.commonjs.json"), JSON.stringify(CONSUMER_TSCONFIG_COMMONJS, null, 2));
       writeFileSync(path.join(dir, "index.ts"), readmeConsumerProgram());

@@ -44,7 +44,7 @@ describe("the main entry (require('oci-ekm-fortanix'))", () => {
       "certificate.js", "dsm/api-apps.js", "dsm/api-keys.js", "dsm/api.js", "dsm/app-provider.js", "dsm/client.js", "dsm/credentials.js",
       "dsm/errors.js", "dsm/group-provider.js", "dsm/index.js", "dsm/key-provider.js", "dsm/provider-common.js", "dsm/provider-module.js",
       "dsm/provider.js", "dsm/resources.js", "dsm/schemas.js", "dsm/session.js", "ekm.js", "gateway.js", "identity-domain-url.js", "identity.js",
-      "index.js", "network.js", "pem.js", "policies.js", "problems.js", "topology-args.js", "topology-dsm.js", "topology.js", "urls.js",
+      "index.js", "network.js", "pem.js", "policies.js", "problems.js", "replica.js", "topology-args.js", "topology-dsm.js", "topology.js", "urls.js",
     ]);
     // node-forge (the emulators' certificates) and yaml (the plan's stack files) are tooling only.
     expect(main.packages).not.toContain("node-forge");

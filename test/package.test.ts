@@ -79,7 +79,7 @@ describe("Pulumi's component analyzer over the repo (pulumi package add)", () =>
   const token = (name: string) => `${PACKAGE}:index:${name}`;
 
   it("finds every component and derives a schema without rejecting any Args or output", () => {
-    expect(analyzed.components).toEqual(["EkmNetwork", "EkmCertificate", "EkmGateway", "EkmIdentity", "EkmVault", "EkmTopology", "EkmPolicies"]);
+    expect(analyzed.components).toEqual(["EkmNetwork", "EkmCertificate", "EkmGateway", "EkmIdentity", "EkmVault", "EkmReplicaRegion", "EkmTopology", "EkmPolicies"]);
     expect(analyzed.error).toBeUndefined();
     expect(analyzed.schema?.name).toBe(PACKAGE);
     expect(Object.keys(analyzed.schema?.resources ?? {}).sort()).toEqual(analyzed.components.map(token).sort());
@@ -91,7 +91,7 @@ describe("Pulumi's component analyzer over the repo (pulumi package add)", () =>
     const topology = schema.resources[token("EkmTopology")];
     expect(topology.isComponent).toBe(true);
     expect(Object.keys(topology.inputProperties).sort()).toEqual(
-      ["compartmentId", "gatewayHostname", "dsmUrl", "identityDomainUrl", "dsm", "network", "certificate", "gateway", "identity", "vaultUrlHost", "protect", "namePrefix"].sort(),
+      ["compartmentId", "gatewayHostname", "dsmUrl", "identityDomainUrl", "dsm", "network", "certificate", "gateway", "identity", "replica", "vaultUrlHost", "protect", "namePrefix"].sort(),
     );
     expect([...(topology.requiredInputs ?? [])].sort()).toEqual(["compartmentId", "dsm", "gatewayHostname", "identityDomainUrl"]);
     expect(topology.inputProperties.compartmentId).toMatchObject({ type: "string" });
@@ -105,6 +105,11 @@ describe("Pulumi's component analyzer over the repo (pulumi package add)", () =>
     expect(Object.keys(schema.types[token("EkmTopologyCertificateArgs")].properties).sort()).toEqual(
       ["caBundlePem", "caValidityDays", "certChainPem", "certificatePem", "existingCertificateId", "privateKeyPem", "renewBeforeDays", "validityDays"],
     );
+    // The replica's provider is a reference to an OCI provider resource, as other languages pass one.
+    expect(topology.inputProperties.replica.$ref).toBe(`#/types/${token("EkmTopologyReplicaArgs")}`);
+    const replica = schema.types[token("EkmTopologyReplicaArgs")];
+    expect(Object.keys(replica.properties).sort()).toEqual(["certificate", "gateway", "gatewayHostname", "identityDomainId", "identityDomainUrl", "network", "provider", "region"]);
+    expect(replica.properties.provider).toMatchObject({ $ref: expect.stringMatching(/^\/oci\/v\d+\.\d+\.\d+\/schema\.json#\/resources\/oci$/), optional: true });
     expect(Object.keys(schema.types[token("EkmDsmArgs")].properties)).toEqual(expect.arrayContaining(["accountId", "groupName", "keys"]));
     expect(schema.types[token("EkmDsmArgs")].properties.keys.items?.$ref).toBe(`#/types/${token("EkmDsmKeyArgs")}`);
   });

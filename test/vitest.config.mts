@@ -50,27 +50,47 @@ function compiledDynamicProviders(): Plugin {
   };
 }
 
+// Files that run a Pulumi program in-process (the SDK's runtime state is global to the process) or
+// that are slow anyway get a fresh worker each, as vitest's default isolation gives. Every other
+// file shares its worker's loaded modules with the files before it: most of these files take
+// milliseconds, and loading @pulumi/pulumi, @pulumi/oci and the emulators again for each cost more
+// than a minute of the run.
+const ISOLATED = [
+  // The Pulumi runtime in-process (setMocks, runStackInProcess, the plan engine).
+  "component-options", "config", "dsm-resources", "oci-day-two", "oci-dsm-wiring", "oci-rotation", "oci-topology", "oci-variants",
+  "package-surface", "plan", "replica", "sandbox", "sandbox-keep", "sandbox-stack", "sandbox-wiring",
+  // Slow files that spawn programs and hosts.
+  "package-sdk-latest", "package-sdk-oldest", "package", "dsm-host", "dsm-host-by-path", "dsm-host-linked", "bench", "verify-cli",
+].map((name) => `test/${name}.test.ts`);
+
+const shared = {
+  root,
+  // Transpiles the repository's modules once, for the tests that start scripts/*.ts as processes.
+  globalSetup: [path.join(root, "test/transpile-setup.mts")],
+  testTimeout: 30_000,
+  hookTimeout: 30_000,
+  server: {
+    deps: {
+      // Load the compiled DSM modules with Node itself, so that the closure serializer sees real
+      // functions and require() calls (and the session cache is the process's one).
+      external: [/\/dist\/dsm\//],
+    },
+  },
+};
+
 export default defineConfig({
   plugins: [compiledDynamicProviders()],
   test: {
     root,
-    include: ["test/**/*.test.ts"],
-    // Transpiles the repository's modules once, for the tests that start scripts/*.ts as processes.
-    globalSetup: [path.join(root, "test/transpile-setup.mts")],
     reporters: ["default", "./test/summary-reporter.mts"],
     // vitest's default is one worker fewer than the CPUs: a single one on the two-core CI machine.
-    // The slow files mostly wait on child processes (npm, Pulumi's provider host, ts-node), so two
-    // run side by side in about half the time.
-    maxWorkers: 2,
+    // The slow files mostly wait on child processes (npm, Pulumi's provider host), so two run side
+    // by side in about half the time (three measured slower: the run is bound by CPU).
+    maxWorkers: Number(process.env.OCI_EKM_TEST_WORKERS ?? 2),
     sequence: { sequencer: SlowestFirstSequencer },
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-    server: {
-      deps: {
-        // Load the compiled DSM modules with Node itself, so that the closure serializer sees real
-        // functions and require() calls (and the session cache is the process's one).
-        external: [/\/dist\/dsm\//],
-      },
-    },
+    projects: [
+      { extends: true, test: { ...shared, name: "isolated", include: ISOLATED } },
+      { extends: true, test: { ...shared, name: "shared", include: ["test/**/*.test.ts"], exclude: ISOLATED, isolate: false } },
+    ],
   },
 });

@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import type { MockCallArgs, MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 import { checkDsmInputs, DSM_TYPE_TOKENS, type DsmResourceKind } from "../dsm/schemas";
+import { ipv4AddressIn, ipv4InCidr } from "../network";
 import { planHasSecret, planRevealSecrets } from "./values";
 
 /** What a mock returns for one resource. */
@@ -79,10 +80,23 @@ function dsmPlanMockResult(kind: DsmResourceKind, args: MockResourceArgs, inputs
 }
 
 /**
+ * The CIDR blocks of the subnets a run created, by mock id: a gateway or private endpoint in one of
+ * them gets an address there (a replica region's network, `10.1.1.0/24`, gets `10.1.1.10`), unless
+ * the default address already lies in it.
+ */
+export type PlanMockSubnets = Map<string, string>;
+
+function addressInSubnet(inputs: Record<string, unknown>, subnets: PlanMockSubnets | undefined, fallback: string, offset: number): string {
+  const cidr = subnets?.get(String(inputs.subnetId));
+  if (cidr === undefined || ipv4InCidr(fallback, cidr)) return fallback;
+  return ipv4AddressIn(cidr, offset) ?? fallback;
+}
+
+/**
  * Default mock outputs: the inputs, plus what each provider computes, deterministically. Throws,
  * naming the resource and the fields, when a DSM provider's check would refuse the inputs.
  */
-export function defaultPlanMockResult(args: MockResourceArgs, d: PlanMockDefaults = PLAN_MOCK_DEFAULTS): PlanMockResult {
+export function defaultPlanMockResult(args: MockResourceArgs, d: PlanMockDefaults = PLAN_MOCK_DEFAULTS, subnets?: PlanMockSubnets): PlanMockResult {
   const inputs = { ...(args.inputs as Record<string, unknown>) };
   // A dynamic provider's serialized code is an input, not something it outputs.
   delete inputs.__provider;
@@ -91,10 +105,13 @@ export function defaultPlanMockResult(args: MockResourceArgs, d: PlanMockDefault
   const dsmKind = DSM_KINDS[args.type];
   if (dsmKind !== undefined) return dsmPlanMockResult(dsmKind, args, inputs, id);
   switch (args.type) {
+    case "oci:Core/subnet:Subnet":
+      if (typeof inputs.cidrBlock === "string") subnets?.set(id, inputs.cidrBlock);
+      return { id, state: inputs };
     case "oci:ApiGateway/gateway:Gateway":
-      return { id, state: { ...inputs, ipAddresses: [{ ipAddress: d.gatewayPrivateIp, ipMode: "IPV4" }], state: "ACTIVE" } };
+      return { id, state: { ...inputs, ipAddresses: [{ ipAddress: addressInSubnet(inputs, subnets, d.gatewayPrivateIp, 10), ipMode: "IPV4" }], state: "ACTIVE" } };
     case "oci:Kms/ekmsPrivateEndpoint:EkmsPrivateEndpoint":
-      return { id, state: { ...inputs, privateEndpointIp: d.privateEndpointIp, state: "ACTIVE" } };
+      return { id, state: { ...inputs, privateEndpointIp: addressInSubnet(inputs, subnets, d.privateEndpointIp, 20), state: "ACTIVE" } };
     case "oci:Identity/domainsApp:DomainsApp":
       return { id, state: { ...inputs, name: planClientId(args.name), clientSecret: "mock-client-secret-" + hex("secret:" + args.name, 24) } };
     case "oci:Kms/vault:Vault":

@@ -1,0 +1,165 @@
+// A second region: the topology with `replica`, as Oracle's "Replicating External Vaults" describes
+// the set-up with API Gateway connectivity. Each region's resources through that region's provider,
+// the caller's options honoured in both, the replication after the replica's whole chain, the second
+// scope on the same client app, and nothing of the source region changed by adding a replica.
+import { Provider } from "@pulumi/oci/provider";
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { type PlanResource, type PlanResult, runStackInProcess } from "../components/plan";
+import { EkmTopology, ekmTopologyProblems, type EkmTopologyArgs } from "../components/topology";
+import { ACCOUNT_ID, COMPARTMENT, DOMAIN_URL, userGatewayCertificate } from "./oci-helpers";
+
+const DOMAIN_ID = "ocid1.domain.oc1..aaaaaaaateamdomain";
+const ARGS: EkmTopologyArgs = {
+  compartmentId: COMPARTMENT,
+  gatewayHostname: "ekm-gateway.example.com",
+  identityDomainUrl: DOMAIN_URL,
+  dsm: { accountId: ACCOUNT_ID, keys: [{ name: "key-a" }] },
+  namePrefix: "oci-ekm",
+};
+const WITH_REPLICA: EkmTopologyArgs = { ...ARGS, replica: { region: "eu-amsterdam-1", identityDomainId: DOMAIN_ID } };
+
+const custom = (p: PlanResult): PlanResource[] => p.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
+const named = (p: PlanResult, name: string): PlanResource => {
+  const found = p.resources.find((r) => r.name === name);
+  if (!found) throw new Error(`no resource ${name} in ${p.resources.map((r) => r.name).join(", ")}`);
+  return found;
+};
+/** Every resource below the component named `component` (its URN among the ancestors). */
+const under = (p: PlanResult, component: string): PlanResource[] => {
+  const root = named(p, component).urn;
+  const byUrn = new Map(p.resources.map((r) => [r.urn, r]));
+  const isUnder = (r: PlanResource): boolean => r.parent === root || (r.parent !== undefined && byUrn.has(r.parent) && isUnder(byUrn.get(r.parent)!));
+  return p.resources.filter(isUnder);
+};
+const refOf = (provider: Provider): Promise<string> => new Promise((resolve) => pulumi.all([provider.urn, provider.id]).apply(([urn, id]) => resolve(`${urn}::${id}`)));
+
+describe("a topology with a replica region", () => {
+  it("creates the replica's network, gateway and private endpoint through the replica's provider, everything else through the source's", async () => {
+    const refs: Promise<string>[] = [];
+    const p = await runStackInProcess({
+      program: () => {
+        const frankfurt = new Provider("frankfurt", { region: "eu-frankfurt-1" });
+        const amsterdam = new Provider("amsterdam", { region: "eu-amsterdam-1" });
+        refs.push(refOf(frankfurt), refOf(amsterdam));
+        new EkmTopology("t", { ...WITH_REPLICA, replica: { ...WITH_REPLICA.replica!, provider: amsterdam } }, { providers: { oci: frankfurt } });
+      },
+    });
+    const [frankfurt, amsterdam] = await Promise.all(refs);
+    const inReplica = new Set(under(p, "t-replica").filter((r) => r.custom).map((r) => r.name));
+    const oci = custom(p).filter((r) => r.type.startsWith("oci:"));
+    expect([...inReplica].filter((n) => oci.some((r) => r.name === n)).sort()).toEqual([
+      "t-replica-certificate-oci", "t-replica-gateway-deployment", "t-replica-gateway-gateway", "t-replica-network-https", "t-replica-network-nat",
+      "t-replica-network-routes", "t-replica-network-subnet", "t-replica-network-vcn", "t-replica-private-endpoint",
+    ]);
+    for (const r of oci) expect(r.provider, r.name).toBe(inReplica.has(r.name) ? amsterdam : frankfurt);
+    // The certificate's keys and signatures are @pulumi/tls's, local to the machine: its default provider.
+    for (const r of custom(p).filter((x) => x.type.startsWith("tls:"))) expect(r.provider, r.name).toBeUndefined();
+    // The replication and the domain's replication are made through the source region.
+    expect(named(p, "t-ekm-replication").provider).toBe(frankfurt);
+    expect(named(p, "t-identity-domain-replication").provider).toBe(frankfurt);
+  });
+
+  it("makes a provider for the replica region from the stack's oci: config when none is given, the private key kept secret", async () => {
+    const p = await runStackInProcess({
+      config: { "oci:region": "eu-frankfurt-1", "oci:tenancyOcid": "ocid1.tenancy.oc1..t", "oci:userOcid": "ocid1.user.oc1..u", "oci:fingerprint": "aa:bb", "oci:privateKey": "PRIVATE KEY TEXT" },
+      secretKeys: ["oci:privateKey"],
+      program: () => void new EkmTopology("t", WITH_REPLICA),
+    });
+    const provider = named(p, "t-replica-oci");
+    expect(provider.type).toBe("pulumi:providers:oci");
+    expect(provider.inputs).toMatchObject({ region: "eu-amsterdam-1", tenancyOcid: "ocid1.tenancy.oc1..t", userOcid: "ocid1.user.oc1..u", fingerprint: "aa:bb" });
+    expect(JSON.stringify(provider.inputs)).not.toContain("PRIVATE KEY TEXT");
+    const replicaOci = custom(p).filter((r) => r.name.startsWith("t-replica-") && r.type.startsWith("oci:"));
+    expect(replicaOci).toHaveLength(9);
+    for (const r of replicaOci) expect(r.provider, r.name).toBe(`${provider.urn}::t-replica-oci_id`);
+  });
+
+  it("adds a second resource app for the replica gateway's audience and its scope to the same client app; the replication waits for the whole chain", async () => {
+    const p = await runStackInProcess({ program: () => void new EkmTopology("t", WITH_REPLICA) });
+    // A new VCN in the replica region has its own range: the two gateways never share an IP (an audience).
+    expect(named(p, "t-replica-network-subnet").inputs.cidrBlock).toBe("10.1.1.0/24");
+    expect(named(p, "t-identity-resource-app").inputs.audience).toBe("https://10.0.1.10/");
+    expect(named(p, "t-identity-replica-resource-app").inputs).toMatchObject({ audience: "https://10.1.1.10/", displayName: "oci-ekm-replica-resource-app", isOauthResource: true });
+    expect(named(p, "t-identity-client-app").inputs.allowedScopes).toEqual([{ fqs: "https://10.0.1.10/oci_ekms" }, { fqs: "https://10.1.1.10/oci_ekms" }]);
+    expect(named(p, "t-identity-domain-replication").inputs).toEqual({ domainId: DOMAIN_ID, replicaRegion: "eu-amsterdam-1" });
+    expect(named(p, "t-identity-domain-replication").retainOnDelete).toBe(true);
+    expect(named(p, "t-replica-private-endpoint").inputs).toMatchObject({ externalKeyManagerIp: "10.1.1.10", subnetId: "t-replica-network-subnet_id" });
+
+    const replication = named(p, "t-ekm-replication");
+    expect(replication.type).toBe("oci:Kms/vaultVerification:VaultVerification");
+    expect(replication.inputs).toEqual({
+      vaultId: "t-ekm-vault_id",
+      replicaRegion: "eu-amsterdam-1",
+      replicaVaultMetadata: { vaultType: "EXTERNAL", privateEndpointId: "t-replica-private-endpoint_id", idcsAccountNameUrl: DOMAIN_URL },
+    });
+    expect(replication.protect).toBe(true);
+    const urnOf = (name: string): string => named(p, name).urn;
+    expect(replication.dependencies).toEqual(expect.arrayContaining(
+      ["t-ekm-vault", "t-ekm-key-key-a", "t-replica-private-endpoint", "t-replica-gateway-deployment", "t-identity-replica-resource-app", "t-identity-client-app", "t-identity-domain-replication"].map(urnOf),
+    ));
+  });
+
+  it("issues the replica gateway's certificate with the source's CA, which both private endpoints trust", async () => {
+    const p = await runStackInProcess({ program: () => void new EkmTopology("t", WITH_REPLICA) });
+    expect(p.resources.filter((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert").map((r) => r.name)).toEqual(["t-certificate-ca"]);
+    const caPem = named(p, "t-certificate-ca").outputs.certPem;
+    expect(named(p, "t-replica-certificate-issued").inputs.caCertPem).toBe(caPem);
+    expect(named(p, "t-replica-private-endpoint").inputs.caBundle).toBe(named(p, "t-ekm-private-endpoint").inputs.caBundle);
+    expect(named(p, "t-replica-certificate-oci").inputs).toMatchObject({ name: "oci-ekm-replica-gateway-cert" });
+  });
+
+  it("the caller's protect: false, aliases and transformations reach the replica's resources too", async () => {
+    const unprotected = await runStackInProcess({ program: () => void new EkmTopology("t", WITH_REPLICA, { protect: false }) });
+    expect(custom(unprotected).filter((r) => r.protect).map((r) => r.name)).toEqual([]);
+    const tagged = await runStackInProcess({
+      program: () =>
+        void new EkmTopology("t", WITH_REPLICA, {
+          transformations: [(a) => (a.type.startsWith("oci:Core/") ? { props: { ...a.props, freeformTags: { dr: "yes" } }, opts: a.opts } : undefined)],
+        }),
+    });
+    expect(custom(tagged).filter((r) => r.type === "oci:Core/vcn:Vcn").map((r) => [r.name, r.inputs.freeformTags])).toEqual([
+      ["t-network-vcn", { dr: "yes" }],
+      ["t-replica-network-vcn", { dr: "yes" }],
+    ]);
+    const renamed = await runStackInProcess({ program: () => void new EkmTopology("payments", WITH_REPLICA, { aliases: [{ name: "t" }] }) });
+    expect(named(renamed, "payments").aliases).toEqual([{ name: "t", parentUrn: "urn:pulumi:dev::oci-ekm::pulumi:pulumi:Stack::oci-ekm-dev" }]);
+    expect(named(renamed, "payments-replica").parent).toBe(named(renamed, "payments").urn);
+  });
+
+  it("adding a replica to a topology changes nothing of the source region: every input the same, the client app only gains the second scope", async () => {
+    const before = await runStackInProcess({ program: () => void new EkmTopology("t", ARGS) });
+    const after = await runStackInProcess({ program: () => void new EkmTopology("t", WITH_REPLICA) });
+    const later = new Map(after.resources.map((r) => [r.urn, r]));
+    for (const r of before.resources) {
+      const again = later.get(r.urn);
+      expect(again, r.urn).toBeDefined();
+      if (r.name === "t-identity-client-app") {
+        expect(again!.inputs.allowedScopes).toEqual([...(r.inputs.allowedScopes as unknown[]), { fqs: "https://10.1.1.10/oci_ekms" }]);
+        expect({ ...again!.inputs, allowedScopes: undefined }).toEqual({ ...r.inputs, allowedScopes: undefined });
+      } else {
+        expect(again!.inputs, r.name).toEqual(r.inputs);
+        expect(again!.provider, r.name).toBe(r.provider);
+      }
+    }
+  });
+});
+
+describe("the replica's arguments are checked before anything is created", () => {
+  it("a region that is not an OCI region identifier, and a replica network outside its VCN, are named", () => {
+    expect(ekmTopologyProblems({ ...ARGS, replica: { region: "Amsterdam" } })).toEqual(['replica.region is "Amsterdam"; expected an OCI region identifier such as "eu-amsterdam-1"']);
+    expect(ekmTopologyProblems({ ...ARGS, replica: { region: "eu-amsterdam-1", network: { subnetCidr: "10.0.1.0/24" } } })).toEqual([
+      'replica.network.subnetCidr is "10.0.1.0/24"; expected a CIDR inside vcnCidr 10.1.0.0/16',
+    ]);
+    expect(() => new EkmTopology("t", { ...ARGS, replica: { region: "" } })).toThrow('EkmTopology t: replica.region is missing; expected an OCI region identifier such as "eu-amsterdam-1"');
+  });
+
+  it("with your own certificate for the source's gateway, the replica's gateway needs its own too", () => {
+    const cert = userGatewayCertificate();
+    const args: EkmTopologyArgs = { ...ARGS, certificate: { certificatePem: cert.certPem, privateKeyPem: cert.keyPem, certChainPem: cert.chainPem }, replica: { region: "eu-amsterdam-1" } };
+    expect(ekmTopologyProblems(args)).toEqual([
+      "replica.certificate.certificatePem is missing; expected the replica gateway's certificate, with its key and chain (the source's certificate is yours, so there is no generated CA to issue one)",
+    ]);
+    expect(ekmTopologyProblems({ ...args, replica: { region: "eu-amsterdam-1", certificate: { certificatePem: cert.certPem, privateKeyPem: cert.keyPem, certChainPem: cert.chainPem } } })).toEqual([]);
+  });
+});
