@@ -123,6 +123,8 @@ export interface IgnoredKeyInput {
   dsmManageObjects?: boolean;
   iamPolicies?: boolean;
   keysWithSettings?: boolean;
+  replicaRegion?: string;
+  replicaExistingSubnetId?: string;
 }
 
 /** One key that is set but read by nothing in this combination. */
@@ -155,6 +157,11 @@ export function ignoredKeys(c: IgnoredKeyInput): IgnoredKey[] {
   if (c.dsmManageObjects === false) {
     ignore(["dsmAdopt"], "dsmManageObjects is false: the DSM objects are used by name, never created or adopted");
     if (c.keysWithSettings) out.push({ key: "keys", because: "dsmManageObjects is false: rotationPolicyDays, rotate and description are not applied to keys made by hand (rotate them in DSM, then create the key reference version with the OCI CLI)" });
+  }
+  if (c.replicaRegion === undefined) {
+    ignore([...c.set].filter((k) => k.startsWith("replica") && k !== "replicaRegion").sort(), "replicaRegion is not set, so the vault has no replica");
+  } else if (c.replicaExistingSubnetId !== undefined) {
+    ignore(["replicaVcnCidr", "replicaSubnetCidr"], "replicaExistingSubnetId is set, so no VCN or subnet is created in the replica region");
   }
   if (c.iamPolicies !== true) {
     ignore(["iamOperatorsGroup", "iamIdentityDomainCompartmentId"], "iamPolicies is not true, so no IAM policy is created");

@@ -3,18 +3,12 @@
 // value given (secrets masked) and what is expected.
 import * as ociProviderConfig from "@pulumi/oci/config";
 import * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
-import { DEFAULT_CA_VALIDITY_DAYS, DEFAULT_CERTIFICATE_RENEW_BEFORE_DAYS, DEFAULT_CERTIFICATE_VALIDITY_DAYS } from "../components/certificate";
-import { DEFAULT_VAULT_URL_HOST, VAULT_URL_HOSTS } from "../components/ekm";
-import { UUID_PATTERN, ocidPattern } from "../components/problems";
-import { DEFAULT_JWKS_CACHE_HOURS, type GatewayJsonWebKeyArgs } from "../components/gateway";
-import { DEFAULT_DSM_EGRESS_CIDR, DEFAULT_SUBNET_CIDR, DEFAULT_VCN_CIDR } from "../components/network";
-import { DEFAULT_DSM_GROUP_NAME, DEFAULT_DSM_KEY_NAME } from "../components/topology";
-import { identityDomainUrlProblem } from "../components/identity-domain-url";
+import type { z } from "zod";
 import { OFFLINE_UNDECRYPTED_SECRET } from "../components/offline-secret";
 import { gatewayCertificateFindings } from "../components/pem";
-import { DEFAULT_DSM_URL } from "../components/urls";
-import { closestName, crossKeyProblems, DSM_CONFIG_KEYS, ignoredKeys, ipv4CidrRange, keyListProblems, ociCidrBlockProblem } from "./config-rules";
+import { type GatewayJsonWebKeyArgs } from "../components/gateway";
+import { shape } from "./config-schema";
+import { closestName, crossKeyProblems, DSM_CONFIG_KEYS, ignoredKeys, keyListProblems } from "./config-rules";
 
 export { ipv4CidrRange } from "./config-rules";
 export { EKM_CONFIG_KEYS, type EkmConfigKeySpec } from "./config-keys";
@@ -73,6 +67,17 @@ export interface EkmStackConfig {
   iamPolicies: boolean;
   iamOperatorsGroup?: string;
   iamIdentityDomainCompartmentId?: string;
+  replicaRegion?: string;
+  replicaVcnCidr?: string;
+  replicaSubnetCidr?: string;
+  replicaExistingVcnId?: string;
+  replicaExistingSubnetId?: string;
+  replicaIdentityDomainUrl?: string;
+  replicaIdentityDomainId?: string;
+  replicaCertificatePem?: string;
+  replicaCertChainPem?: string;
+  /** Secret: never a plain string once loaded. */
+  replicaPrivateKeyPem?: pulumi.Output<string>;
 }
 
 /**
@@ -83,6 +88,8 @@ export interface EkmConfigSource {
   get(key: string): string | undefined;
   keys?(): string[];
   allKeys?(): string[];
+  /** The value of another namespace's key, by full name (`oci:region`). Default: unknown, not checked. */
+  foreign?(key: string): string | undefined;
   /** Whether the stack holds `key` (`oci-ekm:` key without its namespace, or a full `dsm:`/`oci:` key) encrypted. Unknown when absent: not checked. */
   isSecret?(key: string): boolean;
 }
@@ -112,161 +119,6 @@ export class EkmConfigError extends Error {
 function formatProblem(p: EkmConfigProblem): string {
   return p.given === undefined ? `${p.key} is not set; expected ${p.expected}` : `${p.key} is ${p.given}; expected ${p.expected}`;
 }
-
-const EXPECT = {
-  compartmentId: "a compartment (or tenancy) OCID such as ocid1.compartment.oc1..aaaaaaaa…",
-  cidr: "an IPv4 CIDR block such as 10.0.1.0/24",
-  vcnId: "a VCN OCID (ocid1.vcn.…)",
-  subnetId: "a subnet OCID (ocid1.subnet.…)",
-  routeTableId: "a route table OCID (ocid1.routetable.…)",
-  certificateId: "a certificate OCID (ocid1.certificate.…)",
-  gatewayId: "an API Gateway OCID (ocid1.apigateway.…)",
-  hostname: "a fully qualified domain name such as ekm-gateway.example.com",
-  validityDays: "a whole number of days from 1 to 3650",
-  renewBeforeDays: "a whole number of days from 0 to 3649, less than certificateValidityDays",
-  caValidityDays: "a whole number of days from 1 to 36500, at least certificateValidityDays",
-  gatewayRoute: 'one of "all", "ekmOnly"',
-  iamPolicies: "true or false",
-  iamOperatorsGroup: "a group name as IAM policies write it, such as ekm-operators or 'Default'/'ekm-operators'",
-  certificatePem: "a PEM certificate (-----BEGIN CERTIFICATE----- …)",
-  privateKeyPem: "a PEM private key (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----)",
-  tokenValidation: 'one of "off", "remoteJwks", "staticKeys"',
-  staticKeys: "a list of JWKs, each {kid, kty, n, e, alg?, use?}",
-  jwksCacheHours: "a whole number of hours from 1 to 24",
-  dsmUrl: "an https URL without path, such as https://amer.smartkey.io",
-  dsmAccountId: "the DSM account id, a UUID such as 5f2b7e0c-1234-4c8e-9a6d-0123456789ab",
-  dsmGroupName: "a group name of 1 to 128 characters",
-  keys: "a non-empty list of {name, description?, rotationPolicyDays?, rotate?}",
-  keyName: "a security object name of 1 to 128 letters, digits, '.', '_' or '-' starting with a letter or digit",
-  keyDescription: "a description of at most 1024 characters",
-  rotation: "a whole number of days from 1 to 3650",
-  rotate: "any non-empty string of at most 256 characters, such as a date (changing it rotates the key)",
-  identityDomainUrl: "the Identity Domain URL, such as https://idcs-0123456789abcdef.identity.oraclecloud.com",
-  vaultUrlHost: `one of ${VAULT_URL_HOSTS.map((h) => JSON.stringify(h)).join(", ")}`,
-  protect: "true or false",
-  dsmManageObjects: "true or false",
-  dsmAdopt: "true or false",
-  namePrefix: "1 to 30 lowercase letters, digits or '-', starting with a letter",
-};
-
-function ocid(type: string, expected: string) {
-  return z.string({ error: expected }).regex(ocidPattern(type), expected);
-}
-
-const cidr = z.string({ error: EXPECT.cidr }).refine((v) => ipv4CidrRange(v) !== undefined, EXPECT.cidr);
-
-function ociCidr(of: "VCN" | "subnet") {
-  return z.string({ error: EXPECT.cidr }).superRefine((v, ctx) => {
-    const problem = ociCidrBlockProblem(v, of);
-    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
-  });
-}
-
-function httpsOrigin(expected: string) {
-  return z.string({ error: expected }).refine((v) => {
-    try {
-      const u = new URL(v);
-      return u.protocol === "https:" && !u.username && !u.password && (u.pathname === "/" || u.pathname === "") && !u.search && !u.hash && v.startsWith("https://");
-    } catch {
-      return false;
-    }
-  }, expected);
-}
-
-const FQDN = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/i;
-const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-const CERT_PEM = /^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/;
-const KEY_PEM = /^-----BEGIN (RSA |EC )?PRIVATE KEY-----[\s\S]+-----END (RSA |EC )?PRIVATE KEY-----\s*$/;
-
-const KEY_FIELDS = ["name", "description", "rotationPolicyDays", "rotate"] as const;
-const JWK_FIELDS = ["kid", "kty", "n", "e", "alg", "use"] as const;
-
-/** An unknown field, with the known one it is most likely a typo of. */
-function withNearest(field: string, known: readonly string[]): string {
-  const near = closestName(field, known, 2);
-  return near === undefined ? field : `${field}, did you mean ${near}?`;
-}
-
-const keySchema = z.strictObject(
-  {
-    name: z.string({ error: EXPECT.keyName }).regex(KEY_NAME, EXPECT.keyName),
-    description: z.string({ error: EXPECT.keyDescription }).max(1024, EXPECT.keyDescription).optional(),
-    rotationPolicyDays: z.number({ error: EXPECT.rotation }).int(EXPECT.rotation).min(1, EXPECT.rotation).max(3650, EXPECT.rotation).optional(),
-    // `pulumi config set --path 'keys[0].rotate' 20261207` stores a number: taken as its text.
-    rotate: z
-      .union([z.string(), z.number().transform(String)], { error: EXPECT.rotate })
-      .pipe(z.string().min(1, EXPECT.rotate).max(256, EXPECT.rotate))
-      .optional(),
-  },
-  {
-    error: (iss) =>
-      iss.code === "unrecognized_keys" ? `only the fields ${KEY_FIELDS.join(", ")} (unknown: ${iss.keys.map((k) => withNearest(k, KEY_FIELDS)).join(", ")})` : EXPECT.keys,
-  },
-);
-
-const staticKeySchema = z.strictObject(
-  {
-    kid: z.string({ error: "kid, the key id" }).min(1, "kid, the key id"),
-    kty: z.literal("RSA", { error: 'kty "RSA" (API Gateway static JWKs are RSA keys)' }),
-    n: z.string({ error: "n, the base64url modulus" }).regex(/^[A-Za-z0-9_-]+$/, "n, the base64url modulus"),
-    e: z.string({ error: "e, the base64url exponent" }).regex(/^[A-Za-z0-9_-]+$/, "e, the base64url exponent"),
-    alg: z.string({ error: "alg, a JWS algorithm such as RS256" }).optional(),
-    use: z.string({ error: 'use, such as "sig"' }).optional(),
-  },
-  {
-    error: (iss) =>
-      iss.code === "unrecognized_keys" ? `only the fields ${JWK_FIELDS.join(", ")} (unknown: ${iss.keys.map((k) => withNearest(k, JWK_FIELDS)).join(", ")})` : EXPECT.staticKeys,
-  },
-);
-
-/** One schema per key, so every bad key is reported at once. */
-const shape = {
-  compartmentId: z
-    .string({ error: EXPECT.compartmentId })
-    .regex(/^ocid1\.(compartment|tenancy)\.[a-z0-9-]+\.[a-z0-9-]*\.[a-z0-9]+$/, EXPECT.compartmentId),
-  vcnCidr: ociCidr("VCN").default(DEFAULT_VCN_CIDR),
-  subnetCidr: ociCidr("subnet").default(DEFAULT_SUBNET_CIDR),
-  existingVcnId: ocid("vcn", EXPECT.vcnId).optional(),
-  existingSubnetId: ocid("subnet", EXPECT.subnetId).optional(),
-  existingRouteTableId: ocid("routetable", EXPECT.routeTableId).optional(),
-  dsmEgressCidr: cidr.default(DEFAULT_DSM_EGRESS_CIDR),
-  gatewayHostname: z.string({ error: EXPECT.hostname }).regex(FQDN, EXPECT.hostname),
-  certificateValidityDays: z.number({ error: EXPECT.validityDays }).int(EXPECT.validityDays).min(1, EXPECT.validityDays).max(3650, EXPECT.validityDays).default(DEFAULT_CERTIFICATE_VALIDITY_DAYS),
-  certificateRenewBeforeDays: z.number({ error: EXPECT.renewBeforeDays }).int(EXPECT.renewBeforeDays).min(0, EXPECT.renewBeforeDays).max(3649, EXPECT.renewBeforeDays).default(DEFAULT_CERTIFICATE_RENEW_BEFORE_DAYS),
-  caValidityDays: z.number({ error: EXPECT.caValidityDays }).int(EXPECT.caValidityDays).min(1, EXPECT.caValidityDays).max(36500, EXPECT.caValidityDays).default(DEFAULT_CA_VALIDITY_DAYS),
-  certificatePem: z.string({ error: EXPECT.certificatePem }).regex(CERT_PEM, EXPECT.certificatePem).optional(),
-  certChainPem: z.string({ error: EXPECT.certificatePem }).regex(CERT_PEM, EXPECT.certificatePem).optional(),
-  caBundlePem: z.string({ error: EXPECT.certificatePem }).regex(CERT_PEM, EXPECT.certificatePem).optional(),
-  privateKeyPem: z.string({ error: EXPECT.privateKeyPem }).regex(KEY_PEM, EXPECT.privateKeyPem).optional(),
-  existingCertificateId: ocid("certificate", EXPECT.certificateId).optional(),
-  existingGatewayId: ocid("apigateway", EXPECT.gatewayId).optional(),
-  gatewayTokenValidation: z.enum(["off", "remoteJwks", "staticKeys"], { error: EXPECT.tokenValidation }).default("off"),
-  gatewayStaticKeys: z.array(staticKeySchema, { error: EXPECT.staticKeys }).min(1, EXPECT.staticKeys).optional(),
-  gatewayJwksCacheHours: z.number({ error: EXPECT.jwksCacheHours }).int(EXPECT.jwksCacheHours).min(1, EXPECT.jwksCacheHours).max(24, EXPECT.jwksCacheHours).default(DEFAULT_JWKS_CACHE_HOURS),
-  gatewayRoute: z.enum(["all", "ekmOnly"], { error: EXPECT.gatewayRoute }).default("all"),
-  dsmUrl: httpsOrigin(EXPECT.dsmUrl).default(DEFAULT_DSM_URL),
-  dsmAccountId: z.string({ error: EXPECT.dsmAccountId }).regex(UUID_PATTERN, EXPECT.dsmAccountId),
-  dsmGroupName: z.string({ error: EXPECT.dsmGroupName }).min(1, EXPECT.dsmGroupName).max(128, EXPECT.dsmGroupName).default(DEFAULT_DSM_GROUP_NAME),
-  keys: z
-    .array(keySchema, { error: EXPECT.keys })
-    .min(1, EXPECT.keys)
-    .default([{ name: DEFAULT_DSM_KEY_NAME }]),
-  identityDomainUrl: z.string({ error: EXPECT.identityDomainUrl }).superRefine((v, ctx) => {
-    const problem = identityDomainUrlProblem(v);
-    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
-  }),
-  vaultUrlHost: z.enum(VAULT_URL_HOSTS, { error: EXPECT.vaultUrlHost }).default(DEFAULT_VAULT_URL_HOST),
-  protect: z.boolean({ error: EXPECT.protect }).default(true),
-  dsmManageObjects: z.boolean({ error: EXPECT.dsmManageObjects }).default(true),
-  dsmAdopt: z.boolean({ error: EXPECT.dsmAdopt }).default(false),
-  namePrefix: z.string({ error: EXPECT.namePrefix }).regex(/^[a-z][a-z0-9-]{0,29}$/, EXPECT.namePrefix).default("oci-ekm"),
-  iamPolicies: z.boolean({ error: EXPECT.iamPolicies }).default(false),
-  iamOperatorsGroup: z.string({ error: EXPECT.iamOperatorsGroup }).regex(/^('[^']+'\/)?'?[A-Za-z0-9_.@-]+'?$/, EXPECT.iamOperatorsGroup).optional(),
-  iamIdentityDomainCompartmentId: z
-    .string({ error: EXPECT.compartmentId })
-    .regex(/^ocid1\.(compartment|tenancy)\.[a-z0-9-]+\.[a-z0-9-]*\.[a-z0-9]+$/, EXPECT.compartmentId)
-    .optional(),
-};
 
 type ParsedConfig = z.output<z.ZodObject<typeof shape>>;
 
@@ -353,14 +205,16 @@ function unknownKeyProblems(source: EkmConfigSource, add: AddProblem): void {
 export function ekmConfigFromObject(values: Record<string, unknown>, namespace: string = EKM_PROJECT): EkmConfigSource {
   const strip = (k: string) => (k.startsWith(namespace + ":") ? k.slice(namespace.length + 1) : k);
   const map = new Map<string, string>();
+  const foreign = new Map<string, string>();
   const all: string[] = [];
   for (const [k, v] of Object.entries(values)) {
     if (v === undefined) continue;
     all.push(k.includes(":") ? k : `${namespace}:${k}`);
-    if (k.includes(":") && !k.startsWith(namespace + ":")) continue;
-    map.set(strip(k), typeof v === "string" ? v : JSON.stringify(v));
+    const text = typeof v === "string" ? v : JSON.stringify(v);
+    if (k.includes(":") && !k.startsWith(namespace + ":")) foreign.set(k, text);
+    else map.set(strip(k), text);
   }
-  return { get: (key) => map.get(key), keys: () => [...map.keys()], allKeys: () => all };
+  return { get: (key) => map.get(key), keys: () => [...map.keys()], allKeys: () => all, foreign: (key) => foreign.get(key) };
 }
 
 /** `pulumi.runtime.isConfigSecret`: marked internal in the SDK, so looked up rather than assumed. */
@@ -380,6 +234,7 @@ export function ekmConfigFromPulumi(): EkmConfigSource {
         .filter((k) => k.startsWith(EKM_PROJECT + ":"))
         .map((k) => k.slice(EKM_PROJECT.length + 1)),
     allKeys: () => Object.keys(pulumi.runtime.allConfig()),
+    foreign: (key) => pulumi.runtime.allConfig()[key],
     ...(isSecret === undefined ? {} : { isSecret: (key: string) => isSecret(key.includes(":") ? key : `${EKM_PROJECT}:${key}`) }),
   };
 }
@@ -422,7 +277,7 @@ export function checkEkmConfig(source: EkmConfigSource = ekmConfigFromPulumi()):
         add(
           spec.key,
           "[secret] (encrypted, not readable offline)",
-          `a value the offline plan can read: ${spec.key} is not a secret key (only privateKeyPem is), so its content is checked before anything is created (set it in plain text with pulumi config set ${spec.key} …, or check it with pulumi preview)`,
+          `a value the offline plan can read: ${spec.key} is not a secret key (only ${[...SECRET_KEYS].join(" and ")} are), so its content is checked before anything is created (set it in plain text with pulumi config set ${spec.key} …, or check it with pulumi preview)`,
         );
       }
       continue;
@@ -470,6 +325,9 @@ export function checkEkmConfig(source: EkmConfigSource = ekmConfigFromPulumi()):
   for (const [key, expected] of crossKeyProblems({ ...valid, vcnCidrSet: raw.vcnCidr !== undefined })) {
     if (!invalid.has(key)) add(key, show(key, raw[key]), expected);
   }
+  for (const [key, expected] of replicaConfigProblems(valid, source.foreign?.("oci:region"))) {
+    if (!invalid.has(key)) add(key, show(key, raw[key]), expected);
+  }
   if (valid.certificatePem !== undefined && !invalid.has("certChainPem") && !invalid.has("caBundlePem")) {
     for (const f of gatewayCertificateFindings({
       certificatePem: valid.certificatePem,
@@ -497,11 +355,36 @@ export function checkEkmConfig(source: EkmConfigSource = ekmConfigFromPulumi()):
     dsmManageObjects: c.dsmManageObjects,
     iamPolicies: c.iamPolicies,
     keysWithSettings: c.keys.some((k) => k.description !== undefined || k.rotationPolicyDays !== undefined || k.rotate !== undefined),
+    replicaRegion: c.replicaRegion,
+    replicaExistingSubnetId: c.replicaExistingSubnetId,
   }).map((w) => `${EKM_PROJECT}:${w.key} is set but ignored: ${w.because}`);
   return {
-    config: { ...c, privateKeyPem: c.privateKeyPem === undefined ? undefined : pulumi.secret(c.privateKeyPem) },
+    config: {
+      ...c,
+      privateKeyPem: c.privateKeyPem === undefined ? undefined : pulumi.secret(c.privateKeyPem),
+      replicaPrivateKeyPem: c.replicaPrivateKeyPem === undefined ? undefined : pulumi.secret(c.replicaPrivateKeyPem),
+    },
     warnings,
   };
+}
+
+/** The replica's rules that span keys: another region than the source's, and its own certificate when the source's is yours. */
+function replicaConfigProblems(c: Partial<ParsedConfig>, ociRegion: string | undefined): [string, string][] {
+  if (c.replicaRegion === undefined) return [];
+  const out: [string, string][] = [];
+  if (ociRegion !== undefined && c.replicaRegion === ociRegion) {
+    out.push(["replicaRegion", `another region than oci:region (${ociRegion}), where the vault itself is`]);
+  }
+  if ((c.certificatePem !== undefined || c.existingGatewayId !== undefined) && c.replicaCertificatePem === undefined) {
+    out.push(["replicaCertificatePem", "the replica gateway's certificate (PEM) with replicaCertChainPem and replicaPrivateKeyPem: the source's certificate is yours, so there is no generated CA to issue one"]);
+  }
+  if (c.replicaCertificatePem !== undefined && c.replicaPrivateKeyPem === undefined) {
+    out.push(["replicaPrivateKeyPem", "the private key of replicaCertificatePem: pulumi config set --secret replicaPrivateKeyPem < replica-key.pem"]);
+  }
+  if (c.replicaCertificatePem !== undefined && c.replicaCertChainPem === undefined) {
+    out.push(["replicaCertChainPem", "the chain of replicaCertificatePem (the CA the replica's private endpoint trusts)"]);
+  }
+  return out;
 }
 
 /**

@@ -2,7 +2,7 @@
 // `infra/index.ts` runs it under the Pulumi CLI; the offline plan and the sandbox run it in-process.
 import * as pulumi from "@pulumi/pulumi";
 import { EkmPolicies } from "../components/policies";
-import { EkmTopology, EkmTopologyArgs, type EkmTopologyOutputs } from "../components/topology";
+import { EkmTopology, EkmTopologyArgs, type EkmTopologyOutputs, type EkmTopologyReplicaArgs } from "../components/topology";
 import { EkmConfigSource, EkmStackConfig, loadEkmConfig } from "./config";
 
 /** The stack outputs (names others rely on). `clientSecret` is a secret. */
@@ -30,6 +30,25 @@ export interface RunEkmStackOptions {
   config?: EkmConfigSource;
   /** Name of the topology component. Default: the `namePrefix` config (`oci-ekm`). */
   name?: string;
+}
+
+/** The replica the `replica*` keys stand for; none without `replicaRegion`. */
+export function ekmReplicaArgsFromConfig(c: EkmStackConfig): EkmTopologyReplicaArgs | undefined {
+  if (c.replicaRegion === undefined) return undefined;
+  const ownCertificate = c.replicaCertificatePem !== undefined;
+  return {
+    region: c.replicaRegion,
+    network: {
+      vcnCidr: c.replicaVcnCidr,
+      subnetCidr: c.replicaSubnetCidr,
+      existingVcnId: c.replicaExistingVcnId,
+      existingSubnetId: c.replicaExistingSubnetId,
+      dsmEgressCidr: c.dsmEgressCidr,
+    },
+    certificate: ownCertificate ? { certificatePem: c.replicaCertificatePem, certChainPem: c.replicaCertChainPem, privateKeyPem: c.replicaPrivateKeyPem } : undefined,
+    identityDomainUrl: c.replicaIdentityDomainUrl,
+    identityDomainId: c.replicaIdentityDomainId,
+  };
 }
 
 /** The topology arguments a validated configuration stands for. */
@@ -70,6 +89,7 @@ export function ekmTopologyArgsFromConfig(c: EkmStackConfig): EkmTopologyArgs {
               staticKeys: c.gatewayStaticKeys,
             },
     },
+    replica: ekmReplicaArgsFromConfig(c),
     vaultUrlHost: c.vaultUrlHost,
     protect: c.protect,
     namePrefix: c.namePrefix,

@@ -391,7 +391,7 @@ describe("a secure: value the offline plan could not decrypt", () => {
 
   it("is refused, with the way out, for a key that is not secret (its content is read)", () => {
     expect(linesOf({ ...GOOD, certificatePem: OFFLINE_UNDECRYPTED_SECRET, certChainPem: OWN.chainPem, privateKeyPem: OWN.keyPem })).toEqual([
-      "oci-ekm:certificatePem is [secret] (encrypted, not readable offline); expected a value the offline plan can read: certificatePem is not a secret key (only privateKeyPem is), so its content is checked before anything is created (set it in plain text with pulumi config set certificatePem …, or check it with pulumi preview)",
+      "oci-ekm:certificatePem is [secret] (encrypted, not readable offline); expected a value the offline plan can read: certificatePem is not a secret key (only privateKeyPem and replicaPrivateKeyPem are), so its content is checked before anything is created (set it in plain text with pulumi config set certificatePem …, or check it with pulumi preview)",
     ]);
   });
 });

@@ -7,7 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { type PlanResource, type PlanResult, runStackInProcess } from "../components/plan";
 import { EkmTopology, ekmTopologyProblems, type EkmTopologyArgs } from "../components/topology";
-import { ACCOUNT_ID, COMPARTMENT, DOMAIN_URL, userGatewayCertificate } from "./oci-helpers";
+import { checkEkmConfig, ekmConfigFromObject, EkmConfigError } from "../infra/config";
+import { runEkmStack } from "../infra/stack";
+import { ACCOUNT_ID, COMPARTMENT, DOMAIN_URL, stackConfig, userGatewayCertificate } from "./oci-helpers";
 
 const DOMAIN_ID = "ocid1.domain.oc1..aaaaaaaateamdomain";
 const ARGS: EkmTopologyArgs = {
@@ -161,5 +163,56 @@ describe("the replica's arguments are checked before anything is created", () =>
       "replica.certificate.certificatePem is missing; expected the replica gateway's certificate, with its key and chain (the source's certificate is yours, so there is no generated CA to issue one)",
     ]);
     expect(ekmTopologyProblems({ ...args, replica: { region: "eu-amsterdam-1", certificate: { certificatePem: cert.certPem, privateKeyPem: cert.keyPem, certChainPem: cert.chainPem } } })).toEqual([]);
+  });
+});
+
+describe("the stack with oci-ekm:replicaRegion", () => {
+  const stack = (config: Record<string, unknown>): Promise<PlanResult> => runStackInProcess({ config, program: () => runEkmStack() });
+
+  it("run twice, without and then with a replica: every resource of the source region keeps its inputs, the client app only gains the scope", async () => {
+    const first = await stack(stackConfig());
+    const second = await stack({ ...stackConfig({ replicaRegion: "eu-amsterdam-1", replicaIdentityDomainId: DOMAIN_ID }), "oci:region": "eu-frankfurt-1" });
+    const again = new Map(second.resources.map((r) => [r.urn, r]));
+    const changed = first.resources.filter((r) => JSON.stringify(again.get(r.urn)?.inputs) !== JSON.stringify(r.inputs)).map((r) => r.name);
+    expect(changed).toEqual(["oci-ekm-identity-client-app"]);
+    const added = second.resources.filter((r) => !first.resources.some((f) => f.urn === r.urn)).map((r) => r.name);
+    expect(added).toEqual([
+      "oci-ekm-replica", "oci-ekm-replica-oci", "oci-ekm-replica-network", "oci-ekm-replica-network-vcn", "oci-ekm-replica-network-nat", "oci-ekm-replica-network-routes",
+      "oci-ekm-replica-network-https", "oci-ekm-replica-network-subnet", "oci-ekm-replica-certificate", "oci-ekm-replica-certificate-key",
+      "oci-ekm-replica-certificate-request", "oci-ekm-replica-certificate-issued", "oci-ekm-replica-certificate-oci", "oci-ekm-replica-gateway",
+      "oci-ekm-replica-gateway-gateway", "oci-ekm-replica-gateway-deployment", "oci-ekm-replica-private-endpoint", "oci-ekm-identity-replica-resource-app",
+      "oci-ekm-identity-domain-replication", "oci-ekm-ekm-replication",
+    ]);
+    // A third run with the same config registers the same inputs: nothing on day two.
+    const third = await stack({ ...stackConfig({ replicaRegion: "eu-amsterdam-1", replicaIdentityDomainId: DOMAIN_ID }), "oci:region": "eu-frankfurt-1" });
+    expect(third.resources.map((r) => [r.urn, r.inputs])).toEqual(second.resources.map((r) => [r.urn, r.inputs]));
+  });
+
+  it("refuses the vault's own region as the replica's, and a replica without a certificate when the source's is yours", () => {
+    const cert = userGatewayCertificate();
+    const check = (config: Record<string, unknown>): string[] => {
+      try {
+        checkEkmConfig(ekmConfigFromObject(config));
+        return [];
+      } catch (e) {
+        return (e as EkmConfigError).problems.map((p) => `${p.key}: ${p.expected}`);
+      }
+    };
+    expect(check({ ...stackConfig({ replicaRegion: "eu-frankfurt-1" }), "oci:region": "eu-frankfurt-1" })).toEqual([
+      "oci-ekm:replicaRegion: another region than oci:region (eu-frankfurt-1), where the vault itself is",
+    ]);
+    expect(check(stackConfig({ replicaRegion: "Amsterdam" }))).toEqual(['oci-ekm:replicaRegion: an OCI region identifier such as "eu-amsterdam-1"']);
+    expect(check(stackConfig({ replicaRegion: "eu-amsterdam-1", certificatePem: cert.certPem, certChainPem: cert.chainPem }))).toEqual([
+      "oci-ekm:privateKeyPem: the private key of certificatePem, to import it (pulumi config set --secret privateKeyPem < key.pem)",
+      "oci-ekm:replicaCertificatePem: the replica gateway's certificate (PEM) with replicaCertChainPem and replicaPrivateKeyPem: the source's certificate is yours, so there is no generated CA to issue one",
+    ]);
+  });
+
+  it("warns that replica keys are ignored without replicaRegion", () => {
+    const { warnings } = checkEkmConfig(ekmConfigFromObject(stackConfig({ replicaVcnCidr: "10.2.0.0/16", replicaIdentityDomainId: DOMAIN_ID })));
+    expect(warnings).toEqual([
+      "oci-ekm:replicaIdentityDomainId is set but ignored: replicaRegion is not set, so the vault has no replica",
+      "oci-ekm:replicaVcnCidr is set but ignored: replicaRegion is not set, so the vault has no replica",
+    ]);
   });
 });
