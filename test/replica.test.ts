@@ -2,10 +2,14 @@
 // the set-up with API Gateway connectivity. Each region's resources through that region's provider,
 // the caller's options honoured in both, the replication after the replica's whole chain, the second
 // scope on the same client app, and nothing of the source region changed by adding a replica.
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { Provider } from "@pulumi/oci/provider";
+import { stringify } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { type PlanResource, type PlanResult, runStackInProcess } from "../components/plan";
+import { type PlanResource, type PlanResult, runPlanCommand, runStackInProcess } from "../components/plan";
 import { EkmTopology, ekmTopologyProblems, type EkmTopologyArgs } from "../components/topology";
 import { checkEkmConfig, ekmConfigFromObject, EkmConfigError } from "../infra/config";
 import { runEkmStack } from "../infra/stack";
@@ -214,5 +218,42 @@ describe("the stack with oci-ekm:replicaRegion", () => {
       "oci-ekm:replicaIdentityDomainId is set but ignored: replicaRegion is not set, so the vault has no replica",
       "oci-ekm:replicaVcnCidr is set but ignored: replicaRegion is not set, so the vault has no replica",
     ]);
+  });
+});
+
+describe("npm run plan of a stack with replicaRegion", () => {
+  const root = path.resolve(__dirname, "..");
+  const ociVersion = (JSON.parse(readFileSync(path.join(root, "node_modules/@pulumi/oci/package.json"), "utf8")) as { version: string }).version;
+
+  it("shows the replica's chain in its region, and --json records every resource's provider and that provider's region", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "plan-replica-"));
+    copyFileSync(path.join(root, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    writeFileSync(path.join(dir, "Pulumi.dr.yaml"), stringify({ config: { ...stackConfig({ replicaRegion: "eu-amsterdam-1" }), "oci:region": "eu-frankfurt-1" } }));
+    const json = path.join(dir, "plan.json");
+    const printed: string[] = [];
+    const code = await runPlanCommand(["--stack", "dr", "--cwd", dir, "--json", json], { projectDir: root, program: () => runEkmStack(), print: (t) => printed.push(t) });
+    expect(code).toBe(0);
+    const text = printed.join("\n");
+    expect(text.split("\n")[0]).toBe("Stack dr (project oci-ekm), region: eu-frankfurt-1 (oci:region)");
+    expect(text).toContain("+ oci:Kms/ekmsPrivateEndpoint:EkmsPrivateEndpoint  oci-ekm-replica-private-endpoint  [eu-amsterdam-1]\n");
+    expect(text).toContain("+ oci:Kms/ekmsPrivateEndpoint:EkmsPrivateEndpoint  oci-ekm-ekm-private-endpoint\n");
+    expect(text).toContain("+ oci:Kms/vaultVerification:VaultVerification  oci-ekm-ekm-replication  [protected]\n");
+
+    const plan = JSON.parse(readFileSync(json, "utf8")) as { resources: { name: string; type: string; custom: boolean; provider: string | null; providerRegion: string | null }[] };
+    const custom = plan.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
+    const defaultOci = `urn:pulumi:dr::oci-ekm::pulumi:providers:oci::default_${ociVersion.replace(/[.+-]/g, "_")}`;
+    const replicaProvider = "urn:pulumi:dr::oci-ekm::oci-ekm-fortanix:index:EkmTopology$oci-ekm-fortanix:index:EkmReplicaRegion$pulumi:providers:oci::oci-ekm-replica-oci::oci-ekm-replica-oci_id";
+    const byRegion = (region: string | null): string[] => custom.filter((r) => r.providerRegion === region).map((r) => r.name).sort();
+    expect(byRegion("eu-amsterdam-1")).toEqual([
+      "oci-ekm-replica-certificate-oci", "oci-ekm-replica-gateway-deployment", "oci-ekm-replica-gateway-gateway", "oci-ekm-replica-network-https", "oci-ekm-replica-network-nat",
+      "oci-ekm-replica-network-routes", "oci-ekm-replica-network-subnet", "oci-ekm-replica-network-vcn", "oci-ekm-replica-private-endpoint",
+    ]);
+    for (const r of custom) {
+      if (r.providerRegion === "eu-amsterdam-1") expect(r.provider, r.name).toBe(replicaProvider);
+      else if (r.type.startsWith("oci:")) expect([r.name, r.provider, r.providerRegion]).toEqual([r.name, defaultOci, "eu-frankfurt-1"]);
+      else if (r.type.startsWith("pulumi-nodejs:")) expect([r.name, r.provider, r.providerRegion]).toEqual([r.name, "urn:pulumi:dr::oci-ekm::pulumi:providers:pulumi-nodejs::default", null]);
+      else expect([r.name, r.provider, r.providerRegion]).toEqual([r.name, expect.stringMatching(/^urn:pulumi:dr::oci-ekm::pulumi:providers:tls::default_\d+_\d+_\d+$/), null]);
+    }
+    expect(plan.resources.find((r) => r.name === "oci-ekm-replica")).toMatchObject({ custom: false, provider: null, providerRegion: null });
   });
 });

@@ -94,7 +94,7 @@ export async function runPlanCommand(argv: readonly string[], ctx: PlanCommandCo
   });
   ctx.print(formatPlanReport(result, planned));
   if (json !== undefined) {
-    writeFileSync(json, JSON.stringify(planToJson(result), null, 2) + "\n");
+    writeFileSync(json, JSON.stringify(planToJson(result, planned.region.region), null, 2) + "\n");
     ctx.print(`JSON plan written to ${json}`);
   }
   if (mermaid !== undefined) {

@@ -3,5 +3,6 @@ export * from "./engine";
 export * from "./report";
 export * from "./stack-config";
 export * from "./command";
+export * from "./providers";
 // Whether the @pulumi/pulumi loaded still has every internal the plan relies on (sdk-shims.ts).
 export { planSdkShimProblems, planSdkModules, type PlanSdkModules } from "./sdk-shims";

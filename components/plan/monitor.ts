@@ -26,6 +26,8 @@ export interface PlanResource {
   additionalSecretOutputs: string[];
   /** The explicit provider it is registered with (`<provider URN>::<id>`); undefined for the default provider. */
   provider?: string;
+  /** The version of its package, from which the engine names the default provider (`default_4_20_0`); empty when none was sent. */
+  packageVersion?: string;
   /** The aliases it is registered with (the engine resolves them to the URNs the resource may have had). */
   aliases?: PlanAlias[];
 }
@@ -93,6 +95,7 @@ export class PlanMonitor extends MockMonitor {
       protect: reg.protect,
       retainOnDelete: reg.retainOnDelete,
       ...(reg.provider ? { provider: reg.provider } : {}),
+      ...(reg.custom && reg.version ? { packageVersion: reg.version } : {}),
       ...(reg.aliases.length > 0 ? { aliases: reg.aliases } : {}),
       additionalSecretOutputs,
     };

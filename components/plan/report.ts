@@ -1,5 +1,6 @@
 // Views of a plan: the longest dependency chain, a tree like `pulumi preview`, a Mermaid graph and
 // the JSON document `npm run plan -- --json` writes.
+import { planProviderOf } from "./providers";
 import { DSM_TYPE_TOKENS } from "../dsm/schemas";
 import type { PlanResource, PlanResult } from "./engine";
 import type { PlanStack } from "./stack-config";
@@ -132,7 +133,7 @@ function keyInputs(r: PlanResource): string[] {
 }
 
 /** The plan as an indented tree: `+ <type> <name>` and the inputs that matter. */
-export function renderPlanTree(resources: PlanResource[]): string {
+export function renderPlanTree(resources: PlanResource[], ociRegion?: string): string {
   const children = new Map<string | undefined, PlanResource[]>();
   for (const r of resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
   const urns = new Set(resources.map((r) => r.urn));
@@ -140,7 +141,10 @@ export function renderPlanTree(resources: PlanResource[]): string {
   const lines: string[] = [];
   const walk = (r: PlanResource, depth: number) => {
     const pad = "    ".repeat(depth);
-    lines.push(`${pad}+ ${r.type}  ${r.name}${r.protect ? "  [protected]" : ""}`);
+    // A resource in another region than the stack's says so (a replica's chain).
+    const region = r.provider !== undefined ? planProviderOf(r, resources, ociRegion)?.region : null;
+    const where = region && region !== ociRegion ? `  [${region}]` : "";
+    lines.push(`${pad}+ ${r.type}  ${r.name}${where}${r.protect ? "  [protected]" : ""}`);
     for (const line of keyInputs(r)) lines.push(`${pad}      ${line}`);
     for (const c of children.get(r.urn) ?? []) walk(c, depth + 1);
   };
@@ -178,8 +182,11 @@ export function planToMermaid(resources: PlanResource[]): string {
   return lines.join("\n") + "\n";
 }
 
-/** The JSON document of `--json`: every resource, the stack outputs, the longest chain. */
-export function planToJson(result: PlanResult): object {
+/**
+ * The JSON document of `--json`: every resource with the provider it is registered with and that
+ * provider's region (`ociRegion`: the stack's `oci:region`), the stack outputs, the longest chain.
+ */
+export function planToJson(result: PlanResult, ociRegion?: string): object {
   const chain = planLongestChain(result.resources);
   return {
     resources: result.resources.map((r) => ({
@@ -190,6 +197,8 @@ export function planToJson(result: PlanResult): object {
       custom: r.custom,
       id: r.id ?? null,
       protect: r.protect,
+      provider: planProviderOf(r, result.resources, ociRegion)?.provider ?? null,
+      providerRegion: planProviderOf(r, result.resources, ociRegion)?.region ?? null,
       inputs: elideProvider(r.inputs),
       outputs: r.outputs,
       additionalSecretOutputs: r.additionalSecretOutputs,
@@ -217,7 +226,7 @@ export function formatPlanReport(result: PlanResult, stack?: Pick<PlanStack, "pr
   const header = stack ? [`Stack ${stack.stack} (project ${stack.project}), region: ${stack.region.region} (${stack.region.source})`, ...stack.notes, ""] : [];
   return [
     ...header,
-    renderPlanTree(result.resources),
+    renderPlanTree(result.resources, stack?.region.region),
     "",
     "Outputs:",
     ...outputs,

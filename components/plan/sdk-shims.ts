@@ -69,6 +69,7 @@ interface RegisterResourceRequestLike {
   getProtect(): boolean | undefined;
   getRetainondelete(): boolean | undefined;
   getProvider(): string;
+  getVersion(): string;
   getAliasesList(): AliasLike[];
   getDependenciesList(): string[];
   getAdditionalsecretoutputsList(): string[];
@@ -95,6 +96,8 @@ export interface SdkRegistration {
   retainOnDelete: boolean;
   /** Empty for the default provider. */
   provider: string;
+  /** The version of the resource's package (its default provider's plugin); empty when the SDK sent none. */
+  version: string;
   aliases: PlanAlias[];
   dependencies: string[];
   additionalSecretOutputs: string[];
@@ -128,6 +131,7 @@ export function readSdkRegistration(request: unknown): SdkRegistration {
     protect: req.getProtect() === true,
     retainOnDelete: req.getRetainondelete() === true,
     provider: req.getProvider(),
+    version: req.getVersion(),
     aliases: req.getAliasesList().map(planAlias),
     dependencies: req.getDependenciesList(),
     additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
@@ -285,7 +289,7 @@ function needStoreFlag(flag: keyof SdkStore): ShimNeed {
 }
 
 const REGISTRATION_GETTERS = [
-  "getType", "getName", "getParent", "getCustom", "getProtect", "getRetainondelete", "getProvider", "getAliasesList", "getDependenciesList",
+  "getType", "getName", "getParent", "getCustom", "getProtect", "getRetainondelete", "getProvider", "getVersion", "getAliasesList", "getDependenciesList",
   "getAdditionalsecretoutputsList", "getObject",
 ];
 const ALIAS_SPEC_GETTERS = ["getName", "getType", "getStack", "getProject", "getParenturn", "getNoparent"];
