@@ -178,7 +178,7 @@ describe("runStackInProcess", () => {
     expect(json.resources).toHaveLength(plan.resources.length);
     const urns = new Set(json.resources.map((r) => r.urn));
     for (const r of json.resources) {
-      expect(Object.keys(r).sort()).toEqual(["additionalSecretOutputs", "custom", "dependencies", "id", "inputs", "name", "outputs", "parent", "protect", "type", "urn"]);
+      expect(Object.keys(r).sort()).toEqual(["additionalSecretOutputs", "custom", "dependencies", "id", "inputs", "name", "outputs", "parent", "protect", "provider", "providerRegion", "type", "urn"]);
       for (const d of r.dependencies as string[]) expect(urns.has(d)).toBe(true);
       if (r.parent !== null) expect(urns.has(r.parent)).toBe(true);
     }
