@@ -155,5 +155,12 @@ export async function runEkmStack(opts: RunEkmStackOptions = {}): Promise<EkmSta
   if (t.dsmGroupId) outputs.dsmGroupId = t.dsmGroupId;
   if (t.dsmAppId) outputs.dsmAppId = t.dsmAppId;
   if (t.dsmKeyIds) outputs.dsmKeyIds = t.dsmKeyIds;
+  if (t.replicaRegion) {
+    outputs.replicaRegion = t.replicaRegion;
+    outputs.replicaGatewayPrivateIp = t.replicaGatewayPrivateIp;
+    outputs.replicaPrivateEndpointId = t.replicaPrivateEndpointId;
+    outputs.replicaAudience = t.replicaAudience;
+    outputs.replicaScope = t.replicaScope;
+  }
   return outputs;
 }

@@ -42,6 +42,14 @@ const MAX_PLAINTEXT_BYTES = 4096;
 const EXTERNAL_KEY_SHAPE = { algorithm: "AES", length: 32 } as const;
 const ALGORITHM = "AES_256_GCM" as const;
 
+/** What a replica needs (the provider's `replicaVaultMetadata`, with the region). */
+export interface OciVaultReplicaDetails {
+  replicaRegion: string;
+  /** The EKM private endpoint in the replica region. */
+  privateEndpointId: string;
+  idcsAccountNameUrl: string;
+}
+
 /** An external vault of the emulated service, with the key manager it calls. */
 export interface OciKmsVault {
   json: OciVaultJson;
@@ -181,6 +189,36 @@ export class OciKmsService {
     return copy(json);
   }
 
+  /**
+   * CreateVaultReplica of an external vault (the provider's `oci_kms_vault_replication`): the
+   * replica has the vault's OCID and its key references' OCIDs, its own endpoints, and its own way
+   * to the key manager (the replica region's private endpoint and gateway, a token for the replica's
+   * scope). The replica's private endpoint must be ACTIVE, as OCI requires.
+   */
+  async replicateVault(vaultId: string, details: OciVaultReplicaDetails, keyManager: ExternalKeyManager): Promise<OciVaultJson> {
+    const source = this.vaults.get(vaultId);
+    if (!source) throw notFound("vault", vaultId);
+    if (source.json.isPrimary !== true) throw invalidParameter(`vault ${vaultId} is a replica; replicate its primary`);
+    const pe = this.privateEndpoints.get(details.privateEndpointId);
+    if (!pe || pe.lifecycleState !== "ACTIVE") throw invalidParameter(`replicaVaultMetadata.privateEndpointId ${details.privateEndpointId} is not an ACTIVE EKMS private endpoint`);
+    const meta = keyManager.vaultMetadata ? await callKeyManager("GetVaultMetadata (replica region)", () => keyManager.vaultMetadata!()) : undefined;
+    if (meta && meta.state !== "ACTIVE") throw invalidParameter(`the external key manager reports the replica ${meta.state}, not ACTIVE`);
+    const label = `${source.label}-${details.replicaRegion}`;
+    const base = this.options.baseUrl();
+    const replicationId = newOcid("vaultreplication", this.options.region);
+    source.json.replicaDetails = { replicationId };
+    const json: OciVaultJson = {
+      ...copy(source.json),
+      cryptoEndpoint: `${base}/${label}-crypto`,
+      managementEndpoint: `${base}/${label}-management`,
+      isPrimary: false,
+      replicaDetails: { replicationId },
+    };
+    const record: OciKmsVault = { json, label, keyManager };
+    this.vaultsByLabel.set(label, record);
+    return copy(json);
+  }
+
   getVault(id: string): OciVaultJson {
     const vault = this.vaults.get(id);
     if (!vault) throw notFound("vault", id);
@@ -205,7 +243,8 @@ export class OciKmsService {
 
   private keyIn(vault: OciKmsVault, keyId: string): KeyRecord {
     const key = this.keys.get(keyId);
-    if (!key || key.vault !== vault) throw notFound("key", keyId);
+    // A replica holds the same key references (same OCIDs) as its vault.
+    if (!key || key.vault.json.id !== vault.json.id) throw notFound("key", keyId);
     return key;
   }
 

@@ -30,7 +30,7 @@ import {
   type OciKeyVersionSummaryJson,
   type OciVaultJson,
 } from "./oci-kms-models";
-import { OciKmsService, type ListKeyVersionsQuery, type OciKmsVault } from "./oci-kms-service";
+import { OciKmsService, type ListKeyVersionsQuery, type OciKmsVault, type OciVaultReplicaDetails } from "./oci-kms-service";
 import { OCI_NOT_AUTHENTICATED_MESSAGE, OCI_SIGNATURE_MAX_SKEW_MS, OciApiKeyRegistry, OciSignatureError, verifyOciRequestSignature } from "./oci-kms-signature";
 import { createTestCertificateAuthority, freshRsaKey, issueServerCertificate, type PemKeyPair, type RsaKeyMaker } from "./tls";
 
@@ -147,6 +147,11 @@ export class OciKmsEmulator {
   /** What `oci.kms.KeyVersion` creates: CreateKeyVersion with `{ externalKeyVersionId? }`. */
   createKeyVersion(managementEndpoint: string, keyId: string, details: OciExternalKeyVersionReference = {}): Promise<OciKeyVersionJson> {
     return this.service.createKeyVersion(this.service.vaultOfManagementEndpoint(managementEndpoint), keyId, details);
+  }
+
+  /** What `oci.kms.VaultVerification` (the vault's replication) creates; `keyManager` is what the replica region reaches. */
+  replicateVault(vaultId: string, details: OciVaultReplicaDetails, keyManager: ExternalKeyManager): Promise<OciVaultJson> {
+    return this.service.replicateVault(vaultId, details, keyManager);
   }
 
   getVault(vaultId: string): OciVaultJson {

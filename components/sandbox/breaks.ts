@@ -30,6 +30,19 @@ export function breakTransformation(kind: SandboxBreak): pulumi.ResourceTransfor
       return edit(T.dsmJwtApp, (p) => ({ ...p, validIssuers: ["https://idcs-wrong.identity.oraclecloud.com/"] }));
     case "signing-cert":
       return edit(T.domainsSetting, (p) => ({ ...p, signingCertPublicAccess: false }));
+    case "replica-audience": {
+      // The replica's resource app copied from the source's with its audience left as it was: OCI in
+      // the replica region then asks for a scope no resource app has.
+      let sourceAudience: unknown;
+      return edit(T.domainsApp, (p) => {
+        if (!p.isOauthResource) return undefined;
+        if (sourceAudience === undefined) {
+          sourceAudience = p.audience;
+          return undefined;
+        }
+        return { ...p, audience: sourceAudience };
+      });
+    }
     case "key-name":
     // Applied after `up`: someone renames the key in the DSM console (the Fortanix EKM guide, 10.2 warning).
     case "rotation-not-followed":

@@ -8,7 +8,7 @@ import { runSandbox } from "./run";
 import { SANDBOX_BREAKS, type SandboxBreak, type SandboxEndpoints, type SandboxEvent, type SandboxOptions } from "./types";
 import { readSandboxStack, renderSandboxOverlays } from "./stack";
 
-export const SANDBOX_USAGE = `Usage: npm run sandbox -- [--stack NAME] [--keep]
+export const SANDBOX_USAGE = `Usage: npm run sandbox -- [--stack NAME] [--keep] [--replica]
                           [--break ${SANDBOX_BREAKS.join("|")}]
                           [--gateway-token-validation remoteJwks|staticKeys] [--gateway-route all|ekmOnly]
 
@@ -22,7 +22,11 @@ Oracle describes (DSM, then a key reference version) and runs verify.
   --keep                             keep the servers running after the last step, for npm run verify,
                                      the DSM provider and OCI's SDK: writes .sandbox/ca.pem,
                                      outputs.json, env.sh and oci/config (with a throw-away API key)
+  --replica                          replicate the vault to a second region (eu-amsterdam-1, unless the
+                                     stack sets replicaRegion): its own gateway and private endpoint,
+                                     and OCI Vault there decrypts what the source region encrypted
   --break KIND                       inject one misconfiguration and show where it fails
+                                     (replica-audience implies --replica)
   --gateway-token-validation SOURCE  have the gateway validate tokens too (over the stack's setting)
   --gateway-route ROUTE              what the gateway forwards (over the stack's setting)
   -h, --help                         this text
@@ -35,6 +39,7 @@ stopped by either signal exits with its run's code, 0 or 1.`;
 export const SANDBOX_OPTIONS: Readonly<Record<string, CliOption>> = {
   stack: { value: true },
   keep: {},
+  replica: {},
   break: { value: true, choices: SANDBOX_BREAKS },
   "gateway-token-validation": { value: true, choices: ["remoteJwks", "staticKeys"] },
   "gateway-route": { value: true, choices: ["all", "ekmOnly"] },
@@ -46,6 +51,8 @@ export interface SandboxArgs {
   /** The stack whose `Pulumi.<stack>.yaml` runs. Default: the built-in config. */
   stack?: string;
   break?: SandboxBreak;
+  /** A replica of the vault in a second region. */
+  replica?: boolean;
   gatewayTokenValidation?: "remoteJwks" | "staticKeys";
   gatewayRoute?: "all" | "ekmOnly";
 }
@@ -59,6 +66,7 @@ export function parseSandboxArgs(argv: readonly string[]): { help: true } | ({ h
   const args: { help: false } & SandboxArgs = { help: false, keep: v.keep === true };
   if (text("stack") !== undefined) args.stack = text("stack");
   if (text("break") !== undefined) args.break = text("break") as SandboxBreak;
+  if (v.replica === true) args.replica = true;
   if (text("gateway-token-validation") !== undefined) args.gatewayTokenValidation = text("gateway-token-validation") as "remoteJwks" | "staticKeys";
   if (text("gateway-route") !== undefined) args.gatewayRoute = text("gateway-route") as "all" | "ekmOnly";
   return args;
@@ -164,6 +172,7 @@ export async function sandboxCommand(argv: readonly string[], io: SandboxCommand
     programDir: io.programDir,
     stack,
     break: args.break,
+    ...(args.replica ? { replica: true } : {}),
     keep: args.keep,
     gatewayTokenValidation: args.gatewayTokenValidation,
     gatewayRoute: args.gatewayRoute,

@@ -15,6 +15,7 @@ import type { PlanResult } from "../plan/engine";
 import type { HostedResourceState } from "../testing/engine-steps";
 import { DynamicProviderHost } from "../testing/provider-host";
 import type { SandboxOciKmsApi } from "./oci-kms-api";
+import type { SandboxReplica } from "./replica";
 import type { OciVaultClient, SandboxNetwork } from "./oci-vault";
 import { RegisteredResources, type Registered } from "./resources";
 import type { SandboxStack, sandboxStackConfig } from "./stack";
@@ -67,6 +68,8 @@ export class SandboxContext {
   vaultClient?: OciVaultClient;
   /** Oracle's SDK clients for the vault's management and crypto endpoints. */
   ociApi?: SandboxOciKmsApi;
+  /** The vault's replica, once the program declared it and OCI created it (its chain started). */
+  replica?: SandboxReplica;
   /** The DSM objects are made by Pulumi's dynamic-provider host, one host per CLI command. */
   readonly hosts: DynamicProviderHost[] = [];
   /** The state file's DSM entries, by resource name: what the next run's Check and Diff start from. */
@@ -173,8 +176,12 @@ export class SandboxContext {
     this.options.signal?.removeEventListener("abort", this.onAbort);
     try {
       this.vaultClient?.close();
+      this.replica?.client?.close();
       const stops = await Promise.allSettled([
         this.ociApi?.close(),
+        this.replica?.api?.close(),
+        this.replica?.chain.gateway.stop(),
+        this.replica?.chain.privateEndpointEmulator.stop(),
         this.identity.stop(),
         this.dsm?.stop(),
         this.gateway?.stop(),

@@ -10,6 +10,7 @@ import type { SandboxContext } from "./context";
 import type { SandboxMocks } from "./mocks";
 import { OciVaultClient } from "./oci-vault";
 import { T, obj, str, type Props } from "./resources";
+import { replicationAnswer } from "./replica";
 import { keyManagerThroughGateway, startWiring } from "./wiring";
 
 /** The stack outputs that name the vault and what is in it: unset when OCI did not create the vault. */
@@ -48,6 +49,13 @@ export async function ociAnswer(m: SandboxMocks, args: MockResourceArgs, inputs:
       } catch (err) {
         return refused("CreateKey", err, ["keyReferenceIds", "keyReferenceVersions"]);
       }
+    case T.vaultReplication:
+      if (m.refusedOutputs.has("vaultId")) return undefined;
+      try {
+        return await replicationAnswer(m, inputs, defaults);
+      } catch (err) {
+        return refused("CreateVaultReplica", err, []);
+      }
     case T.keyVersion:
       try {
         await m.hooks.beforeKeyVersion?.();
@@ -83,9 +91,9 @@ function privateEndpointAnswer(ctx: SandboxContext, inputs: Props, defaults: Pla
  */
 async function vaultAnswer(m: SandboxMocks, inputs: Props, defaults: PlanMockResult): Promise<PlanMockResult> {
   const { ctx } = m;
-  const wiring = await startWiring(ctx, m.registered);
-  ctx.throwIfAborted();
   const meta = obj(inputs.externalKeyManagerMetadata);
+  const wiring = await startWiring(ctx, m.registered, meta.privateEndpointId);
+  ctx.throwIfAborted();
   const oauth = obj(meta.oauthMetadata);
   const app = ctx.identity.getApp(str(oauth.clientAppId));
   if (!app) throw new Error(`the vault's clientAppId ${str(oauth.clientAppId)} is no app of the Identity Domain`);

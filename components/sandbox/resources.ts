@@ -17,6 +17,7 @@ export const T = {
   vault: "oci:Kms/vault:Vault",
   keyReference: "oci:Kms/key:Key",
   keyVersion: "oci:Kms/keyVersion:KeyVersion",
+  vaultReplication: "oci:Kms/vaultVerification:VaultVerification",
   dsmGroup: DSM_TYPE_TOKENS.group,
   dsmJwtApp: DSM_TYPE_TOKENS.jwtApp,
   dsmSecurityObject: DSM_TYPE_TOKENS.securityObject,

@@ -8,6 +8,8 @@ import { SandboxContext } from "./context";
 import { decryptStep, encryptAgainStep, encryptStep, sampleKey } from "./oci-kms-steps";
 import { ociVaultSteps } from "./oci-vault-steps";
 import { sandboxResult } from "./result";
+import { replicaDecryptStep } from "./replica";
+import { T } from "./resources";
 import { rotationSteps } from "./rotation";
 import { startServicesStep } from "./services";
 import { pulumiUpStep } from "./up";
@@ -40,6 +42,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
     const { rotation } = await rotationSteps(ctx, key);
     const after = await encryptAgainStep(ctx, key, before, rotation);
     await decryptStep(ctx, key, [before, after]);
+    if (ctx.registered.byType(T.vaultReplication).length > 0) await replicaDecryptStep(ctx, key, [before, after]);
     const result = sandboxResult(ctx, await verifyStep(ctx));
     if (!options.keep) await ctx.stopAll();
     return result;

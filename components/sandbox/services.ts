@@ -2,6 +2,7 @@
 // each emulated over HTTPS on loopback with certificates of the sandbox CA.
 import { adaptJwksForApiGateway } from "../verify/jwks-adapter";
 import type { SandboxContext } from "./context";
+import { SANDBOX_REPLICA_REGION, sandboxWantsReplica } from "./replica";
 import { sandboxStackConfig } from "./stack";
 
 export const SERVICES_STEP = "start the emulated Identity Domain, DSM and OCI Key Management";
@@ -26,7 +27,7 @@ export async function startServicesStep(ctx: SandboxContext): Promise<void> {
       ctx.stackRun = sandboxStackConfig(
         options.stack,
         { identityDomainUrl: ctx.identity.url, dsmUrl: dsm.url, staticKeys: adaptJwksForApiGateway(ctx.identity.jwks).keys },
-        { gatewayTokenValidation: options.gatewayTokenValidation, gatewayRoute: options.gatewayRoute },
+        { gatewayTokenValidation: options.gatewayTokenValidation, gatewayRoute: options.gatewayRoute, replicaRegion: sandboxWantsReplica(options) ? SANDBOX_REPLICA_REGION : undefined },
       );
       options.onEvent?.({ kind: "overlaid", overlaid: ctx.stackRun.overlaid });
     }

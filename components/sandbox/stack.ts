@@ -42,6 +42,8 @@ export interface SandboxOverlay {
 export interface SandboxStackChoices {
   gatewayTokenValidation?: "remoteJwks" | "staticKeys";
   gatewayRoute?: "all" | "ekmOnly";
+  /** `--replica`: the replica region, for a stack that has none. */
+  replicaRegion?: string;
 }
 
 /**
@@ -177,6 +179,11 @@ export function sandboxStackConfig(
     if (chosen === undefined || chosen === config[key]) continue;
     overlaid.push({ key, from: config[key] ?? "(not set)", to: `${chosen} (${name})` });
     config[key] = chosen;
+  }
+  const replicaKey = `${p}:replicaRegion`;
+  if (choices.replicaRegion !== undefined && config[replicaKey] === undefined) {
+    config[replicaKey] = choices.replicaRegion;
+    overlaid.push({ key: replicaKey, from: "(not set)", to: `${choices.replicaRegion} (--replica)` });
   }
   const keysKey = `${p}:gatewayStaticKeys`;
   if (config[`${p}:gatewayTokenValidation`] === "staticKeys" || stack.config[keysKey] !== undefined) {

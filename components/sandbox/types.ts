@@ -4,9 +4,9 @@ import type { EkmVerificationReport } from "../verify/run";
 import type { SandboxOverlay, SandboxStack } from "./stack";
 
 /** One deliberate misconfiguration the sandbox can inject, each a way EKM breaks in practice. */
-export type SandboxBreak = "audience" | "scope" | "issuer" | "signing-cert" | "key-name" | "rotation-not-followed";
+export type SandboxBreak = "audience" | "scope" | "issuer" | "signing-cert" | "key-name" | "rotation-not-followed" | "replica-audience";
 
-export const SANDBOX_BREAKS: readonly SandboxBreak[] = ["audience", "scope", "issuer", "signing-cert", "key-name", "rotation-not-followed"];
+export const SANDBOX_BREAKS: readonly SandboxBreak[] = ["audience", "scope", "issuer", "signing-cert", "key-name", "rotation-not-followed", "replica-audience"];
 
 /** Progress of the sandbox, one event as each step starts and ends. */
 export type SandboxEvent =
@@ -42,6 +42,11 @@ export interface SandboxOptions {
   gatewayTokenValidation?: "remoteJwks" | "staticKeys";
   /** What the gateway forwards (`oci-ekm:gatewayRoute`): `all` or `ekmOnly`. Default: as in the stack config (`all`). */
   gatewayRoute?: "all" | "ekmOnly";
+  /**
+   * A replica of the vault in a second region (`eu-amsterdam-1`): the built-in stack gets
+   * `replicaRegion`, as does a stack that has none. `--break replica-audience` implies it. Default: false.
+   */
+  replica?: boolean;
   /** Leave the servers running; the caller ends them with `stop()`. Default: false. */
   keep?: boolean;
   /** Progress callback. Default: none. */

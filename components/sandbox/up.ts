@@ -6,6 +6,7 @@ import { adaptJwksForApiGateway } from "../verify/jwks-adapter";
 import { breakTransformation } from "./breaks";
 import type { SandboxContext, SandboxProgramConfig } from "./context";
 import { SandboxMocks, type ProgramRunHooks } from "./mocks";
+import { SANDBOX_REPLICA_REGION, sandboxWantsReplica } from "./replica";
 import type { RegisteredResources } from "./resources";
 
 export const UP_STEP = "pulumi up (in-process, mocks answered by the emulators, DSM through Pulumi's dynamic-provider host)";
@@ -25,6 +26,7 @@ export function programConfigFor(ctx: SandboxContext): SandboxProgramConfig {
     "oci-ekm:gatewayHostname": "ekm-gateway.sandbox.internal",
     ...(options.gatewayTokenValidation ? { "oci-ekm:gatewayTokenValidation": options.gatewayTokenValidation } : {}),
     ...(options.gatewayRoute ? { "oci-ekm:gatewayRoute": options.gatewayRoute } : {}),
+    ...(sandboxWantsReplica(options) ? { "oci-ekm:replicaRegion": SANDBOX_REPLICA_REGION } : {}),
     ...(options.gatewayTokenValidation === "staticKeys" ? { "oci-ekm:gatewayStaticKeys": adaptJwksForApiGateway(ctx.identity.jwks).keys } : {}),
   };
   return { config: { ...builtIn, ...options.config }, project: "oci-ekm" };

@@ -4,6 +4,7 @@
 import { DsmClient } from "../dsm/client";
 import { dsmReaderFromClient } from "../verify/dsm-checks";
 import { ekmOciReaderFromConfigFile, ociSdkTrusting } from "../verify/oci-sdk";
+import type { EkmReplicaVerificationOptions } from "../verify/replica";
 import { runEkmVerification, type EkmVerificationReport } from "../verify/run";
 import type { SandboxContext } from "./context";
 import { str } from "./resources";
@@ -40,11 +41,21 @@ async function verifyOnOutputs(ctx: SandboxContext, out: Record<string, unknown>
       managementEndpoint: text(out.managementEndpoint),
       keyReferenceIds: texts(out.keyReferenceIds),
       secrets: [ctx.dsmApiKey, ociUser.apiKey.privateKeyPem],
+      replica: replicaToVerify(ctx, out),
     });
   } finally {
     oci.close();
     await trust.close();
   }
+}
+
+/** The replica region's chain, when the stack has one: its gateway's audience, and its vault URL as this machine reaches it. */
+function replicaToVerify(ctx: SandboxContext, out: Record<string, unknown>): EkmReplicaVerificationOptions | undefined {
+  const region = text(out.replicaRegion);
+  const audience = text(out.replicaAudience);
+  if (region === undefined || audience === undefined) return undefined;
+  const vaultUrl = ctx.replica?.client?.localVaultUrl();
+  return { region, gatewayBaseUrl: audience, ...(text(out.replicaScope) ? { scope: str(out.replicaScope) } : {}), ...(vaultUrl ? { vaultUrl } : {}) };
 }
 
 export async function verifyStep(ctx: SandboxContext): Promise<EkmVerificationReport | undefined> {

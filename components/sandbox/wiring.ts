@@ -8,46 +8,66 @@ import { EKM_API_PATH, GATEWAY_ROUTE_PATH } from "../urls";
 import { ekmHttpRequest } from "../verify/http";
 import type { SandboxContext, SandboxWiring } from "./context";
 import type { OciVaultClient, SandboxNetwork } from "./oci-vault";
-import { T, obj, str, type RegisteredResources } from "./resources";
+import { T, obj, str, type Props, type RegisteredResources } from "./resources";
+
+/** One region's emulated VCN: its gateway and private endpoint listening on this machine. */
+export interface SandboxChain {
+  gateway: ApiGatewayEmulator;
+  privateEndpointEmulator: PrivateEndpointEmulator;
+  wiring: SandboxWiring;
+}
 
 /**
- * Starts the gateway (the registered deployment, the certificate of its gateway) and the private
- * endpoint relaying to the gateway's private IP; once, on the first call.
+ * Starts the chain of one registered private endpoint: the gateway whose private IP it targets (the
+ * registered deployment on it, the certificate of that gateway) and the private endpoint relaying to it.
  */
-export async function startWiring(ctx: SandboxContext, registered: RegisteredResources): Promise<SandboxWiring> {
-  if (ctx.wiring) return ctx.wiring;
-  const deployment = registered.byType(T.deployment)[0];
-  if (!deployment) throw new Error("the program registered no API Gateway deployment");
-  const gw = registered.byId(T.gateway, deployment.inputs.gatewayId);
-  if (!gw) throw new Error(`the deployment's gatewayId ${str(deployment.inputs.gatewayId)} is no gateway of this stack`);
-  const cert = registered.byId(T.certificate, gw.inputs.certificateId);
-  if (!cert) throw new Error(`the gateway's certificateId ${str(gw.inputs.certificateId)} is no certificate of this stack`);
-  const pe = registered.byType(T.privateEndpoint)[0];
-  if (!pe) throw new Error("the program registered no EKM private endpoint");
+export async function startChain(ctx: SandboxContext, registered: RegisteredResources, privateEndpointId: unknown): Promise<SandboxChain> {
+  const pe = registered.byId(T.privateEndpoint, privateEndpointId);
+  if (!pe) throw new Error(`the private endpoint ${str(privateEndpointId)} is no EKM private endpoint of this stack`);
+  const targetIp = str(pe.inputs.externalKeyManagerIp);
+  const ipOf = (g: { state: Props }): string => str(obj((g.state.ipAddresses as unknown[] | undefined)?.[0]).ipAddress);
+  const deployments = registered.byType(T.deployment);
+  if (deployments.length === 0) throw new Error("the program registered no API Gateway deployment");
+  // The deployment on the gateway the private endpoint targets (with one gateway, that one: a
+  // private endpoint aimed elsewhere is reported below).
+  const onTarget = deployments.find((d) => ipOf(registered.byId(T.gateway, d.inputs.gatewayId) ?? { state: {} }) === targetIp);
+  const deployment = onTarget ?? deployments[0];
+  const gateway = registered.byId(T.gateway, deployment.inputs.gatewayId);
+  if (!gateway) throw new Error(`the deployment's gatewayId ${str(deployment.inputs.gatewayId)} is no gateway of this stack`);
+  const cert = registered.byId(T.certificate, gateway.inputs.certificateId);
+  if (!cert) throw new Error(`the gateway's certificateId ${str(gateway.inputs.certificateId)} is no certificate of this stack`);
   const certConfig = obj(cert.inputs.certificateConfig);
-  const gateway = new ApiGatewayEmulator({
+  const emulator = new ApiGatewayEmulator({
     deployment: { pathPrefix: str(deployment.inputs.pathPrefix), specification: deployment.inputs.specification as GatewayDeploymentSpec["specification"] },
     tls: { certPem: str(certConfig.certificatePem), keyPem: str(certConfig.privateKeyPem) },
     trustedCa: ctx.ca.certPem,
   });
   ctx.throwIfAborted();
-  ctx.gateway = gateway;
-  await gateway.start();
-  const gatewayIp = str(obj((gw.state.ipAddresses as unknown[] | undefined)?.[0]).ipAddress);
-  const network: SandboxNetwork = { [gatewayIp]: gateway.port };
-  const relayTo = network[str(pe.inputs.externalKeyManagerIp)];
+  await emulator.start();
+  const gatewayIp = ipOf(gateway);
+  const network: SandboxNetwork = { [gatewayIp]: emulator.port };
+  const relayTo = network[targetIp];
   if (relayTo === undefined) {
-    throw new Error(`the private endpoint relays to ${str(pe.inputs.externalKeyManagerIp)}, but the gateway's private IP is ${gatewayIp}`);
+    await emulator.stop();
+    throw new Error(`the private endpoint relays to ${targetIp}, but the gateway's private IP is ${gatewayIp}`);
   }
-  ctx.throwIfAborted();
-  ctx.privateEndpoint = new PrivateEndpointEmulator({ host: "127.0.0.1", port: relayTo });
-  network[str(pe.state.privateEndpointIp)] = await ctx.privateEndpoint.start();
+  const privateEndpointEmulator = new PrivateEndpointEmulator({ host: "127.0.0.1", port: relayTo });
+  network[str(pe.state.privateEndpointIp)] = await privateEndpointEmulator.start();
+  return { gateway: emulator, privateEndpointEmulator, wiring: { network, gatewayIp, privateEndpoint: pe } };
+}
+
+/** Starts the source region's chain, the vault's private endpoint's; once, on the first call. */
+export async function startWiring(ctx: SandboxContext, registered: RegisteredResources, privateEndpointId: unknown): Promise<SandboxWiring> {
+  if (ctx.wiring) return ctx.wiring;
+  const chain = await startChain(ctx, registered, privateEndpointId);
+  ctx.gateway = chain.gateway;
+  ctx.privateEndpoint = chain.privateEndpointEmulator;
   // Stopped while they started: `stopAll` may have run before they were there to stop.
   if (ctx.aborted) {
-    await Promise.allSettled([gateway.stop(), ctx.privateEndpoint.stop()]);
+    await Promise.allSettled([chain.gateway.stop(), chain.privateEndpointEmulator.stop()]);
     ctx.throwIfAborted();
   }
-  ctx.wiring = { network, gatewayIp, privateEndpoint: pe };
+  ctx.wiring = chain.wiring;
   return ctx.wiring;
 }
 
@@ -55,12 +75,12 @@ export async function startWiring(ctx: SandboxContext, registered: RegisteredRes
  * Runs a call that goes through the gateway. When the gateway itself refuses it, its reason is in
  * its log, not in the generic body it answers with: it is added, so it is clear where the call stopped.
  */
-export async function atGateway<V>(ctx: SandboxContext, call: () => Promise<V>): Promise<V> {
-  const seen = ctx.gateway?.requests.length ?? 0;
+export async function atGateway<V>(ctx: SandboxContext, call: () => Promise<V>, gateway: ApiGatewayEmulator | undefined = ctx.gateway): Promise<V> {
+  const seen = gateway?.requests.length ?? 0;
   try {
     return await call();
   } catch (err) {
-    const refusal = ctx.gateway?.requests.slice(seen).find((r) => r.rejected)?.rejected;
+    const refusal = gateway?.requests.slice(seen).find((r) => r.rejected)?.rejected;
     if (refusal && err instanceof Error) err.message += ` (refused at the gateway: ${refusal})`;
     throw err;
   }
@@ -70,7 +90,7 @@ export async function atGateway<V>(ctx: SandboxContext, call: () => Promise<V>):
 const TOKEN_RENEWAL_MS = 30 * 60_000;
 
 /** The external key manager as the emulated OCI calls it: OCI Vault's client, the gateway's refusals named. */
-export function keyManagerThroughGateway(ctx: SandboxContext, client: OciVaultClient): ExternalKeyManager {
+export function keyManagerThroughGateway(ctx: SandboxContext, client: OciVaultClient, gateway?: ApiGatewayEmulator): ExternalKeyManager {
   let tokenAt = Date.now();
   const call = async <V>(run: () => Promise<V>): Promise<V> => {
     // A kept sandbox serves OCI calls long after the run: a fresh token, as OCI would have.
@@ -78,7 +98,7 @@ export function keyManagerThroughGateway(ctx: SandboxContext, client: OciVaultCl
       await client.obtainToken();
       tokenAt = Date.now();
     }
-    return atGateway(ctx, run);
+    return atGateway(ctx, run, gateway ?? ctx.gateway);
   };
   return {
     vaultMetadata: () => call(() => client.vaultMetadata()),

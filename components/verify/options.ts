@@ -23,6 +23,10 @@ export interface EkmStackOutputs {
   privateEndpointId?: string;
   managementEndpoint?: string;
   keyReferenceIds?: string[];
+  /** With a replica: its region, its resource app's audience and scope. */
+  replicaRegion?: string;
+  replicaAudience?: string;
+  replicaScope?: string;
 }
 
 const SECRET_PLACEHOLDER = "[secret]";
@@ -82,6 +86,13 @@ export function ekmVerificationOptionsFromOutputs(json: unknown): Partial<EkmVer
     managementEndpoint: str(o, "managementEndpoint", problems),
     keyReferenceIds: strList(o, "keyReferenceIds", problems),
   };
+  // A stack with a replica also names the replica region's chain (the topology's replica* outputs).
+  const replicaRegion = str(o, "replicaRegion", problems);
+  const replicaAudience = str(o, "replicaAudience", problems);
+  if (replicaRegion !== undefined && replicaAudience !== undefined) {
+    const scope = str(o, "replicaScope", problems);
+    options.replica = { region: replicaRegion, gatewayBaseUrl: replicaAudience, ...(scope ? { scope } : {}) };
+  }
   if (problems.length > 0) throw new Error(`stack outputs:\n  ${problems.join("\n  ")}`);
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<EkmVerificationOptions>;
 }

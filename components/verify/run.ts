@@ -1,5 +1,6 @@
 // The whole walk of the Fortanix EKM guide, section 11, in chain order: the Identity Domain (discovery, signing
 // keys, token), DSM's token checks, DSM's app and keys, then the vault URL as OCI Vault calls it.
+import { replicaChecks, type EkmReplicaVerificationOptions } from "./replica";
 import { decodeJwt, type JSONWebKeySet } from "jose";
 import { ekmCheckFailed, ekmCheckPassed, ekmCheckSkipped, type EkmCheckResult } from "./checks";
 import { runDsmChecks, type EkmDsmReader } from "./dsm-checks";
@@ -70,6 +71,8 @@ export interface EkmVerificationOptions {
   timeoutMs?: number;
   /** Values never to show in the report besides the client secret and the token (e.g. DSM credentials). */
   secrets?: string[];
+  /** A replica region's chain, checked as OCI Vault there uses it (`replica-…` checks). Default: none. */
+  replica?: EkmReplicaVerificationOptions;
 }
 
 /** Why the OCI checks are skipped when no OCI credentials were found. */
@@ -395,6 +398,22 @@ export async function runEkmVerification(options: EkmVerificationOptions): Promi
   // DSM's; when there is something to check (the stack outputs name the OCIDs) or a way to read OCI.
   const ociKnown = options.oci !== undefined || options.vaultId !== undefined || options.privateEndpointId !== undefined || options.keyReferenceIds !== undefined;
   if (ociKnown) checks.push(...(await ociChecks(options, keyNames)));
+
+  // 8. The replica region's chain, when there is one.
+  if (options.replica) {
+    checks.push(
+      ...(await replicaChecks(options.replica, {
+        tokenEndpoint: discovery?.tokenEndpoint,
+        clientId: options.clientId,
+        clientSecret: options.clientSecret,
+        dsmUrl: options.dsmUrl,
+        keyNames,
+        http,
+        tlsServerName: options.tlsServerName,
+        secrets,
+      })),
+    );
+  }
 
   const clean = redact(checks, secrets);
   const count = (s: EkmCheckResult["status"]): number => clean.filter((c) => c.status === s).length;
