@@ -2,11 +2,12 @@
 // the set-up with API Gateway connectivity. Each region's resources through that region's provider,
 // the caller's options honoured in both, the replication after the replica's whole chain, the second
 // scope on the same client app, and nothing of the source region changed by adding a replica.
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Provider } from "@pulumi/oci/provider";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { type PlanResource, type PlanResult, runPlanCommand, runStackInProcess } from "../components/plan";
@@ -255,5 +256,24 @@ describe("npm run plan of a stack with replicaRegion", () => {
       else expect([r.name, r.provider, r.providerRegion]).toEqual([r.name, expect.stringMatching(/^urn:pulumi:dr::oci-ekm::pulumi:providers:tls::default_\d+_\d+_\d+$/), null]);
     }
     expect(plan.resources.find((r) => r.name === "oci-ekm-replica")).toMatchObject({ custom: false, provider: null, providerRegion: null });
+  });
+});
+
+describe("the pull-request workflow", () => {
+  it("previews every stack of the repository in a matrix, the list made by its own step", () => {
+    const root = path.resolve(__dirname, "..");
+    const workflow = parse(readFileSync(path.join(root, ".github/workflows/preview.yml"), "utf8")) as {
+      jobs: Record<string, { needs?: string; outputs?: Record<string, string>; strategy?: { matrix: Record<string, string> }; steps: { id?: string; run?: string; env?: Record<string, string>; with?: Record<string, unknown> }[] }>;
+    };
+    const { test, preview } = workflow.jobs;
+    expect(preview.needs).toBe("test");
+    expect(preview.strategy?.matrix.stack).toBe("${{ fromJson(needs.test.outputs.stacks) }}");
+    expect(test.outputs?.stacks).toBe("${{ steps.stacks.outputs.stacks }}");
+    expect(preview.steps.find((s) => s.with?.command === "preview")?.with?.["stack-name"]).toBe("${{ matrix.stack }}");
+    // The step's own script, run here: the repository's stacks.
+    const step = test.steps.find((s) => s.id === "stacks")!;
+    const listed = execFileSync(process.execPath, ["-e", step.env!.STACKS], { cwd: root, encoding: "utf8" });
+    expect(JSON.parse(listed)).toEqual(readdirSync(root).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5)).sort());
+    expect(JSON.parse(listed)).toContain("dev");
   });
 });

@@ -217,7 +217,7 @@ describe("npm run sandbox", () => {
     expect(parseSandboxArgs(["--gateway-route", "ekmOnly"])).toEqual({ help: false, keep: false, gatewayRoute: "ekmOnly" });
     expect(parseSandboxArgs(["--kep", "--help"])).toEqual({ help: true });
     const usage = (argv: string[]): string => usageError(() => parseSandboxArgs(argv));
-    expect(usage(["--break", "route"])).toBe('--break: "route" is not one of audience, scope, issuer, signing-cert, key-name, rotation-not-followed');
+    expect(usage(["--break", "route"])).toBe('--break: "route" is not one of audience, scope, issuer, signing-cert, key-name, rotation-not-followed, replica-audience');
     expect(usage(["--break"])).toBe("--break needs a value");
     expect(usage(["--break", "--keep"])).toBe("--break needs a value");
     expect(usage(["--break", "scope", "--break", "issuer"])).toBe("--break is given more than once");
