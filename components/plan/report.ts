@@ -91,7 +91,7 @@ const KEY_INPUTS: Record<string, string[]> = {
     "specification.routes.0.requestPolicies.authorization.allowedScopes",
   ],
   "oci:Identity/domainsSetting:DomainsSetting": ["signingCertPublicAccess", "csrAccess"],
-  "oci:Identity/domainsApp:DomainsApp": ["displayName", "audience", "secondaryAudiences", "scopes.0.value", "allowedScopes.0.fqs", "allowedGrants"],
+  "oci:Identity/domainsApp:DomainsApp": ["displayName", "audience", "secondaryAudiences", "scopes.0.value", "allowedScopes.0.fqs", "allowedScopes.1.fqs", "allowedGrants"],
   "oci:Kms/ekmsPrivateEndpoint:EkmsPrivateEndpoint": ["externalKeyManagerIp"],
   "oci:Kms/vault:Vault": [
     "vaultType",
@@ -100,6 +100,12 @@ const KEY_INPUTS: Record<string, string[]> = {
     "externalKeyManagerMetadata.oauthMetadata.clientAppSecret",
   ],
   "oci:Kms/key:Key": ["displayName", "keyShape", "protectionMode", "externalKeyReference.externalKeyId"],
+  "oci:Kms/vaultVerification:VaultVerification": [
+    "replicaRegion",
+    "replicaVaultMetadata.privateEndpointId",
+    "replicaVaultMetadata.idcsAccountNameUrl",
+  ],
+  "oci:Identity/domainReplicationToRegion:DomainReplicationToRegion": ["domainId", "replicaRegion"],
   [DSM_TYPE_TOKENS.group]: ["name", "endpoint"],
   [DSM_TYPE_TOKENS.jwtApp]: ["name", "groupId", "jwksUrl", "validIssuers", "endpoint"],
   [DSM_TYPE_TOKENS.securityObject]: ["name", "groupId", "description", "rotationPolicyDays", "endpoint"],
