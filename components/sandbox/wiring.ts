@@ -29,6 +29,7 @@ export async function startWiring(ctx: SandboxContext, registered: RegisteredRes
     deployment: { pathPrefix: str(deployment.inputs.pathPrefix), specification: deployment.inputs.specification as GatewayDeploymentSpec["specification"] },
     tls: { certPem: str(certConfig.certificatePem), keyPem: str(certConfig.privateKeyPem) },
     trustedCa: ctx.ca.certPem,
+    hopClock: ctx.hopClock,
   });
   ctx.throwIfAborted();
   ctx.gateway = gateway;
