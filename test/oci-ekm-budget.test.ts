@@ -16,6 +16,7 @@ import {
 import { parseSandboxArgs } from "../components/sandbox";
 import { describeEkmAttempt, describeEkmCall, dsmLatencyProblem, renderKeyManagerSummary } from "../components/sandbox/budget";
 import { ekmHopTimes, type EkmAttemptTiming, type EkmCallTiming } from "../components/sandbox/oci-ekm-call";
+import { ekmSlowCallWarnings, renderEkmCallTimes, timedEkmCall, type EkmCallTime } from "../components/verify/timing";
 import { usageError } from "./cli-helpers";
 
 const hops = (privateEndpoint: number, gateway: number, dsm: number, dsmState: "answered" | "working" | "not reached" = "answered") => ({ privateEndpoint, gateway, dsm, dsmState });
@@ -157,5 +158,33 @@ describe("EkmHopClock", () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe("verify's time per call", () => {
+  const times = [
+    { call: "discovery", ms: 12, slow: false },
+    { call: "token", ms: 612, slow: true },
+    { call: "ekm-key-metadata", subject: "k1", ms: 31, slow: false },
+  ];
+
+  it("times a call whether it answers or throws, and calls it slow over half of OCI's read timeout", async () => {
+    const recorded: EkmCallTime[] = [];
+    expect(await timedEkmCall(recorded, "jwks", async () => "keys")).toBe("keys");
+    await expect(timedEkmCall(recorded, "token", () => Promise.reject(new Error("refused")), "x")).rejects.toThrow("refused");
+    expect(recorded.map((t) => [t.call, t.subject, typeof t.ms, t.slow])).toEqual([
+      ["jwks", undefined, "number", false],
+      ["token", "x", "number", false],
+    ]);
+  });
+
+  it("renders one line of times, then a warning per slow call; nothing without calls", () => {
+    expect(renderEkmCallTimes(times)).toEqual([
+      "time per call (OCI's budget for the key manager: 500 ms to connect, 1000 ms to answer, 2 attempts): discovery 12 ms, token 612 ms, ekm-key-metadata [k1] 31 ms",
+      "⚠ token: 612 ms from this machine, more than half of the 1000 ms OCI gives the key manager to answer (over it OCI retries once, then fails the operation): " +
+        "measure from a host in the VCN, and look at the distance to DSM",
+    ]);
+    expect(ekmSlowCallWarnings(times.filter((t) => !t.slow))).toEqual([]);
+    expect(renderEkmCallTimes([])).toEqual([]);
   });
 });
