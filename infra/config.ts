@@ -19,6 +19,7 @@ import { closestName, crossKeyProblems, DSM_CONFIG_KEYS, ignoredKeys, ipv4CidrRa
 export { ipv4CidrRange } from "./config-rules";
 export { EKM_CONFIG_KEYS, type EkmConfigKeySpec } from "./config-keys";
 import { EKM_CONFIG_KEYS, type EkmConfigKeySpec } from "./config-keys";
+import { ekmRegionWarnings } from "./config-regions";
 
 /** The Pulumi project name, hence the config namespace. */
 export const EKM_PROJECT = "oci-ekm";
@@ -498,6 +499,7 @@ export function checkEkmConfig(source: EkmConfigSource = ekmConfigFromPulumi()):
     iamPolicies: c.iamPolicies,
     keysWithSettings: c.keys.some((k) => k.description !== undefined || k.rotationPolicyDays !== undefined || k.rotate !== undefined),
   }).map((w) => `${EKM_PROJECT}:${w.key} is set but ignored: ${w.because}`);
+  warnings.push(...ekmRegionWarnings(c.dsmUrl));
   return {
     config: { ...c, privateKeyPem: c.privateKeyPem === undefined ? undefined : pulumi.secret(c.privateKeyPem) },
     warnings,
