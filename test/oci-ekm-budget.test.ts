@@ -2,6 +2,8 @@
 // share of an attempt, how the sandbox words a call and its summary lines, `--dsm-latency`, and the
 // hops' clock on a real server.
 import http from "node:http";
+import https from "node:https";
+import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { EkmHopClock, type EkmHopSpan } from "../components/emulators/hop-clock";
 import {
@@ -15,7 +17,7 @@ import {
 } from "../components/oci-ekm-budget";
 import { parseSandboxArgs } from "../components/sandbox";
 import { describeEkmAttempt, describeEkmCall, dsmLatencyProblem, renderKeyManagerSummary } from "../components/sandbox/budget";
-import { ekmHopTimes, type EkmAttemptTiming, type EkmCallTiming } from "../components/sandbox/oci-ekm-call";
+import { callKeyManagerInBudget, ekmHopTimes, type EkmAttemptTiming, type EkmCallTiming } from "../components/sandbox/oci-ekm-call";
 import { ekmSlowCallWarnings, renderEkmCallTimes, timedEkmCall, type EkmCallTime } from "../components/verify/timing";
 import { usageError } from "./cli-helpers";
 
@@ -186,5 +188,33 @@ describe("verify's time per call", () => {
     ]);
     expect(ekmSlowCallWarnings(times.filter((t) => !t.slow))).toEqual([]);
     expect(renderEkmCallTimes([])).toEqual([]);
+  });
+});
+
+describe("callKeyManagerInBudget", () => {
+  it("gives a key manager that never completes the TLS handshake 500 ms to connect, twice, then throws OCI's timeout", async () => {
+    // A listener that takes the TCP connection and never answers: the handshake cannot finish.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => void sockets.push(s));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const agent = new https.Agent({ keepAlive: true });
+    const calls: EkmCallTiming[] = [];
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      const call = callKeyManagerInBudget("GetVaultMetadata", { method: "GET", url: `https://127.0.0.1:${port}/metadata`, headers: {} }, agent, { calls });
+      await expect(call).rejects.toThrow(
+        new OciEkmTimeoutError("GetVaultMetadata", ["not connected within 500 ms", "not connected within 500 ms"]),
+      );
+      expect(calls.map((c) => [c.call, c.answered, c.attempts.map((a) => [a.outcome, a.connectMs, a.hops.dsmState])])).toEqual([
+        ["GetVaultMetadata", false, [["connect timeout", undefined, "not reached"], ["connect timeout", undefined, "not reached"]]],
+      ]);
+      // Nothing was reached: the whole of each attempt is the way through the private endpoint.
+      for (const a of calls[0].attempts) expect(a.hops.privateEndpoint).toBe(a.ms);
+      expect(sockets).toHaveLength(2);
+    } finally {
+      agent.destroy();
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
   });
 });

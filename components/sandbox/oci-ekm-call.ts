@@ -1,8 +1,8 @@
 // One call of OCI to the key manager, under OCI's time budget (components/oci-ekm-budget.ts): 500 ms
-// to connect (TCP and TLS, through the private endpoint), 1 s for the answer, one retry of a call
-// that got none, then OCI's timeout. Each attempt records where its time went: the private endpoint
-// (connecting and relaying), the gateway, DSM, read from the hops' own clock (EkmHopClock) by the
-// request id the attempt sent.
+// to connect (TCP and TLS, through the private endpoint), 1 s to read the answer, one retry of a
+// call that got none, then OCI's timeout. Each attempt records where its time went: the private
+// endpoint (connecting and relaying), the gateway, DSM, read from the hops' own clock (EkmHopClock)
+// by the request id the attempt sent.
 import { randomUUID } from "node:crypto";
 import https from "node:https";
 import { performance } from "node:perf_hooks";
@@ -63,17 +63,19 @@ interface AttemptEnd {
 }
 
 /**
- * One attempt: 500 ms to connect, then 1 s for the answer to start. A timer that fires while this
- * process was busy may find the answer already waiting on the socket: the check is made after the
- * pending input is read (setImmediate), so only a hop that did not answer times out.
+ * One attempt: 500 ms to connect, then 1 s for each read of the answer (a read timeout, as a socket's:
+ * the clock starts again with every byte that comes). A timer that fires while this process was busy
+ * may find answer bytes already waiting on the socket: the check is made after the pending input is
+ * read (setImmediate), and bytes that came meanwhile have re-armed it, so only a hop that did not
+ * answer times out.
  */
 function attempt(agent: https.Agent, request: EkmRequest): Promise<AttemptEnd> {
   return new Promise((resolve) => {
     const started = performance.now();
     let done = false;
-    let responding = false;
     let connectMs: number | undefined;
     let timer: NodeJS.Timeout | undefined;
+    let armed = 0;
     const finish = (end: AttemptEnd): void => {
       if (done) return;
       done = true;
@@ -83,9 +85,10 @@ function attempt(agent: https.Agent, request: EkmRequest): Promise<AttemptEnd> {
     const req = https.request(request.url, { method: request.method, headers: request.headers, agent });
     const arm = (ms: number, outcome: EkmAttemptOutcome): void => {
       clearTimeout(timer);
+      const mine = ++armed;
       timer = setTimeout(() => {
         setImmediate(() => {
-          if (responding || done) return;
+          if (done || mine !== armed) return;
           finish({ outcome });
           req.destroy();
         });
@@ -101,10 +104,12 @@ function attempt(agent: https.Agent, request: EkmRequest): Promise<AttemptEnd> {
       });
     });
     req.on("response", (res) => {
-      responding = true;
-      clearTimeout(timer);
+      arm(OCI_EKM_READ_TIMEOUT_MS, "read timeout");
       const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("data", (c: Buffer) => {
+        arm(OCI_EKM_READ_TIMEOUT_MS, "read timeout");
+        chunks.push(c);
+      });
       res.on("end", () => finish({ outcome: "answered", answer: { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") } }));
       res.on("error", (error) => finish({ outcome: "connection error", error }));
     });
