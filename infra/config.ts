@@ -13,6 +13,7 @@ import { closestName, crossKeyProblems, DSM_CONFIG_KEYS, ignoredKeys, keyListPro
 export { ipv4CidrRange } from "./config-rules";
 export { EKM_CONFIG_KEYS, type EkmConfigKeySpec } from "./config-keys";
 import { EKM_CONFIG_KEYS, type EkmConfigKeySpec } from "./config-keys";
+import { ekmRegionWarnings } from "./config-regions";
 
 /** The Pulumi project name, hence the config namespace. */
 export const EKM_PROJECT = "oci-ekm";
@@ -358,6 +359,7 @@ export function checkEkmConfig(source: EkmConfigSource = ekmConfigFromPulumi()):
     replicaRegion: c.replicaRegion,
     replicaExistingSubnetId: c.replicaExistingSubnetId,
   }).map((w) => `${EKM_PROJECT}:${w.key} is set but ignored: ${w.because}`);
+  warnings.push(...ekmRegionWarnings(c.dsmUrl, [source.foreign?.("oci:region") ?? new pulumi.Config("oci").get("region"), c.replicaRegion]));
   return {
     config: {
       ...c,

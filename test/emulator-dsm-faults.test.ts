@@ -99,6 +99,14 @@ describe("DsmEmulator fault injection", () => {
 
   it("rejects nonsensical faults", () => {
     expect(() => dsm.injectFault({ kind: "status", status: 200, times: 1 })).toThrow("injectFault: status must be an HTTP error status (400-599), got 200");
-    expect(() => dsm.injectFault({ kind: "reset", times: 0 })).toThrow("injectFault: times must be a positive integer, got 0");
+    expect(() => dsm.injectFault({ kind: "reset", times: 0 })).toThrow("injectFault: times must be a positive integer or Infinity, got 0");
+    expect(() => dsm.injectFault({ kind: "reset", times: 1.5 })).toThrow("injectFault: times must be a positive integer or Infinity, got 1.5");
+  });
+
+  it("times: Infinity hits every matching request and is never used up (a lasting condition)", async () => {
+    dsm.injectFault({ path: "/sys/v1/groups", kind: "latency", ms: 1, times: Infinity });
+    for (let i = 0; i < 3; i += 1) expect((await call(url, "GET", "/sys/v1/groups", { auth: admin })).status).toBe(200);
+    expect(dsm.requests.map((r) => r.fault)).toEqual(["latency", "latency", "latency"]);
+    expect(dsm.pendingFaults()).toMatchObject([{ path: "/sys/v1/groups", kind: "latency", remaining: Infinity }]);
   });
 });

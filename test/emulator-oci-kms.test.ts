@@ -306,6 +306,15 @@ describe("the OCI Key Management emulator under Oracle's SDK", () => {
       expect(refused.message).toMatch(/^The external key manager refused Encrypt with key "team-key" version "[^"]+": Encrypt answered HTTP 403: key is disabled$/);
     });
 
+    it("a key manager that does not answer within OCI's budget is OCI's timeout response, HTTP 504, naming each attempt", async () => {
+      km.timeOutNext("Encrypt");
+      const late = await sdkError(crypto.encrypt({ encryptDataDetails: { keyId: key.id, plaintext: SAMPLE.toString("base64") } }));
+      expect(late).toMatchObject({ statusCode: 504, serviceCode: "GatewayTimeout" });
+      expect(late.message).toMatch(
+        /^The external key manager did not answer Encrypt with key "team-key" version "[^"]+": no answer within OCI's budget \(500 ms to connect, 1000 ms to answer, 2 attempts\): attempt 1 no answer within 1000 ms, attempt 2 no answer within 1000 ms$/,
+      );
+    });
+
     it("associated data must be given again, in any order, to decrypt", async () => {
       const sealed = (await crypto.encrypt({ encryptDataDetails: { keyId: key.id, plaintext: SAMPLE.toString("base64"), associatedData: { tenant: "t1", app: "a1" } } }))
         .encryptedData.ciphertext;

@@ -3,6 +3,7 @@
 // manager's HTTP status), and a log of every call with the version it named.
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from "node:crypto";
 import type { ExternalEncryptOptions, ExternalKeyManager } from "../components/emulators/oci-kms-models";
+import { OciEkmTimeoutError } from "../components/oci-ekm-budget";
 import { OciVaultCallError, type EkmCiphertext, type EkmKeyMetadata, type EkmKeyVersionMetadata } from "../components/sandbox/oci-vault";
 
 export interface FakeKeyManagerCall {
@@ -15,7 +16,7 @@ export class FakeKeyManager implements ExternalKeyManager {
   readonly calls: FakeKeyManagerCall[] = [];
   private readonly material = new Map<string, Buffer>();
   current = "";
-  /** The next call of this operation fails with this HTTP status of the key manager. */
+  /** The next call of this operation fails with this HTTP status of the key manager, or gets no answer in time (status 0). */
   private failing?: { op: FakeKeyManagerCall["op"]; status: number; message: string };
 
   constructor(readonly keyName: string) {
@@ -34,11 +35,17 @@ export class FakeKeyManager implements ExternalKeyManager {
     this.failing = { op, status, message };
   }
 
+  /** The next call of this operation gets no answer within OCI's budget, on both attempts (as OciVaultClient reports it). */
+  timeOutNext(op: FakeKeyManagerCall["op"]): void {
+    this.failing = { op, status: 0, message: "" };
+  }
+
   private enter(call: FakeKeyManagerCall): void {
     this.calls.push(call);
     const failing = this.failing;
     if (failing?.op === call.op) {
       this.failing = undefined;
+      if (failing.status === 0) throw new OciEkmTimeoutError(call.op, ["no answer within 1000 ms", "no answer within 1000 ms"]);
       throw new OciVaultCallError(failing.status, JSON.stringify({ code: String(failing.status), message: failing.message }), call.op);
     }
   }

@@ -50,7 +50,7 @@ describe("the replica's parts of the sandbox", () => {
 
   it("a user's stack without replicaRegion gets the sandbox's with --replica, said as an overlay; one with its own keeps it", () => {
     const emulators = { identityDomainUrl: "https://127.0.0.1:1001", dsmUrl: "https://127.0.0.1:1002", staticKeys: [] };
-    const base = { name: "dr", project: "oci-ekm", config: { "oci-ekm:compartmentId": "ocid1.compartment.oc1..aaaa" }, secretKeys: [] };
+    const base = { name: "dr", file: "Pulumi.dr.yaml", project: "oci-ekm", config: { "oci-ekm:compartmentId": "ocid1.compartment.oc1..aaaa" }, secretKeys: [] };
     const added = sandboxStackConfig(base, emulators, { replicaRegion: SANDBOX_REPLICA_REGION });
     expect(added.config["oci-ekm:replicaRegion"]).toBe("eu-amsterdam-1");
     expect(added.overlaid).toContainEqual({ key: "oci-ekm:replicaRegion", from: "(not set)", to: "eu-amsterdam-1 (--replica)" });

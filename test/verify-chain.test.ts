@@ -158,6 +158,27 @@ beforeEach(() => {
 });
 
 describe("runEkmVerification over loopback HTTP", () => {
+  it("times each call on OCI's chain and flags one that takes more than half of OCI's 1 s read timeout, as a warning", async () => {
+    // DSM answers GetKeyMetadata 600 ms late: from here the vault URL uses most of what OCI allows.
+    dsm.injectFault({ path: `/oci/ekm/v1/vaults/${dsm.accountId}/keys/${KEY}/metadata`, kind: "latency", ms: 600, times: 1 });
+    const report = await runEkmVerification(options());
+    expect(report).toMatchObject({ ok: true, passed: ALL_CHECKS.length });
+    expect(report.times?.map((t) => [t.call, t.subject])).toEqual([["discovery", undefined], ["jwks", undefined], ["token", undefined], ["ekm-key-metadata", KEY]]);
+    expect(report.times?.at(-1)?.slow).toBe(true);
+    console.log(`verify's calls from here: ${report.times?.map((t) => `${t.call} ${t.ms} ms`).join(", ")}`);
+    const lines = renderEkmVerificationReport(report).split("\n");
+    // The check lines are as before; the times come between them and the closing line.
+    expect(lines.slice(0, ALL_CHECKS.length + 1).map((l) => l.slice(0, 2))).toEqual([...ALL_CHECKS.map(() => "✓ "), ""]);
+    expect(lines[ALL_CHECKS.length + 1]).toMatch(
+      /^time per call \(OCI's budget for the key manager: 500 ms to connect, 1000 ms to answer, 2 attempts\): discovery \d+ ms, jwks \d+ ms, token \d+ ms, ekm-key-metadata \[oci-ekm-key\] \d+ ms$/,
+    );
+    expect(lines.filter((l) => l.startsWith("⚠ ekm-key-metadata"))).toEqual([
+      `⚠ ekm-key-metadata [oci-ekm-key]: ${report.times?.at(-1)?.ms} ms from this machine, more than half of the 1000 ms OCI gives the key manager to answer ` +
+        "(over it OCI retries once, then fails the operation): measure from a host in the VCN, and look at the distance to DSM",
+    ]);
+    expect(lines.at(-1)).toBe(`OK: ${ALL_CHECKS.length} passed, 0 failed, 0 skipped`);
+  });
+
   it("passes every check, in chain order, for a correct setup", async () => {
     const report = await runEkmVerification(options());
     expect(report.checks.map((c) => [c.name, c.status])).toEqual(ALL_CHECKS.map((n) => [n, "passed"]));

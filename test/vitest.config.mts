@@ -58,7 +58,7 @@ function compiledDynamicProviders(): Plugin {
 const ISOLATED = [
   // The Pulumi runtime in-process (setMocks, runStackInProcess, the plan engine).
   "component-options", "config", "dsm-resources", "oci-day-two", "oci-dsm-wiring", "oci-rotation", "oci-topology", "oci-variants",
-  "package-surface", "plan", "replica", "sandbox", "sandbox-replica", "sandbox-keep", "sandbox-stack", "sandbox-wiring",
+  "package-surface", "plan", "regions", "replica", "sandbox", "sandbox-budget", "sandbox-replica", "sandbox-keep", "sandbox-stack", "sandbox-wiring",
   // Slow files that spawn programs and hosts.
   "package-sdk-latest", "package-sdk-oldest", "package", "dsm-host", "dsm-host-by-path", "dsm-host-linked", "bench", "verify-cli",
 ].map((name) => `test/${name}.test.ts`);

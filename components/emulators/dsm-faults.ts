@@ -10,7 +10,10 @@ export class DsmFaults {
 
   inject(fault: DsmEmulatorFault): void {
     const times = fault.times ?? 1;
-    if (!Number.isInteger(times) || times < 1) throw new Error(`injectFault: times must be a positive integer, got ${fault.times}`);
+    // Infinity: a lasting condition (a slow DSM), not a number of hits.
+    if (times !== Number.POSITIVE_INFINITY && (!Number.isInteger(times) || times < 1)) {
+      throw new Error(`injectFault: times must be a positive integer or Infinity, got ${fault.times}`);
+    }
     if (fault.kind === "status" && fault.status !== undefined && (fault.status < 400 || fault.status > 599)) {
       throw new Error(`injectFault: status must be an HTTP error status (400-599), got ${fault.status}`);
     }

@@ -1,6 +1,7 @@
 // The public types of the DSM emulator: DSM's JSON field names, as Fortanix's OpenAPI document
 // ("Fortanix DSM REST API" 0.1.0-20260710) names them.
 // Each type says which schema of the document it follows.
+import type { EkmHopClock } from "./hop-clock";
 import type { EmulatorTlsOptions } from "./http";
 
 /** Operations a security object allows (`KeyOperations`). MASKDECRYPT and AUDIT are app permissions, not key operations. */
@@ -182,7 +183,7 @@ export interface DsmEmulatorFault {
   retryAfterSeconds?: number;
   /** Delay of a "latency" fault, milliseconds. Default: 100. */
   ms?: number;
-  /** How many matching requests the fault hits before it is used up. Default: 1. */
+  /** How many matching requests the fault hits before it is used up; `Infinity`: every one. Default: 1. */
   times?: number;
 }
 
@@ -229,4 +230,6 @@ export interface DsmEmulatorOptions {
   ekmVaultState?: DsmEmulatorEkmVaultState;
   /** Clock in epoch milliseconds (sessions, timestamps, token expiry, delays). Default: `Date.now`. */
   now?: () => number;
+  /** Notes when each EKM call (by its `opc-request-id`) arrived and was answered. Default: not noted. */
+  hopClock?: EkmHopClock;
 }

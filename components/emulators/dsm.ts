@@ -339,6 +339,7 @@ export class DsmEmulator {
   // ============================================================================================
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.options.hopClock?.track("DSM", req.headers, res);
     const url = new URL(req.url ?? "/", "http://emulator.invalid");
     const method = (req.method ?? "GET").toUpperCase();
     const path = url.pathname;

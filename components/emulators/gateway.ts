@@ -3,6 +3,7 @@ import https from "node:https";
 import { isIP } from "node:net";
 import tls from "node:tls";
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
+import type { EkmHopClock } from "./hop-clock";
 import { emulatorHttpGet, EmulatorHttpServer, readEmulatorRequestBody, sendEmulatorJson } from "./http";
 
 /** The route fields of an `oci.apigateway.Deployment` that the emulated gateway interprets. */
@@ -63,6 +64,8 @@ export interface ApiGatewayEmulatorOptions {
   resolve?: Record<string, GatewayHostMapping>;
   /** CA bundle trusted for HTTPS backends and for a remote JWKS. Default: Node's roots. */
   trustedCa?: string;
+  /** Notes when each request (by its `opc-request-id`) arrived and was answered. Default: not noted. */
+  hopClock?: EkmHopClock;
 }
 
 /** One request the gateway handled. */
@@ -187,6 +190,7 @@ export class ApiGatewayEmulator {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    this.options.hopClock?.track("gateway", req.headers, res);
     const url = new URL(req.url ?? "/", "https://gateway.invalid");
     const method = (req.method ?? "GET").toUpperCase();
     let found: { spec: GatewayRouteSpec; params: Record<string, string> } | undefined;

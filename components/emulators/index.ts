@@ -4,6 +4,7 @@ export * from "./identity-domain";
 export * from "./gateway";
 export * from "./tls";
 export * from "./private-endpoint";
+export * from "./hop-clock";
 export * from "./oci-kms";
 export {
   OciKmsError,

@@ -9,6 +9,7 @@
 // CreateKeyVersion, which names an external version (or takes the key manager's current one) and makes
 // it the key's current version. Older versions stay ENABLED (retired: they still decrypt) and are never
 // scheduled for deletion by a rotation.
+import { OCI_EKM_TIMEOUT_ANSWER, OciEkmTimeoutError } from "../oci-ekm-budget";
 import type { EkmKeyVersionMetadata } from "../sandbox/oci-vault";
 import {
   OciKmsError,
@@ -459,14 +460,19 @@ function requireUsableVersion(externalKeyId: string, asked: string, meta: EkmKey
 }
 
 /**
- * Calls the key manager; its failure becomes OCI's answer: a refusal (an HTTP 4xx of the key manager,
- * an error with a numeric `status`) a 400 InvalidParameter, anything else (5xx, unreachable, a
- * malformed answer) a 500 InternalServerError. Both messages quote the key manager.
+ * Calls the key manager; its failure becomes OCI's answer: no answer within OCI's budget its timeout
+ * response (oci-ekm-budget.ts), a refusal (an HTTP 4xx of the key manager, an error with a numeric
+ * `status`) a 400 InvalidParameter, anything else (5xx, unreachable, a malformed answer) a 500
+ * InternalServerError. The messages quote the key manager.
  */
 async function callKeyManager<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
+    if (err instanceof OciEkmTimeoutError) {
+      const { status, code } = OCI_EKM_TIMEOUT_ANSWER;
+      throw new OciKmsError(status, code, `The external key manager did not answer ${what}: ${OciEkmTimeoutError.outcome(err.attempts)}`);
+    }
     const status = (err as { status?: unknown }).status;
     const detail = err instanceof Error ? err.message : String(err);
     if (typeof status === "number" && status >= 400 && status < 500) {

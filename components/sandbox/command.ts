@@ -1,7 +1,8 @@
 // `npm run sandbox`: the command behind scripts/sandbox.ts, here so that tests reach it. Arguments
 // and the stack file are checked before any server starts; the exit code says how the run went.
 import path from "node:path";
-import { parseCliArgs, type CliOption } from "../cli";
+import { CliUsageError, parseCliArgs, type CliOption } from "../cli";
+import { SANDBOX_MAX_DSM_LATENCY_MS, dsmLatencyProblem } from "./budget";
 import { renderSandboxSummary, removeSandboxKeepFiles, sandboxKeepFileList, writeSandboxKeepFiles } from "./report";
 import type { SandboxKeepFiles } from "./report";
 import { runSandbox } from "./run";
@@ -11,6 +12,7 @@ import { readSandboxStack, renderSandboxOverlays } from "./stack";
 export const SANDBOX_USAGE = `Usage: npm run sandbox -- [--stack NAME] [--keep] [--replica]
                           [--break ${SANDBOX_BREAKS.join("|")}]
                           [--gateway-token-validation remoteJwks|staticKeys] [--gateway-route all|ekmOnly]
+                          [--dsm-latency MS]
 
 Stands the whole topology up on this machine against emulated services (Identity Domain, API
 gateway, private endpoint, DSM, OCI Key Management), uses it as OCI Vault does, rotates a key as
@@ -29,6 +31,10 @@ Oracle describes (DSM, then a key reference version) and runs verify.
                                      (replica-audience implies --replica)
   --gateway-token-validation SOURCE  have the gateway validate tokens too (over the stack's setting)
   --gateway-route ROUTE              what the gateway forwards (over the stack's setting)
+  --dsm-latency MS                   DSM answers OCI's Encrypt and Decrypt MS milliseconds late (a
+                                     whole number, 0 to ${SANDBOX_MAX_DSM_LATENCY_MS}); OCI gives the key manager 1000 ms to
+                                     answer and retries once, so above 1000 Encrypt fails with OCI's
+                                     timeout and the summary says where each attempt's time went
   -h, --help                         this text
 
 Ctrl-C (SIGINT) or kill <pid> (SIGTERM) stops it cleanly: every server is closed and the .sandbox
@@ -43,6 +49,7 @@ export const SANDBOX_OPTIONS: Readonly<Record<string, CliOption>> = {
   break: { value: true, choices: SANDBOX_BREAKS },
   "gateway-token-validation": { value: true, choices: ["remoteJwks", "staticKeys"] },
   "gateway-route": { value: true, choices: ["all", "ekmOnly"] },
+  "dsm-latency": { value: true },
 };
 
 /** Command-line options of `npm run sandbox`. */
@@ -55,6 +62,17 @@ export interface SandboxArgs {
   replica?: boolean;
   gatewayTokenValidation?: "remoteJwks" | "staticKeys";
   gatewayRoute?: "all" | "ekmOnly";
+  /** `--dsm-latency`: DSM's delay on Encrypt and Decrypt, milliseconds. */
+  dsmLatencyMs?: number;
+}
+
+/** `--dsm-latency MS`: digits only (no sign, fraction or unit), in range. */
+function dsmLatencyArg(given: string): number {
+  const ms = /^\d+$/.test(given) ? Number(given) : Number.NaN;
+  if (Number.isNaN(ms) || dsmLatencyProblem(ms)) {
+    throw new CliUsageError(`--dsm-latency: "${given}" is not a whole number of milliseconds from 0 to ${SANDBOX_MAX_DSM_LATENCY_MS}`);
+  }
+  return ms;
 }
 
 /** Reads the arguments; a mistake throws `CliUsageError` naming it (see components/cli.ts). */
@@ -69,6 +87,7 @@ export function parseSandboxArgs(argv: readonly string[]): { help: true } | ({ h
   if (v.replica === true) args.replica = true;
   if (text("gateway-token-validation") !== undefined) args.gatewayTokenValidation = text("gateway-token-validation") as "remoteJwks" | "staticKeys";
   if (text("gateway-route") !== undefined) args.gatewayRoute = text("gateway-route") as "all" | "ekmOnly";
+  if (text("dsm-latency") !== undefined) args.dsmLatencyMs = dsmLatencyArg(text("dsm-latency")!);
   return args;
 }
 
@@ -167,6 +186,7 @@ export async function sandboxCommand(argv: readonly string[], io: SandboxCommand
   const rel = (f: string): string => (path.relative(process.cwd(), f).startsWith("..") ? f : path.relative(process.cwd(), f));
   if (stack) io.write(`Running ${rel(stack.file)} against the emulators\n`);
   if (args.break) io.write(`Injecting one misconfiguration: --break ${args.break}\n`);
+  if (args.dsmLatencyMs) io.write(`DSM answers Encrypt and Decrypt ${args.dsmLatencyMs} ms late: --dsm-latency ${args.dsmLatencyMs}\n`);
   const result = await runSandbox({
     program: io.program,
     programDir: io.programDir,
@@ -176,6 +196,7 @@ export async function sandboxCommand(argv: readonly string[], io: SandboxCommand
     keep: args.keep,
     gatewayTokenValidation: args.gatewayTokenValidation,
     gatewayRoute: args.gatewayRoute,
+    dsmLatencyMs: args.dsmLatencyMs,
     onEvent: progress(io),
     signal: controller.signal,
     rsaKeys: io.rsaKeys,

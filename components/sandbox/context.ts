@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { DsmEmulator } from "../emulators/dsm";
 import type { ApiGatewayEmulator } from "../emulators/gateway";
+import { EkmHopClock } from "../emulators/hop-clock";
 import { IdentityDomainEmulator } from "../emulators/identity-domain";
 import { OciKmsEmulator } from "../emulators/oci-kms";
 import { ociApiKeyOf, writeOciApiKeyConfig } from "../emulators/oci-kms-config";
@@ -14,6 +15,7 @@ import { createTestCertificateAuthority, freshRsaKeys, issueServerCertificate, t
 import type { PlanResult } from "../plan/engine";
 import type { HostedResourceState } from "../testing/engine-steps";
 import { DynamicProviderHost } from "../testing/provider-host";
+import { keyManagerFailureNotes } from "./budget";
 import type { SandboxOciKmsApi } from "./oci-kms-api";
 import type { SandboxReplica } from "./replica";
 import type { OciVaultClient, SandboxNetwork } from "./oci-vault";
@@ -52,6 +54,8 @@ export interface SandboxOciUser {
 
 export class SandboxContext {
   readonly runner: StepRunner;
+  /** When the gateway and DSM held each call of OCI to the key manager: where a call's time went. */
+  readonly hopClock = new EkmHopClock();
   /** This run's RSA keys: the CA's, the listeners', the Identity Domain's, the OCI API key, the gateway certificate's. */
   readonly rsaKeys: RsaKeyMaker;
   readonly ca: PemKeyPair;
@@ -88,7 +92,7 @@ export class SandboxContext {
   private readonly onAbort = (): void => void this.stopAll().catch(() => undefined);
 
   constructor(readonly options: SandboxOptions) {
-    this.runner = new StepRunner(options.onEvent, options.signal);
+    this.runner = new StepRunner(options.onEvent, options.signal, keyManagerFailureNotes(this));
     this.rsaKeys = (options.rsaKeys ?? freshRsaKeys)();
     this.ca = createTestCertificateAuthority("oci-ekm sandbox CA", this.rsaKeys);
     const tls = this.loopbackCert();
@@ -124,7 +128,7 @@ export class SandboxContext {
   /** Starts DSM and points the DSM provider at it through the environment, as a user's shell would. */
   async startDsm(accountId: string | undefined): Promise<DsmEmulator> {
     const tls = this.loopbackCert();
-    const dsm = new DsmEmulator({ tls: { cert: tls.certPem, key: tls.keyPem }, trustedCa: this.ca.certPem, ...(accountId ? { accountId } : {}) });
+    const dsm = new DsmEmulator({ tls: { cert: tls.certPem, key: tls.keyPem }, trustedCa: this.ca.certPem, hopClock: this.hopClock, ...(accountId ? { accountId } : {}) });
     await dsm.start();
     this.dsm = dsm;
     this.dsmApiKey = dsm.createApiKey({ role: "admin", name: "sandbox-automation" });

@@ -13,3 +13,5 @@ export {
   type EkmKeyMetadata,
   type EkmKeyVersionMetadata,
 } from "./oci-vault";
+export type { EkmAttemptOutcome, EkmAttemptTiming, EkmCallTiming, EkmHopTimes } from "./oci-ekm-call";
+export { DSM_CRYPTO_PATH, SANDBOX_MAX_DSM_LATENCY_MS, describeEkmAttempt, describeEkmCall } from "./budget";

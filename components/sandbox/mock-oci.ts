@@ -109,6 +109,7 @@ async function vaultAnswer(m: SandboxMocks, inputs: Props, defaults: PlanMockRes
     },
     wiring.network,
     ctx.ca.certPem,
+    ctx.hopClock,
   );
   ctx.vaultClient = client;
   await client.obtainToken();

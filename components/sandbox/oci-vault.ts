@@ -7,8 +7,11 @@
 import { randomUUID } from "node:crypto";
 import https from "node:https";
 import { checkServerIdentity } from "node:tls";
-import { EkmNetworkError, ekmHttpRequest, resolveOidcUrl, type EkmHttpResponse } from "../verify/http";
+import type { EkmHopClock } from "../emulators/hop-clock";
+import { OciEkmTimeoutError } from "../oci-ekm-budget";
+import { ekmHttpRequest, resolveOidcUrl } from "../verify/http";
 import { requestClientCredentialsToken } from "../verify/oidc";
+import { callKeyManagerInBudget, type EkmCallTiming } from "./oci-ekm-call";
 
 /** Where the emulated VCN's private IPs listen on this machine (`ip` → loopback port). */
 export type SandboxNetwork = Record<string, number>;
@@ -105,6 +108,8 @@ function stringList(what: string, out: Record<string, unknown>, name: string): s
 
 /** The OCI Vault side of the sandbox. */
 export class OciVaultClient {
+  /** Every call made to the key manager, with the time each attempt took and where it went. */
+  readonly calls: EkmCallTiming[] = [];
   private token?: string;
   // OCI Vault trusts the private endpoint's CA bundle and nothing else (no system roots), checks the
   // gateway's name, and keeps its connections to the key manager open between calls.
@@ -114,6 +119,8 @@ export class OciVaultClient {
     private readonly view: OciVaultView,
     private readonly network: SandboxNetwork,
     private readonly identityCa: string,
+    /** The hops' clock (the gateway's and DSM's), to tell where a call's time went. Default: none (all of it is the private endpoint's). */
+    private readonly hopClock?: EkmHopClock,
   ) {
     this.agent = new https.Agent({
       ca: view.caBundle,
@@ -151,30 +158,21 @@ export class OciVaultClient {
     this.token = token.accessToken;
   }
 
+  /** A vendor API call under OCI's budget (oci-ekm-call.ts): two attempts at most, each with OCI's timeouts. */
   private async call(what: string, method: "GET" | "POST", path: string, body?: unknown): Promise<Record<string, unknown>> {
     if (!this.token) throw new Error("no token: obtainToken() first");
-    const url = this.localVaultUrl() + path;
-    const send = (): Promise<EkmHttpResponse> =>
-      ekmHttpRequest("vault URL", method, url, {
-        httpsAgent: this.agent,
-        headers: {
-          authorization: `Bearer ${this.token}`,
-          "opc-request-id": randomUUID(),
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        // OCI gives the key manager 1 s to answer; the sandbox allows more for slow CI machines.
-        timeoutMs: 10_000,
-      });
-    let res: EkmHttpResponse;
+    const request = {
+      method,
+      url: this.localVaultUrl() + path,
+      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    };
+    let res: { status: number; body: string };
     try {
-      res = await send().catch((err: unknown) => {
-        // A kept-alive connection the far end closed while idle resets on reuse. OCI retries a
-        // failed call to the key manager once; so does the sandbox, on a fresh connection.
-        if (err instanceof EkmNetworkError && err.code === "ECONNRESET") return send();
-        throw err;
-      });
+      res = await callKeyManagerInBudget(what, request, this.agent, { clock: this.hopClock, calls: this.calls });
     } catch (err) {
+      // OCI's own timeout keeps its type: the emulated OCI answers it with its timeout response.
+      if (err instanceof OciEkmTimeoutError) throw err;
       throw new Error(`${what}: ${(err as Error).message}`);
     }
     if (res.status !== 200) throw new OciVaultCallError(res.status, res.body, what);

@@ -2,11 +2,13 @@
 import { mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ociConfigFileText } from "../emulators/oci-kms-config";
+import { renderKeyManagerSummary } from "./budget";
 import type { SandboxEndpoints, SandboxResult } from "./types";
 
 /**
  * The closing summary: what was planned, created and served, every step and verify check counted
- * by outcome, and the checks that failed or were skipped, each with its fix or its reason.
+ * by outcome, OCI's budget for the key manager when it mattered, and the checks that failed or were
+ * skipped, each with its fix or its reason.
  */
 export function renderSandboxSummary(result: SandboxResult): string {
   const s = result.summary;
@@ -23,6 +25,7 @@ export function renderSandboxSummary(result: SandboxResult): string {
     `  verify checks          ${counts} (${checks.length > 0 ? `${checks.length} checks` : "verify did not run"})`,
   ];
   if (result.failedStep) lines.push(`  failure                ${result.failedStep.detail}`);
+  lines.push(...renderKeyManagerSummary(result));
   for (const check of checks) {
     const what = `${check.name}${check.subject ? ` (${check.subject})` : ""}`;
     if (check.status === "failed") {

@@ -1,5 +1,6 @@
 // The sandbox's result: its steps, verify's report, what was served, and where a kept sandbox runs.
 import type { EkmVerificationReport } from "../verify/run";
+import { keyManagerTimes } from "./budget";
 import type { SandboxContext } from "./context";
 import { str } from "./resources";
 import type { SandboxEndpoints, SandboxResult, SandboxSummary } from "./types";
@@ -65,6 +66,7 @@ export function sandboxResult(ctx: SandboxContext, verification: EkmVerification
     verification,
     summary: summaryOf(ctx, verification),
     overlaid: ctx.stackRun?.overlaid ?? [],
+    keyManager: keyManagerTimes(ctx),
     endpoints: endpointsOf(ctx),
     stop: ctx.options.keep ? () => ctx.stopAll() : async () => undefined,
   };

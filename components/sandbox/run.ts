@@ -4,6 +4,7 @@
 // Oracle describes, and checked by `verify`. Each group of steps is a module of its own; the
 // context (context.ts) holds what they share.
 import { renameKeyInDsmStep } from "./breaks";
+import { dsmLatencyProblem } from "./budget";
 import { SandboxContext } from "./context";
 import { decryptStep, encryptAgainStep, encryptStep, sampleKey } from "./oci-kms-steps";
 import { ociVaultSteps } from "./oci-vault-steps";
@@ -29,6 +30,8 @@ export { SANDBOX_SCOPE_REFUSAL_STEP } from "./oci-vault-steps";
  * OCI Vault's calls; a key rotation by a second run of the program; and `verify`.
  */
 export async function runSandbox(options: SandboxOptions): Promise<SandboxResult> {
+  const latency = options.dsmLatencyMs === undefined ? undefined : dsmLatencyProblem(options.dsmLatencyMs);
+  if (latency) throw new Error(`runSandbox: dsmLatencyMs ${latency}`);
   const ctx = new SandboxContext(options);
   try {
     await startServicesStep(ctx);

@@ -1,6 +1,7 @@
 // The services the topology talks to: the Identity Domain, DSM and OCI's Key Management service,
 // each emulated over HTTPS on loopback with certificates of the sandbox CA.
 import { adaptJwksForApiGateway } from "../verify/jwks-adapter";
+import { injectDsmLatency } from "./budget";
 import type { SandboxContext } from "./context";
 import { SANDBOX_REPLICA_REGION, sandboxWantsReplica } from "./replica";
 import { sandboxStackConfig } from "./stack";
@@ -20,6 +21,7 @@ export async function startServicesStep(ctx: SandboxContext): Promise<void> {
     // DSM's public URL is its loopback URL here, so the token audience, the gateway backend and
     // the JWT app all name the same DSM.
     const dsm = await ctx.startDsm(accountId);
+    injectDsmLatency(dsm, options.dsmLatencyMs ?? 0);
     await ctx.ociKms.start();
     // The OCI user the sandbox signs OCI's Key Management calls with, as an application would.
     ctx.createOciUser();
@@ -31,6 +33,7 @@ export async function startServicesStep(ctx: SandboxContext): Promise<void> {
       );
       options.onEvent?.({ kind: "overlaid", overlaid: ctx.stackRun.overlaid });
     }
-    return { value: undefined, detail: `Identity Domain ${ctx.identity.url}, DSM ${dsm.url} (account ${dsm.accountId}), OCI Key Management ${ctx.ociKms.url}` };
+    const latency = options.dsmLatencyMs ? `, answering Encrypt and Decrypt ${options.dsmLatencyMs} ms late` : "";
+    return { value: undefined, detail: `Identity Domain ${ctx.identity.url}, DSM ${dsm.url} (account ${dsm.accountId}${latency}), OCI Key Management ${ctx.ociKms.url}` };
   });
 }

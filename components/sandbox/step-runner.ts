@@ -9,11 +9,21 @@ export interface StepOutcome<V> {
   failed?: boolean;
 }
 
+/**
+ * What a failed step's detail gains besides its error: `mark()` before the step, `notes(mark)` after
+ * it failed (the sandbox adds where the time of a call that ran out of OCI's budget went).
+ */
+export interface StepFailureNotes {
+  mark(): number;
+  notes(mark: number): string | undefined;
+}
+
 export class StepRunner {
   readonly steps: SandboxStepResult[] = [];
   constructor(
     private readonly onEvent?: (e: SandboxEvent) => void,
     private readonly signal?: AbortSignal,
+    private readonly failureNotes?: StepFailureNotes,
   ) {}
 
   get failed(): SandboxStepResult | undefined {
@@ -45,6 +55,7 @@ export class StepRunner {
       return undefined;
     }
     this.onEvent?.({ kind: "start", step: name });
+    const mark = this.failureNotes?.mark() ?? 0;
     const started = performance.now();
     let step: SandboxStepResult;
     let value: V | undefined;
@@ -55,6 +66,8 @@ export class StepRunner {
     } catch (err) {
       step = { name, status: "failed", ms: performance.now() - started, detail: err instanceof Error ? err.message : String(err) };
     }
+    const notes = step.status === "failed" ? this.failureNotes?.notes(mark) : undefined;
+    if (notes) step = { ...step, detail: `${step.detail}; ${notes}` };
     // Whatever it returned, a step the stop request cut short did not do its work.
     if (this.signal?.aborted) step = { ...step, status: "failed", detail: "stopped while it ran: the sandbox was asked to stop" };
     this.steps.push(step);

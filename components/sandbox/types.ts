@@ -1,6 +1,7 @@
 // The sandbox's public shapes: its options, its progress events, its result and what `--keep` hands on.
 import type { RsaKeySource } from "../emulators/tls";
 import type { EkmVerificationReport } from "../verify/run";
+import type { EkmCallTiming } from "./oci-ekm-call";
 import type { SandboxOverlay, SandboxStack } from "./stack";
 
 /** One deliberate misconfiguration the sandbox can inject, each a way EKM breaks in practice. */
@@ -47,6 +48,12 @@ export interface SandboxOptions {
    * `replicaRegion`, as does a stack that has none. `--break replica-audience` implies it. Default: false.
    */
   replica?: boolean;
+  /**
+   * Have the emulated DSM answer OCI's Encrypt and Decrypt this many milliseconds late (a whole
+   * number, 0 to 60000), to see OCI's budget for the key manager (1 s to answer, one retry) at work.
+   * Default: 0, no delay.
+   */
+  dsmLatencyMs?: number;
   /** Leave the servers running; the caller ends them with `stop()`. Default: false. */
   keep?: boolean;
   /** Progress callback. Default: none. */
@@ -115,6 +122,14 @@ export interface SandboxSummary {
   checksRun: number;
 }
 
+/** OCI's calls to the key manager in this run, against OCI's budget (components/oci-ekm-budget.ts). */
+export interface SandboxKeyManagerTimes {
+  /** Every call the emulated OCI made to the key manager, in order, with where each attempt's time went. */
+  calls: EkmCallTiming[];
+  /** With `dsmLatencyMs`: the delay, and how many requests DSM delayed (each attempt is one). */
+  dsmLatency?: { ms: number; delayedRequests: number };
+}
+
 export interface SandboxResult {
   ok: boolean;
   steps: SandboxStepResult[];
@@ -124,6 +139,8 @@ export interface SandboxResult {
   summary: SandboxSummary;
   /** With a stack: the values the emulators replaced. */
   overlaid: SandboxOverlay[];
+  /** OCI's calls to the key manager and their time. */
+  keyManager: SandboxKeyManagerTimes;
   endpoints?: SandboxEndpoints;
   /** Stops every server (a no-op unless `keep` was set). */
   stop(): Promise<void>;

@@ -41,6 +41,7 @@ export async function startChain(ctx: SandboxContext, registered: RegisteredReso
     deployment: { pathPrefix: str(deployment.inputs.pathPrefix), specification: deployment.inputs.specification as GatewayDeploymentSpec["specification"] },
     tls: { certPem: str(certConfig.certificatePem), keyPem: str(certConfig.privateKeyPem) },
     trustedCa: ctx.ca.certPem,
+    hopClock: ctx.hopClock,
   });
   ctx.throwIfAborted();
   await emulator.start();

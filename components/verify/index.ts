@@ -12,3 +12,6 @@ export * from "./options";
 export * from "./command";
 export * from "./oci-checks";
 export * from "./oci-sdk";
+export * from "./timing";
+// OCI's time budget for the key manager, which verify measures its calls against.
+export * from "../oci-ekm-budget";

@@ -17,6 +17,7 @@ import {
   type OidcDiscovery,
 } from "./oidc";
 import { identityIssuerForms } from "../urls";
+import { renderEkmCallTimes, timedEkmCall, type EkmCallTime } from "./timing";
 import { EKM_SCOPE, EKM_TOKEN_CHECK_NAMES, IDENTITY_DOMAIN_ISSUER, verifyEkmToken } from "./token";
 
 /** What to verify: the values a deployed stack outputs (see {@link ekmVerificationOptionsFromOutputs}). */
@@ -91,6 +92,11 @@ export interface EkmVerificationReport {
   skippedReasons?: EkmSkippedReason[];
   /** Checks in chain order. */
   checks: EkmCheckResult[];
+  /**
+   * How long each call on OCI's chain took from here (the Identity Domain, the vault URL), with
+   * `slow` set on those over half of OCI's read timeout for the key manager.
+   */
+  times?: EkmCallTime[];
 }
 
 /** One reason checks were skipped, and the checks it covers (`name` or `name [subject]`). */
@@ -238,12 +244,13 @@ export async function runEkmVerification(options: EkmVerificationOptions): Promi
   const issuers = given ?? identityIssuerForms(IDENTITY_DOMAIN_ISSUER);
   const keyNames = options.keyNames ?? [];
   const checks: EkmCheckResult[] = [];
+  const times: EkmCallTime[] = [];
   const secrets = [options.clientSecret, ...(options.secrets ?? [])];
 
   // 1. Discovery document.
   let discovery: OidcDiscovery | undefined;
   try {
-    discovery = await fetchOidcDiscovery(options.domainUrl, http);
+    discovery = await timedEkmCall(times, "discovery", () => fetchOidcDiscovery(options.domainUrl, http));
     checks.push(
       ekmCheckPassed(
         "discovery",
@@ -268,7 +275,8 @@ export async function runEkmVerification(options: EkmVerificationOptions): Promi
     checks.push(ekmCheckSkipped("jwks", "the domain's signing keys readable without credentials", "no discovery document"));
   } else {
     try {
-      jwks = await fetchOidcJwks(discovery.jwksUri, http);
+      const uri = discovery.jwksUri;
+      jwks = await timedEkmCall(times, "jwks", () => fetchOidcJwks(uri, http));
       checks.push(
         ekmCheckPassed(
           "jwks",
@@ -297,9 +305,9 @@ export async function runEkmVerification(options: EkmVerificationOptions): Promi
     checks.push(ekmCheckSkipped("token", "a client-credentials token", "no discovery document (token endpoint unknown)"));
   } else {
     try {
-      const issued = await requestClientCredentialsToken(
-        { tokenEndpoint: discovery.tokenEndpoint, clientId: options.clientId, clientSecret: options.clientSecret, scope: options.scope },
-        http,
+      const tokenEndpoint = discovery.tokenEndpoint;
+      const issued = await timedEkmCall(times, "token", () =>
+        requestClientCredentialsToken({ tokenEndpoint, clientId: options.clientId, clientSecret: options.clientSecret, scope: options.scope }, http),
       );
       token = issued.accessToken;
       secrets.push(token);
@@ -380,17 +388,14 @@ export async function runEkmVerification(options: EkmVerificationOptions): Promi
     } else if (token === undefined) {
       checks.push(ekmCheckSkipped("ekm-key-metadata", "GetKeyMetadata answers 200", "no token", keyName));
     } else {
-      // The probe turns every network failure into a skipped or failed check itself.
-      checks.push(
-        await probeEkmKeyMetadata({
-          vaultUrl: options.vaultUrl,
-          keyName,
-          token,
-          caBundle: options.caBundle,
-          tlsServerName: options.tlsServerName,
-          timeoutMs: options.timeoutMs === undefined ? undefined : Math.min(options.timeoutMs, 5_000),
-        }),
-      );
+      // The probe turns every network failure into a skipped or failed check itself. The time of a
+      // vault URL this machine cannot reach says nothing about OCI's path: it is left out.
+      const probeTime: EkmCallTime[] = [];
+      const { vaultUrl, caBundle, tlsServerName } = options;
+      const timeoutMs = options.timeoutMs === undefined ? undefined : Math.min(options.timeoutMs, 5_000);
+      const probed = await timedEkmCall(probeTime, "ekm-key-metadata", () => probeEkmKeyMetadata({ vaultUrl, keyName, token, caBundle, tlsServerName, timeoutMs }), keyName);
+      checks.push(probed);
+      if (probed.status !== "skipped") times.push(...probeTime);
     }
   }
 
@@ -425,6 +430,7 @@ export async function runEkmVerification(options: EkmVerificationOptions): Promi
     rotated: clean.filter((c) => c.rotation !== undefined).length,
     skippedReasons: ekmSkippedReasons(clean),
     checks: clean,
+    times,
   };
 }
 
@@ -447,7 +453,8 @@ function ociChecks(options: EkmVerificationOptions, keyNames: string[]): Promise
 
 /**
  * One line per check (✓ passed, ↻ passed but rotated since the outputs were written, ✗ failed with
- * expected/found, - skipped with why), a fix under each that has one, then {@link ekmVerificationSummary}.
+ * expected/found, - skipped with why), a fix under each that has one, the time of each call on OCI's
+ * chain with a warning per slow one, then {@link ekmVerificationSummary}.
  */
 export function renderEkmVerificationReport(report: EkmVerificationReport): string {
   const lines: string[] = [];
@@ -458,6 +465,8 @@ export function renderEkmVerificationReport(report: EkmVerificationReport): stri
     if (c.fix && c.status !== "skipped") lines.push(`    fix: ${c.fix}`);
   }
   lines.push("");
+  const times = renderEkmCallTimes(report.times ?? []);
+  if (times.length > 0) lines.push(...times, "");
   lines.push(ekmVerificationSummary(report));
   return lines.join("\n");
 }
