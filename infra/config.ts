@@ -359,7 +359,7 @@ export function checkEkmConfig(source: EkmConfigSource = ekmConfigFromPulumi()):
     replicaRegion: c.replicaRegion,
     replicaExistingSubnetId: c.replicaExistingSubnetId,
   }).map((w) => `${EKM_PROJECT}:${w.key} is set but ignored: ${w.because}`);
-  warnings.push(...ekmRegionWarnings(c.dsmUrl, [source.foreign?.("oci:region") ?? new pulumi.Config("oci").get("region"), c.replicaRegion]));
+  warnings.push(...ekmRegionWarnings(c.dsmUrl, [source.foreign ? source.foreign("oci:region") : new pulumi.Config("oci").get("region"), c.replicaRegion]));
   return {
     config: {
       ...c,

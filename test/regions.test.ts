@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, describe, expect, it } from "vitest";
 import { closestDsmSaasRegion, dsmRegionWarning, dsmSaasRegionOf, ociRegionContinent } from "../components/regions";
-import { checkEkmConfig, ekmConfigFromObject } from "../infra/config";
+import { checkEkmConfig, ekmConfigFromObject, ekmConfigFromPulumi } from "../infra/config";
 import { ekmRegionWarnings } from "../infra/config-regions";
 
 const BUDGET = "OCI gives the key manager 500 ms to connect and 1000 ms to answer each call";
@@ -113,8 +113,10 @@ describe("the stack configuration's warning", () => {
       dsmUrl: "https://eu.smartkey.io",
     };
     expect(checkEkmConfig(ekmConfigFromObject(values)).warnings).toEqual([]);
-    pulumi.runtime.setAllConfig({ "oci:region": "ap-tokyo-1" });
-    expect(checkEkmConfig(ekmConfigFromObject(values)).warnings).toEqual([
+    // As the program reads it under the CLI: the runtime's config.
+    pulumi.runtime.setAllConfig({ ...Object.fromEntries(Object.entries(values).map(([k, v]) => [`oci-ekm:${k}`, v])), "oci:region": "ap-tokyo-1" });
+    expect(checkEkmConfig(ekmConfigFromPulumi()).warnings).toHaveLength(1);
+    expect(checkEkmConfig(ekmConfigFromObject({ ...values, "oci:region": "ap-tokyo-1" })).warnings).toEqual([
       `oci-ekm:dsmUrl: OCI region ap-tokyo-1 (Asia) and DSM eu.smartkey.io (Europe) are on different continents ${FAR}, while ${BUDGET}; the DSM SaaS region closest to ap-tokyo-1 is apac.smartkey.io`,
     ]);
   });
