@@ -2,9 +2,12 @@
 // its own token (the second scope of the same client app) and decrypting, through its own private
 // endpoint and gateway, what the source region encrypted under the same key reference OCID; and
 // `--break replica-audience`, which fails where OCI would, with verify naming the link.
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { recycledRsaKeys } from "../components/emulators/tls";
-import { parseSandboxArgs, runSandbox, type SandboxResult } from "../components/sandbox";
+import { parseSandboxArgs, runSandbox, sandboxCommand, type SandboxResult } from "../components/sandbox";
 import { REPLICA_DECRYPT_STEP, SANDBOX_REPLICA_REGION, replicaVaultUrl } from "../components/sandbox/replica";
 import { sandboxStackConfig } from "../components/sandbox/stack";
 import { runEkmStack } from "../infra/stack";
@@ -39,6 +42,30 @@ describe("npm run sandbox -- --replica", { timeout: 120_000 }, () => {
     const failed = r.verification?.checks.filter((c) => c.status === "failed");
     expect(failed?.map((c) => [c.name, c.subject])).toEqual([["replica-token", "eu-amsterdam-1"]]);
     expect(failed?.[0].fix).toContain("a second resource app whose primary audience is https://10.1.1.10/ (the replica gateway's IP, not the source's)");
+  }, 180_000);
+});
+
+describe("npm run sandbox -- --stack NAME, for a stack with replicaRegion", { timeout: 120_000 }, () => {
+  it("does the same in the stack's own replica region", async () => {
+    const root = path.resolve(__dirname, "..");
+    const dir = mkdtempSync(path.join(tmpdir(), "sandbox-replica-stack-"));
+    copyFileSync(path.join(root, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    writeFileSync(path.join(dir, "Pulumi.dr.yaml"), readFileSync(path.join(root, "Pulumi.dev.yaml"), "utf8") + "  oci:region: ap-tokyo-1\n  oci-ekm:replicaRegion: ap-osaka-1\n");
+    let text = "";
+    const code = await sandboxCommand(["--stack", "dr"], {
+      projectDir: dir,
+      programDir: root,
+      program: () => runEkmStack(),
+      write: (t) => void (text += t),
+      tty: false,
+      pid: 4242,
+      stopRequested: new Promise(() => undefined),
+      secrets: [],
+      rsaKeys,
+    });
+    expect(code).toBe(0);
+    expect(text).toMatch(/✓ +[0-9.]+s  OCI Vault in the replica region decrypts both ciphertexts[^\n]*\n +ap-osaka-1: key ocid1\.key\./);
+    expect(text).toContain("  verify checks          33 passed, 0 failed, 0 skipped (33 checks)");
   }, 180_000);
 });
 

@@ -49,6 +49,12 @@ describe("ekmVerificationOptionsFromOutputs", () => {
     });
   });
 
+  it("with a replica's outputs, also walks the replica region's chain (its audience, its scope)", () => {
+    const replica = { replicaRegion: "eu-amsterdam-1", replicaAudience: "https://10.1.1.10/", replicaScope: "https://10.1.1.10/oci_ekms" };
+    expect(ekmVerificationOptionsFromOutputs({ ...OUTPUTS, ...replica }).replica).toEqual({ region: "eu-amsterdam-1", gatewayBaseUrl: "https://10.1.1.10/", scope: "https://10.1.1.10/oci_ekms" });
+    expect(ekmVerificationOptionsFromOutputs(OUTPUTS).replica).toBeUndefined();
+  });
+
   it("says to use --show-secrets when the secret is masked, and names wrongly typed outputs", () => {
     expect(() => ekmVerificationOptionsFromOutputs({ ...OUTPUTS, clientSecret: "[secret]", keyNames: "k" })).toThrow(
       'stack outputs:\n  clientSecret: the outputs hold "[secret]": run pulumi stack output --json --show-secrets\n  keyNames: expected a list of strings, got "k"',

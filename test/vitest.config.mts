@@ -50,17 +50,19 @@ function compiledDynamicProviders(): Plugin {
   };
 }
 
-// Files that run a Pulumi program in-process (the SDK's runtime state is global to the process) or
-// that are slow anyway get a fresh worker each, as vitest's default isolation gives. Every other
-// file shares its worker's loaded modules with the files before it: most of these files take
+// Files that change the process for good (environment variables, module mocks, their own
+// setMocks) or that are slow anyway get a fresh worker each, as vitest's default isolation gives.
+// Every other file shares its worker's loaded modules with the files before it: most of them take
 // milliseconds, and loading @pulumi/pulumi, @pulumi/oci and the emulators again for each cost more
-// than a minute of the run.
+// than a minute of the run. The plan engine's runs (runStackInProcess) set the SDK's runtime up
+// afresh each time, so files that use it share a worker too.
 const ISOLATED = [
-  // The Pulumi runtime in-process (setMocks, runStackInProcess, the plan engine).
-  "component-options", "config", "dsm-resources", "oci-day-two", "oci-dsm-wiring", "oci-rotation", "oci-topology", "oci-variants",
-  "package-surface", "plan", "regions", "replica", "sandbox", "sandbox-budget", "sandbox-replica", "sandbox-keep", "sandbox-stack", "sandbox-wiring",
+  // Sandbox runs: they set process.env and mock modules (vi.doMock) for the whole process.
+  "sandbox", "sandbox-budget", "sandbox-keep", "sandbox-replica", "sandbox-stack", "sandbox-wiring",
+  // pulumi.runtime.setMocks of its own, which the plan engine's runs in the same process would replace.
+  "dsm-resources",
   // Slow files that spawn programs and hosts.
-  "package-sdk-latest", "package-sdk-oldest", "package", "dsm-host", "dsm-host-by-path", "dsm-host-linked", "bench", "verify-cli",
+  "package-sdk-latest", "package-sdk-oldest", "package", "package-surface", "dsm-host", "dsm-host-by-path", "dsm-host-linked", "bench", "verify-cli",
 ].map((name) => `test/${name}.test.ts`);
 
 const shared = {
