@@ -119,6 +119,9 @@ describe("a topology with a replica region", () => {
   it("the caller's protect: false, aliases and transformations reach the replica's resources too", async () => {
     const unprotected = await runStackInProcess({ program: () => void new EkmTopology("t", WITH_REPLICA, { protect: false }) });
     expect(custom(unprotected).filter((r) => r.protect).map((r) => r.name)).toEqual([]);
+    const everything = await runStackInProcess({ program: () => void new EkmTopology("t", WITH_REPLICA, { protect: true }) });
+    expect(custom(everything).filter((r) => !r.protect).map((r) => r.name)).toEqual([]);
+    expect(custom(everything).filter((r) => r.name.startsWith("t-replica-")).length).toBe(12);
     const tagged = await runStackInProcess({
       program: () =>
         void new EkmTopology("t", WITH_REPLICA, {
