@@ -55,6 +55,19 @@ describe("ekmVerificationOptionsFromOutputs", () => {
     expect(ekmVerificationOptionsFromOutputs(OUTPUTS).replica).toBeUndefined();
   });
 
+  it("--replica-vault-url sets the replica's vault URL, and is refused without a replica's outputs", () => {
+    const replica = { replicaRegion: "eu-amsterdam-1", replicaAudience: "https://10.1.1.10/" };
+    const read = (): string => JSON.stringify({ ...OUTPUTS, ...replica });
+    expect(parseEkmVerifyArgs(["--outputs", "o.json", "--replica-vault-url", "https://10.1.1.20/oci/ekm/v1/vaults/a"], read).options.replica).toEqual({
+      region: "eu-amsterdam-1",
+      gatewayBaseUrl: "https://10.1.1.10/",
+      vaultUrl: "https://10.1.1.20/oci/ekm/v1/vaults/a",
+    });
+    expect(() => parseEkmVerifyArgs(["--outputs", "o.json", "--replica-vault-url", "https://x/"], () => JSON.stringify(OUTPUTS))).toThrow(
+      "--replica-vault-url needs a replica's stack outputs (--outputs with replicaRegion and replicaAudience)",
+    );
+  });
+
   it("says to use --show-secrets when the secret is masked, and names wrongly typed outputs", () => {
     expect(() => ekmVerificationOptionsFromOutputs({ ...OUTPUTS, clientSecret: "[secret]", keyNames: "k" })).toThrow(
       'stack outputs:\n  clientSecret: the outputs hold "[secret]": run pulumi stack output --json --show-secrets\n  keyNames: expected a list of strings, got "k"',

@@ -70,7 +70,12 @@ function newPrivateFile(dir: string, name: string, text: string): string {
 export function writeSandboxKeepFiles(dir: string, e: SandboxEndpoints): SandboxKeepFiles {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const caFile = newPrivateFile(dir, "ca.pem", e.caPem + "\n" + e.gatewayCaBundlePem);
-  const outputs = { ...e.stackOutputs, vaultUrl: e.localVaultUrl, ociKmsEndpoint: e.ociKmsEndpoint };
+  const outputs = {
+    ...e.stackOutputs,
+    vaultUrl: e.localVaultUrl,
+    ...(e.localReplicaVaultUrl ? { replicaVaultUrl: e.localReplicaVaultUrl } : {}),
+    ociKmsEndpoint: e.ociKmsEndpoint,
+  };
   const outputsFile = newPrivateFile(dir, "outputs.json", JSON.stringify(outputs, null, 2));
   const envFile = newPrivateFile(
     dir,

@@ -48,6 +48,7 @@ function endpointsOf(ctx: SandboxContext): SandboxEndpoints | undefined {
     dsmUrl: dsm.url,
     gatewayUrl: `https://127.0.0.1:${gateway.port}/`,
     localVaultUrl,
+    ...(ctx.replica?.client ? { localReplicaVaultUrl: ctx.replica.client.localVaultUrl() } : {}),
     gatewayHostname: str(plan.outputValues.gatewayHostname),
     caPem: ctx.ca.certPem,
     gatewayCaBundlePem: str(wiring.privateEndpoint.inputs.caBundle),

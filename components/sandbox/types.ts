@@ -93,6 +93,8 @@ export interface SandboxEndpoints {
   gatewayUrl: string;
   /** The external vault URL as this machine reaches it (through the emulated private endpoint). */
   localVaultUrl: string;
+  /** With a replica: the vault URL as the replica region calls it, as this machine reaches it. */
+  localReplicaVaultUrl?: string;
   gatewayHostname: string;
   /** PEM of the sandbox CA (Identity Domain, DSM and OCI Key Management listeners). */
   caPem: string;

@@ -27,6 +27,8 @@ export interface EkmStackOutputs {
   replicaRegion?: string;
   replicaAudience?: string;
   replicaScope?: string;
+  /** The vault URL as the replica region calls it (a kept sandbox writes it; a stack has none). */
+  replicaVaultUrl?: string;
 }
 
 const SECRET_PLACEHOLDER = "[secret]";
@@ -91,7 +93,8 @@ export function ekmVerificationOptionsFromOutputs(json: unknown): Partial<EkmVer
   const replicaAudience = str(o, "replicaAudience", problems);
   if (replicaRegion !== undefined && replicaAudience !== undefined) {
     const scope = str(o, "replicaScope", problems);
-    options.replica = { region: replicaRegion, gatewayBaseUrl: replicaAudience, ...(scope ? { scope } : {}) };
+    const vaultUrl = str(o, "replicaVaultUrl", problems);
+    options.replica = { region: replicaRegion, gatewayBaseUrl: replicaAudience, ...(scope ? { scope } : {}), ...(vaultUrl ? { vaultUrl } : {}) };
   }
   if (problems.length > 0) throw new Error(`stack outputs:\n  ${problems.join("\n  ")}`);
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<EkmVerificationOptions>;
@@ -128,6 +131,9 @@ check failed, 2 for a mistake in the command line (reported before any request).
   --issuer ISS            issuer DSM accepts (repeatable; default https://identity.oraclecloud.com/)
   --dsm-url URL           DSM URL that must be a token audience, e.g. https://amer.smartkey.io
   --gateway-url URL       gateway base URL that must be a token audience, e.g. https://10.0.1.10/
+  --replica-vault-url URL
+                          the vault URL as the replica region calls it, probed with GetKeyMetadata
+                          (with a replica's outputs, from which the replica-… checks run)
   --vault-url URL         external vault URL, probed with GetKeyMetadata when reachable
   --key-name NAME         DSM security object name (repeatable)
   --key-id KID            DSM kid of the key of the same position (repeatable; recognises a renamed
@@ -163,6 +169,7 @@ export const EKM_VERIFY_OPTIONS: Readonly<Record<string, CliOption>> = {
   issuer: LIST,
   "dsm-url": VALUE,
   "gateway-url": VALUE,
+  "replica-vault-url": VALUE,
   "vault-url": VALUE,
   "key-name": LIST,
   "key-id": LIST,
@@ -265,6 +272,11 @@ export function parseEkmVerifyArgs(
     if (!set.caBundle.includes("-----BEGIN CERTIFICATE-----")) throw new CliUsageError(`--ca-bundle ${caFile}: no PEM certificate in the file`);
   }
   for (const [k, v] of Object.entries(set)) if (v !== undefined) (options as Record<string, unknown>)[k] = v;
+  const replicaVaultUrl = one("replica-vault-url");
+  if (replicaVaultUrl !== undefined) {
+    if (!options.replica) throw new CliUsageError("--replica-vault-url needs a replica's stack outputs (--outputs with replicaRegion and replicaAudience)");
+    options.replica = { ...options.replica, vaultUrl: replicaVaultUrl };
+  }
   const json = one("json");
   const kmsEndpoint = one("oci-kms-endpoint") ?? outputsKmsEndpoint;
   if (kmsEndpoint !== undefined) {
