@@ -84,6 +84,23 @@ const SETTINGS_SCHEMA = "urn:ietf:params:scim:schemas:oracle:idcs:Settings";
 /** The template the console's "Confidential Application" uses. */
 const CONFIDENTIAL_APP_TEMPLATE = "CustomWebAppTemplateId";
 
+/**
+ * The replica resource app's audience, `https://<replica gateway IP>/`, refused when it is the
+ * source gateway's too: two resource apps of one domain with one audience, and OCI's token request
+ * in the replica region names a scope no app holds apart. Known only once both gateways have their
+ * IPs (existing subnets); new subnets that overlap are refused before anything is created.
+ */
+export function replicaAudienceOf(owner: string, replicaGatewayPrivateIp: pulumi.Input<string>, gatewayPrivateIp: pulumi.Input<string>): pulumi.Output<string> {
+  return pulumi.all([replicaGatewayPrivateIp, gatewayPrivateIp]).apply(([replicaIp, sourceIp]) => {
+    if (replicaIp === sourceIp) {
+      throw new Error(
+        `${owner}: the replica's gateway has the source gateway's private IP ${replicaIp}; each resource app's audience is its gateway's IP, so the two gateways need different ones (give the replica's subnet another range)`,
+      );
+    }
+    return gatewayBaseUrl(replicaIp);
+  });
+}
+
 /** What {@link EkmIdentity} refuses before it declares anything: the domain's URL (the same rule the vault and the stack config run) and the DSM URL. */
 export function ekmIdentityProblems(args: Pick<EkmIdentityArgs, "identityDomainUrl" | "dsmUrl">): string[] {
   const problems = identityDomainUrlProblems("identityDomainUrl", args.identityDomainUrl).map(ekmArgProblemText);
@@ -202,7 +219,7 @@ export class EkmIdentity extends pulumi.ComponentResource {
     this.scope = pulumi.all([this.resourceApp.id, this.audience]).apply(([, audience]) => fullyQualifiedScope(audience));
     const allowedScopes = [{ fqs: this.scope }];
     if (args.replicaGatewayPrivateIp !== undefined) {
-      const replicaAudience = pulumi.output(args.replicaGatewayPrivateIp).apply(gatewayBaseUrl);
+      const replicaAudience = replicaAudienceOf(`EkmIdentity ${name}`, args.replicaGatewayPrivateIp, args.gatewayPrivateIp);
       this.replicaAudience = replicaAudience;
       this.replicaResourceApp = resourceApp(
         `${name}-replica-resource-app`,

@@ -114,3 +114,20 @@ export function dsmRegionWarning(ociRegions: readonly string[], dsmUrl: string):
     `and ${OCI_EKM_READ_TIMEOUT_MS} ms to answer each call; ${advice}`
   );
 }
+
+/**
+ * The realm of an OCI region, as Oracle's region list gives it: the commercial realm `oc1`, or one of
+ * the government and sovereign realms whose regions are listed here. A vault replicates only within
+ * its realm (Oracle, "Replicating External Vaults").
+ */
+const NON_COMMERCIAL_REALMS: Readonly<Record<string, string>> = {
+  "us-langley-1": "oc2", "us-luke-1": "oc2",
+  "us-gov-ashburn-1": "oc3", "us-gov-chicago-1": "oc3", "us-gov-phoenix-1": "oc3",
+  "uk-gov-london-1": "oc4", "uk-gov-cardiff-1": "oc4",
+  "ap-chiyoda-1": "oc8", "ap-ibaraki-1": "oc8",
+  "eu-frankfurt-2": "oc19", "eu-madrid-2": "oc19",
+};
+
+export function ociRealmOf(region: string): string {
+  return NON_COMMERCIAL_REALMS[region] ?? "oc1";
+}

@@ -6,10 +6,10 @@ import { ekmVaultProblems } from "./ekm";
 import type { GatewayJsonWebKeyArgs, GatewayTokenValidationArgs } from "./gateway";
 import { gatewayCertificateProblems } from "./pem";
 import type { EkmCertificateSourceArgs } from "./certificate";
-import { ekmNetworkProblems, type EkmNetworkLayoutArgs } from "./network";
+import { DEFAULT_SUBNET_CIDR, ekmNetworkProblems, ipv4CidrRange, type EkmNetworkLayoutArgs } from "./network";
 import { identityDomainUrlProblems } from "./identity-domain-url";
-import { ekmArgProblemText, ekmArgProblemsAt } from "./problems";
-import { ekmReplicaRegionProblems } from "./replica";
+import { ekmArgProblemText, ekmArgProblemsAt, type EkmArgProblem } from "./problems";
+import { ekmReplicaRegionProblems, replicaNetworkLayout } from "./replica";
 import type { EkmTopologyArgs } from "./topology";
 import { DEFAULT_DSM_URL, DEFAULT_IDENTITY_ISSUER, identityIssuerForms, identityJwksUri, normalizeDsmUrl } from "./urls";
 
@@ -198,12 +198,32 @@ export function ekmTopologyProblems(args: EkmTopologyArgs): string[] {
   return problems;
 }
 
+/**
+ * Two new subnets whose ranges overlap would give the two gateways the same private IP (OCI picks
+ * the same first free address), and with it one audience for two resource apps. Existing subnets
+ * are checked once their gateways have IPs (EkmIdentity).
+ */
+function sharedAddressProblems(args: EkmTopologyArgs, replica: EkmTopologyReplicaArgs): EkmArgProblem[] {
+  if (args.network?.existingSubnetId !== undefined || replica.network?.existingSubnetId !== undefined) return [];
+  const source = args.network?.subnetCidr ?? DEFAULT_SUBNET_CIDR;
+  const theirs = replicaNetworkLayout(replica.network).subnetCidr;
+  const a = ipv4CidrRange(source);
+  const b = theirs === undefined ? undefined : ipv4CidrRange(theirs);
+  if (!a || !b || a[1] < b[0] || b[1] < a[0]) return [];
+  return [{
+    path: "replica.network.subnetCidr",
+    given: `${JSON.stringify(theirs)}, which overlaps network.subnetCidr ${source}`,
+    expected: "a range apart from the source's: the two gateways would get the same private IP, the audience of two resource apps in one domain",
+  }];
+}
+
 /** The replica's own rules (its region, its network) on `replica.`, and the ones that span the source's choices. */
 function replicaProblems(args: EkmTopologyArgs): string[] {
   const replica = args.replica;
   if (replica === undefined) return [];
   const problems = ekmArgProblemsAt("replica.", ekmReplicaRegionProblems({ region: replica.region, network: replica.network, compartmentId: args.compartmentId }));
   if (replica.identityDomainUrl !== undefined) problems.push(...identityDomainUrlProblems("replica.identityDomainUrl", replica.identityDomainUrl));
+  problems.push(...sharedAddressProblems(args, replica));
   const sourceCertificateIsYours = args.certificate?.certificatePem !== undefined || args.gateway?.existingGatewayId !== undefined;
   if (sourceCertificateIsYours && replica.certificate?.certificatePem === undefined) {
     problems.push({ path: "replica.certificate.certificatePem", given: "missing", expected: "the replica gateway's certificate, with its key and chain (the source's certificate is yours, so there is no generated CA to issue one)" });

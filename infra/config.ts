@@ -14,6 +14,7 @@ export { ipv4CidrRange } from "./config-rules";
 export { EKM_CONFIG_KEYS, type EkmConfigKeySpec } from "./config-keys";
 import { EKM_CONFIG_KEYS, type EkmConfigKeySpec } from "./config-keys";
 import { ekmRegionWarnings } from "./config-regions";
+import { replicaConfigProblems } from "./config-replica";
 
 /** The Pulumi project name, hence the config namespace. */
 export const EKM_PROJECT = "oci-ekm";
@@ -368,25 +369,6 @@ export function checkEkmConfig(source: EkmConfigSource = ekmConfigFromPulumi()):
     },
     warnings,
   };
-}
-
-/** The replica's rules that span keys: another region than the source's, and its own certificate when the source's is yours. */
-function replicaConfigProblems(c: Partial<ParsedConfig>, ociRegion: string | undefined): [string, string][] {
-  if (c.replicaRegion === undefined) return [];
-  const out: [string, string][] = [];
-  if (ociRegion !== undefined && c.replicaRegion === ociRegion) {
-    out.push(["replicaRegion", `another region than oci:region (${ociRegion}), where the vault itself is`]);
-  }
-  if ((c.certificatePem !== undefined || c.existingGatewayId !== undefined) && c.replicaCertificatePem === undefined) {
-    out.push(["replicaCertificatePem", "the replica gateway's certificate (PEM) with replicaCertChainPem and replicaPrivateKeyPem: the source's certificate is yours, so there is no generated CA to issue one"]);
-  }
-  if (c.replicaCertificatePem !== undefined && c.replicaPrivateKeyPem === undefined) {
-    out.push(["replicaPrivateKeyPem", "the private key of replicaCertificatePem: pulumi config set --secret replicaPrivateKeyPem < replica-key.pem"]);
-  }
-  if (c.replicaCertificatePem !== undefined && c.replicaCertChainPem === undefined) {
-    out.push(["replicaCertChainPem", "the chain of replicaCertificatePem (the CA the replica's private endpoint trusts)"]);
-  }
-  return out;
 }
 
 /**

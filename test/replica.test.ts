@@ -11,6 +11,7 @@ import { parse, stringify } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { type PlanResource, type PlanResult, runPlanCommand, runStackInProcess } from "../components/plan";
+import { replicaAudienceOf } from "../components/identity";
 import { EkmTopology, ekmTopologyProblems, type EkmTopologyArgs } from "../components/topology";
 import { checkEkmConfig, ekmConfigFromObject, EkmConfigError } from "../infra/config";
 import { runEkmStack } from "../infra/stack";
@@ -158,8 +159,8 @@ describe("a topology with a replica region", () => {
 describe("the replica's arguments are checked before anything is created", () => {
   it("a region that is not an OCI region identifier, and a replica network outside its VCN, are named", () => {
     expect(ekmTopologyProblems({ ...ARGS, replica: { region: "Amsterdam" } })).toEqual(['replica.region is "Amsterdam"; expected an OCI region identifier such as "eu-amsterdam-1"']);
-    expect(ekmTopologyProblems({ ...ARGS, replica: { region: "eu-amsterdam-1", network: { subnetCidr: "10.0.1.0/24" } } })).toEqual([
-      'replica.network.subnetCidr is "10.0.1.0/24"; expected a CIDR inside vcnCidr 10.1.0.0/16',
+    expect(ekmTopologyProblems({ ...ARGS, replica: { region: "eu-amsterdam-1", network: { subnetCidr: "10.2.1.0/24" } } })).toEqual([
+      'replica.network.subnetCidr is "10.2.1.0/24"; expected a CIDR inside vcnCidr 10.1.0.0/16',
     ]);
     expect(() => new EkmTopology("t", { ...ARGS, replica: { region: "" } })).toThrow('EkmTopology t: replica.region is missing; expected an OCI region identifier such as "eu-amsterdam-1"');
   });
@@ -278,5 +279,50 @@ describe("the pull-request workflow", () => {
     const listed = execFileSync(process.execPath, ["-e", step.env!.STACKS], { cwd: root, encoding: "utf8" });
     expect(JSON.parse(listed)).toEqual(readdirSync(root).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5)).sort());
     expect(JSON.parse(listed)).toContain("dev");
+  });
+});
+
+describe("two gateways never share a private IP: each is the audience of a resource app in the one domain", () => {
+  it("a replica subnet overlapping the source's is refused before anything is created, in the component and in the stack config", () => {
+    expect(ekmTopologyProblems({ ...ARGS, replica: { region: "eu-amsterdam-1", network: { vcnCidr: "10.0.0.0/16", subnetCidr: "10.0.1.0/24" } } })).toEqual([
+      'replica.network.subnetCidr is "10.0.1.0/24", which overlaps network.subnetCidr 10.0.1.0/24; expected a range apart from the source\'s: the two gateways would get the same private IP, the audience of two resource apps in one domain',
+    ]);
+    const check = (config: Record<string, unknown>): string[] => {
+      try {
+        checkEkmConfig(ekmConfigFromObject(config));
+        return [];
+      } catch (e) {
+        return (e as EkmConfigError).problems.map((p) => `${p.key} is ${p.given ?? "not set"}; ${p.expected}`);
+      }
+    };
+    expect(check(stackConfig({ replicaRegion: "eu-amsterdam-1", replicaVcnCidr: "10.0.0.0/16" }))).toEqual([
+      'oci-ekm:replicaSubnetCidr is not set; a CIDR inside replicaVcnCidr 10.0.0.0/16 (not set, it is 10.1.1.0/24)',
+    ]);
+    expect(check(stackConfig({ replicaRegion: "eu-amsterdam-1", replicaVcnCidr: "10.0.0.0/16", replicaSubnetCidr: "10.0.1.0/24" }))).toEqual([
+      'oci-ekm:replicaSubnetCidr is "10.0.1.0/24"; a range apart from subnetCidr 10.0.1.0/24: the two gateways would get the same private IP, the audience of two resource apps in one domain',
+    ]);
+    expect(check(stackConfig({ replicaRegion: "eu-amsterdam-1", replicaVcnCidr: "10.0.0.0/16", replicaSubnetCidr: "10.0.2.0/24" }))).toEqual([]);
+  });
+
+  it("existing subnets whose gateways got the same IP: the replica's audience is refused once the IPs are known", async () => {
+    const settle = (o: pulumi.Output<string>): Promise<string> => {
+      for (const v of Object.values(o as object)) if (v instanceof Promise) v.catch(() => undefined);
+      return (o as unknown as { promise(): Promise<string> }).promise();
+    };
+    await expect(settle(replicaAudienceOf("EkmIdentity t-identity", pulumi.output("10.0.1.10"), pulumi.output("10.0.1.10")))).rejects.toThrow(
+      "EkmIdentity t-identity: the replica's gateway has the source gateway's private IP 10.0.1.10; each resource app's audience is its gateway's IP, so the two gateways need different ones (give the replica's subnet another range)",
+    );
+    await expect(settle(replicaAudienceOf("EkmIdentity t-identity", pulumi.output("10.0.2.10"), pulumi.output("10.0.1.10")))).resolves.toBe("https://10.0.2.10/");
+    // Two existing subnets: the plan gives their gateways two addresses, as OCI would.
+    const apart = await runStackInProcess({
+      program: () => void new EkmTopology("t", { ...ARGS, network: { existingSubnetId: "ocid1.subnet.oc1..team" }, replica: { region: "eu-amsterdam-1", network: { existingSubnetId: "ocid1.subnet.oc1..dr" } } }),
+    });
+    expect(named(apart, "t-identity-replica-resource-app").inputs.audience).toBe("https://10.0.1.11/");
+  });
+
+  it("a replica region in another realm than oci:region is refused", () => {
+    expect(() => checkEkmConfig(ekmConfigFromObject({ ...stackConfig({ replicaRegion: "us-gov-ashburn-1" }), "oci:region": "eu-frankfurt-1" }))).toThrow(
+      "oci-ekm:replicaRegion is \"us-gov-ashburn-1\"; expected a region of oci:region's realm (eu-frankfurt-1 is in oc1, us-gov-ashburn-1 in oc3): a vault replicates only within its realm",
+    );
   });
 });

@@ -5,7 +5,7 @@
 // values in values.ts, and every use of @pulumi/pulumi's internals in sdk-shims.ts.
 import * as pulumi from "@pulumi/pulumi";
 import type { MockCallArgs, MockResourceArgs, Mocks } from "@pulumi/pulumi/runtime/mocks";
-import { defaultPlanCallResult, defaultPlanMockResult, PLAN_MOCK_DEFAULTS, type PlanMockDefaults, type PlanMockResult, type PlanMockSubnets } from "./mock-results";
+import { defaultPlanCallResult, defaultPlanMockResult, PLAN_MOCK_DEFAULTS, type PlanMockDefaults, type PlanMockResult, type PlanMockSubnets, planMockSubnets } from "./mock-results";
 import { PlanMonitor, type PlanResource } from "./monitor";
 import { assertPlanSdkShims, installSdkMockMonitor, runInSdkStack, setSdkConfig, waitForSdkRpcs } from "./sdk-shims";
 import { planHasSecret, planJsonValue, planSecretWrap } from "./values";
@@ -82,7 +82,7 @@ let sdkChecked = false;
  * refuses is answered empty and its error added to `refusals`.
  */
 function planMocks(opts: PlanRunOptions, defaults: PlanMockDefaults, monitor: () => PlanMonitor, refusals: unknown[]): Mocks {
-  const subnets: PlanMockSubnets = new Map();
+  const subnets: PlanMockSubnets = planMockSubnets();
   return {
     newResource: async (args) => {
       const secretOutputs = monitor().takeSecretOutputs(args.type, args.name);

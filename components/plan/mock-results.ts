@@ -80,16 +80,33 @@ function dsmPlanMockResult(kind: DsmResourceKind, args: MockResourceArgs, inputs
 }
 
 /**
- * The CIDR blocks of the subnets a run created, by mock id: a gateway or private endpoint in one of
- * them gets an address there (a replica region's network, `10.1.1.0/24`, gets `10.1.1.10`), unless
- * the default address already lies in it.
+ * What a run knows of its subnets: the CIDR blocks of those it created, by mock id, and the order in
+ * which gateways and private endpoints first named a subnet. A gateway or private endpoint in a
+ * created subnet gets an address there (a replica region's `10.1.1.0/24` gives `10.1.1.10`), unless
+ * the default address already lies in it; in a subnet of unknown range (an existing one), the first
+ * subnet gets the default address and each other one the next address after it, so that two
+ * gateways in two subnets never share an IP, as they would not at OCI.
  */
-export type PlanMockSubnets = Map<string, string>;
+export interface PlanMockSubnets {
+  cidrs: Map<string, string>;
+  seen: string[];
+}
+
+export function planMockSubnets(): PlanMockSubnets {
+  return { cidrs: new Map(), seen: [] };
+}
 
 function addressInSubnet(inputs: Record<string, unknown>, subnets: PlanMockSubnets | undefined, fallback: string, offset: number): string {
-  const cidr = subnets?.get(String(inputs.subnetId));
-  if (cidr === undefined || ipv4InCidr(fallback, cidr)) return fallback;
-  return ipv4AddressIn(cidr, offset) ?? fallback;
+  const subnetId = String(inputs.subnetId);
+  const cidr = subnets?.cidrs.get(subnetId);
+  if (cidr !== undefined && !ipv4InCidr(fallback, cidr)) return ipv4AddressIn(cidr, offset) ?? fallback;
+  if (cidr !== undefined || subnets === undefined) return fallback;
+  if (!subnets.seen.includes(subnetId)) subnets.seen.push(subnetId);
+  const nth = subnets.seen.indexOf(subnetId);
+  if (nth === 0) return fallback;
+  const parts = fallback.split(".").map(Number);
+  parts[3] = (parts[3] + nth) % 256;
+  return parts.join(".");
 }
 
 /**
@@ -106,7 +123,7 @@ export function defaultPlanMockResult(args: MockResourceArgs, d: PlanMockDefault
   if (dsmKind !== undefined) return dsmPlanMockResult(dsmKind, args, inputs, id);
   switch (args.type) {
     case "oci:Core/subnet:Subnet":
-      if (typeof inputs.cidrBlock === "string") subnets?.set(id, inputs.cidrBlock);
+      if (typeof inputs.cidrBlock === "string") subnets?.cidrs.set(id, inputs.cidrBlock);
       return { id, state: inputs };
     case "oci:ApiGateway/gateway:Gateway":
       return { id, state: { ...inputs, ipAddresses: [{ ipAddress: addressInSubnet(inputs, subnets, d.gatewayPrivateIp, 10), ipMode: "IPV4" }], state: "ACTIVE" } };

@@ -18,6 +18,11 @@ import { keyManagerThroughGateway, startChain, type SandboxChain } from "./wirin
 /** The replica region of `npm run sandbox -- --replica`. */
 export const SANDBOX_REPLICA_REGION = "eu-amsterdam-1";
 
+/** The sandbox's replica region for a stack in `ociRegion`: `eu-amsterdam-1`, or `eu-paris-1` for a stack that is in Amsterdam itself. */
+export function sandboxReplicaRegionFor(ociRegion: string | undefined): string {
+  return ociRegion === SANDBOX_REPLICA_REGION ? "eu-paris-1" : SANDBOX_REPLICA_REGION;
+}
+
 /** `--replica`, or a break that needs one. */
 export function sandboxWantsReplica(options: Pick<SandboxOptions, "replica" | "break">): boolean {
   return options.replica === true || options.break === "replica-audience";

@@ -3,7 +3,7 @@
 import { adaptJwksForApiGateway } from "../verify/jwks-adapter";
 import { injectDsmLatency } from "./budget";
 import type { SandboxContext } from "./context";
-import { SANDBOX_REPLICA_REGION, sandboxWantsReplica } from "./replica";
+import { sandboxReplicaRegionFor, sandboxWantsReplica } from "./replica";
 import { sandboxStackConfig } from "./stack";
 
 export const SERVICES_STEP = "start the emulated Identity Domain, DSM and OCI Key Management";
@@ -29,7 +29,7 @@ export async function startServicesStep(ctx: SandboxContext): Promise<void> {
       ctx.stackRun = sandboxStackConfig(
         options.stack,
         { identityDomainUrl: ctx.identity.url, dsmUrl: dsm.url, staticKeys: adaptJwksForApiGateway(ctx.identity.jwks).keys },
-        { gatewayTokenValidation: options.gatewayTokenValidation, gatewayRoute: options.gatewayRoute, replicaRegion: sandboxWantsReplica(options) ? SANDBOX_REPLICA_REGION : undefined },
+        { gatewayTokenValidation: options.gatewayTokenValidation, gatewayRoute: options.gatewayRoute, replicaRegion: sandboxWantsReplica(options) ? sandboxReplicaRegionFor(options.stack.config["oci:region"]) : undefined },
       );
       options.onEvent?.({ kind: "overlaid", overlaid: ctx.stackRun.overlaid });
     }
