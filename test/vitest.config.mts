@@ -50,17 +50,15 @@ function compiledDynamicProviders(): Plugin {
   };
 }
 
-// Files that change the process for good (module mocks, their own setMocks, servers kept across
-// tests) or that are slow anyway get a fresh worker each, as vitest's default isolation gives. A
-// sandbox run restores the environment variables it sets and stops what it started, so sandbox
-// files other than those share a worker too.
+// Files that change the process for good (environment variables, module mocks, their own
+// setMocks) or that are slow anyway get a fresh worker each, as vitest's default isolation gives.
 // Every other file shares its worker's loaded modules with the files before it: most of them take
 // milliseconds, and loading @pulumi/pulumi, @pulumi/oci and the emulators again for each cost more
 // than a minute of the run. The plan engine's runs (runStackInProcess) set the SDK's runtime up
 // afresh each time, so files that use it share a worker too.
 const ISOLATED = [
-  // Module mocks (vi.doMock) for the whole process; a sandbox kept running across tests.
-  "sandbox-keep", "sandbox-wiring",
+  // Sandbox runs: they set process.env and mock modules (vi.doMock) for the whole process.
+  "sandbox", "sandbox-budget", "sandbox-keep", "sandbox-replica", "sandbox-stack", "sandbox-wiring",
   // pulumi.runtime.setMocks of its own, which the plan engine's runs in the same process would replace.
   "dsm-resources",
   // Slow files that spawn programs and hosts.
