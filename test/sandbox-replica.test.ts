@@ -30,6 +30,9 @@ describe("npm run sandbox -- --replica", { timeout: 120_000 }, () => {
       ["replica-ekm-key-metadata", "eu-amsterdam-1: oci-ekm-key", "passed"],
     ]);
     expect(r.summary.checks).toEqual({ passed: 33, failed: 0, skipped: 0 });
+    // OCI's calls to the key manager from both regions, each within the budget.
+    expect(r.keyManager.calls.filter((c) => c.call === "Decrypt")).toHaveLength(4);
+    expect(r.keyManager.calls.filter((c) => c.attempts.length !== 1)).toEqual([]);
   }, 180_000);
 
   it("--break replica-audience: the replica's resource app keeps the source's audience; OCI refuses the replication for want of a token, and verify names the replica's token", async () => {

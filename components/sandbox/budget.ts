@@ -70,7 +70,8 @@ function cutOff(call: EkmCallTiming): boolean {
 export function keyManagerTimes(ctx: SandboxContext): SandboxKeyManagerTimes {
   const latency = ctx.options.dsmLatencyMs ?? 0;
   const delayedRequests = (ctx.dsm?.requests ?? []).filter((r) => r.fault === "latency" && DSM_CRYPTO_PATH.test(r.path)).length;
-  return { calls: [...(ctx.vaultClient?.calls ?? [])], ...(latency > 0 ? { dsmLatency: { ms: latency, delayedRequests } } : {}) };
+  // The replica region's OCI calls the same key manager through its own chain: its calls count too.
+  return { calls: [...(ctx.vaultClient?.calls ?? []), ...(ctx.replica?.client?.calls ?? [])], ...(latency > 0 ? { dsmLatency: { ms: latency, delayedRequests } } : {}) };
 }
 
 const slowest = (c: EkmCallTiming): number => Math.max(...c.attempts.map((a) => a.ms));

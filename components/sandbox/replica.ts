@@ -80,6 +80,7 @@ export async function replicationAnswer(m: SandboxMocks, inputs: Props, defaults
     },
     chain.wiring.network,
     ctx.ca.certPem,
+    ctx.hopClock,
   );
   await replica.client.obtainToken();
   const json = await ctx.ociKms.replicateVault(
