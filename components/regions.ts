@@ -131,3 +131,8 @@ const NON_COMMERCIAL_REALMS: Readonly<Record<string, string>> = {
 export function ociRealmOf(region: string): string {
   return NON_COMMERCIAL_REALMS[region] ?? "oc1";
 }
+
+/** The listed regions of a realm other than the commercial one (empty for `oc1`, whose regions are many). */
+export function ociRegionsOfRealm(realm: string): string[] {
+  return Object.entries(NON_COMMERCIAL_REALMS).filter(([, r]) => r === realm).map(([region]) => region);
+}

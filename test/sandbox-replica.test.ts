@@ -8,7 +8,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { recycledRsaKeys } from "../components/emulators/tls";
 import { parseSandboxArgs, runSandbox, sandboxCommand, type SandboxResult } from "../components/sandbox";
-import { REPLICA_DECRYPT_STEP, SANDBOX_REPLICA_REGION, replicaVaultUrl } from "../components/sandbox/replica";
+import { REPLICA_DECRYPT_STEP, SANDBOX_REPLICA_REGION, replicaVaultUrl, sandboxReplicaRegionFor } from "../components/sandbox/replica";
 import { sandboxStackConfig } from "../components/sandbox/stack";
 import { runEkmStack } from "../infra/stack";
 
@@ -45,6 +45,12 @@ describe("npm run sandbox -- --replica", { timeout: 120_000 }, () => {
     const failed = r.verification?.checks.filter((c) => c.status === "failed");
     expect(failed?.map((c) => [c.name, c.subject])).toEqual([["replica-token", "eu-amsterdam-1"]]);
     expect(failed?.[0].fix).toContain("a second resource app whose primary audience is https://10.1.1.10/ (the replica gateway's IP, not the source's)");
+    // What depends on that token is reported as skipped, not left out.
+    expect(r.verification?.checks.filter((c) => c.name.startsWith("replica-")).map((c) => [c.name, c.status])).toEqual([
+      ["replica-token", "failed"],
+      ["replica-token-audience", "skipped"],
+      ["replica-ekm-key-metadata", "skipped"],
+    ]);
   }, 180_000);
 });
 
@@ -87,6 +93,12 @@ describe("the replica's parts of the sandbox", () => {
     const own = sandboxStackConfig({ ...base, config: { ...base.config, "oci-ekm:replicaRegion": "ap-osaka-1" } }, emulators, { replicaRegion: SANDBOX_REPLICA_REGION });
     expect(own.config["oci-ekm:replicaRegion"]).toBe("ap-osaka-1");
     expect(own.overlaid.map((o) => o.key)).not.toContain("oci-ekm:replicaRegion");
+  });
+
+  it("picks a replica region apart from the stack's own, in its realm", () => {
+    expect([undefined, "eu-frankfurt-1", "eu-amsterdam-1", "us-gov-ashburn-1", "uk-gov-cardiff-1"].map(sandboxReplicaRegionFor)).toEqual([
+      "eu-amsterdam-1", "eu-amsterdam-1", "eu-paris-1", "us-gov-chicago-1", "uk-gov-london-1",
+    ]);
   });
 
   it("the replica calls the source's vault URL path at its own private endpoint (or its own gateway, when the source names its gateway)", () => {

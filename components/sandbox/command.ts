@@ -24,9 +24,11 @@ Oracle describes (DSM, then a key reference version) and runs verify.
   --keep                             keep the servers running after the last step, for npm run verify,
                                      the DSM provider and OCI's SDK: writes .sandbox/ca.pem,
                                      outputs.json, env.sh and oci/config (with a throw-away API key)
-  --replica                          replicate the vault to a second region (eu-amsterdam-1, unless the
-                                     stack sets replicaRegion): its own gateway and private endpoint,
-                                     and OCI Vault there decrypts what the source region encrypted
+  --replica                          replicate the vault to a second region (eu-amsterdam-1; unless the
+                                     stack sets replicaRegion; eu-paris-1 for a stack in Amsterdam,
+                                     another region of its realm for a government or sovereign one):
+                                     its own gateway and private endpoint, and OCI Vault there
+                                     decrypts what the source region encrypted
   --break KIND                       inject one misconfiguration and show where it fails
                                      (replica-audience implies --replica)
   --gateway-token-validation SOURCE  have the gateway validate tokens too (over the stack's setting)

@@ -4,6 +4,7 @@
 // replica with the vault's OCIDs. Then OCI Vault in that region decrypts, under the same key
 // reference OCID, what the source region encrypted.
 import type { PlanMockResult } from "../plan/engine";
+import { ociRealmOf, ociRegionsOfRealm } from "../regions";
 import { fullyQualifiedScope, gatewayBaseUrl } from "../urls";
 import type { SandboxContext } from "./context";
 import type { SandboxMocks } from "./mocks";
@@ -18,8 +19,14 @@ import { keyManagerThroughGateway, startChain, type SandboxChain } from "./wirin
 /** The replica region of `npm run sandbox -- --replica`. */
 export const SANDBOX_REPLICA_REGION = "eu-amsterdam-1";
 
-/** The sandbox's replica region for a stack in `ociRegion`: `eu-amsterdam-1`, or `eu-paris-1` for a stack that is in Amsterdam itself. */
+/**
+ * The sandbox's replica region for a stack in `ociRegion`: `eu-amsterdam-1`; `eu-paris-1` for a
+ * stack in Amsterdam itself; for a stack in a government or sovereign realm, another region of that
+ * realm (a vault replicates only within its realm).
+ */
 export function sandboxReplicaRegionFor(ociRegion: string | undefined): string {
+  const realm = ociRegion === undefined ? "oc1" : ociRealmOf(ociRegion);
+  if (realm !== "oc1") return ociRegionsOfRealm(realm).find((r) => r !== ociRegion) ?? SANDBOX_REPLICA_REGION;
   return ociRegion === SANDBOX_REPLICA_REGION ? "eu-paris-1" : SANDBOX_REPLICA_REGION;
 }
 

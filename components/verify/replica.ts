@@ -55,7 +55,11 @@ export async function replicaChecks(replica: EkmReplicaVerificationOptions, c: E
       err instanceof OAuthTokenError
         ? `the replica region needs a second resource app whose primary audience is ${replica.gatewayBaseUrl} (the replica gateway's IP, not the source's) with scope oci_ekms, and that scope granted to the same client app (Oracle, "Replicating External Vaults"; the topology's replica does both)`
         : "check that this machine reaches the Identity Domain";
-    return [ekmCheckFailed("replica-token", expected, found, fix, region)];
+    return [
+      ekmCheckFailed("replica-token", expected, found, fix, region),
+      ekmCheckSkipped("replica-token-audience", "aud holds the replica gateway's base URL and the DSM URL", "no token for the replica's scope", region),
+      ...c.keyNames.map((k) => ekmCheckSkipped("replica-ekm-key-metadata", "GetKeyMetadata answers 200 in the replica region", "no token for the replica's scope", `${region}: ${k}`)),
+    ];
   }
   const checks = [ekmCheckPassed("replica-token", expected, "token issued", region)];
   const aud = audiences(token);
