@@ -6,25 +6,8 @@ import { describe, expect, it } from "vitest";
 import { recycledRsaKeys } from "../components/emulators/tls";
 import { renderSandboxSummary, runSandbox, type EkmCallTiming, type SandboxResult } from "../components/sandbox";
 import { runEkmStack } from "../infra/stack";
+import { SANDBOX_STEPS as STEPS } from "./sandbox-helpers";
 
-const UP = "pulumi up (in-process, mocks answered by the emulators, DSM through Pulumi's dynamic-provider host)";
-const STEPS = [
-  "start the emulated Identity Domain, DSM and OCI Key Management",
-  UP,
-  "the API gateway and the private endpoint, started from the registered deployment as OCI created the vault",
-  "the gateway route: a DSM management call from the VCN (GET /sys/v1/groups)",
-  "OCI Vault: token from the Identity Domain (client credentials)",
-  "OCI Vault: GetVaultMetadata through the private endpoint and the gateway",
-  'OCI Vault: GetKeyMetadata of "oci-ekm-key"',
-  "OCI Vault: GetKeyVersionMetadata of the current version",
-  "OCI Vault: Encrypt a sample (KmsCryptoClient, through the private endpoint and the gateway to DSM)",
-  "rotate the key: pulumi up again with keys[0].rotate set; DSM rekeys it (Check, Diff, Update through the host)",
-  "OCI after the rekey: the key reference still uses the old version (KmsManagementClient GetKey, KmsCryptoClient Encrypt)",
-  "the same pulumi up creates a key reference version (oci:Kms/keyVersion:KeyVersion, CreateKeyVersion)",
-  "OCI Vault: Encrypt again after the rotation",
-  "OCI Vault: Decrypt both ciphertexts (KmsCryptoClient, each under the version it names)",
-  "verify (npm run verify against the sandbox)",
-];
 const KID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 const N = "\\d+";
 // One attempt cut off by the read timeout: each hop's share, DSM still working on it.

@@ -7,12 +7,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { recycledRsaKeys } from "../components/emulators/tls";
-import { parseSandboxArgs, runSandbox, sandboxCommand, type SandboxResult } from "../components/sandbox";
+import { parseSandboxArgs, runSandbox, type SandboxResult } from "../components/sandbox";
 import { REPLICA_DECRYPT_STEP, SANDBOX_REPLICA_REGION, replicaVaultUrl, sandboxReplicaRegionFor } from "../components/sandbox/replica";
 import { sandboxStackConfig } from "../components/sandbox/stack";
 import { runEkmStack } from "../infra/stack";
+import { SANDBOX_UP_STEP as UP, sandboxCommandOutput } from "./sandbox-helpers";
 
-const UP = "pulumi up (in-process, mocks answered by the emulators, DSM through Pulumi's dynamic-provider host)";
 const rsaKeys = recycledRsaKeys();
 const sandbox = (options: { replica?: boolean; break?: "replica-audience" }): Promise<SandboxResult> =>
   runSandbox({ program: () => runEkmStack(), rsaKeys, ...options });
@@ -60,18 +60,7 @@ describe("npm run sandbox -- --stack NAME, for a stack with replicaRegion", { ti
     const dir = mkdtempSync(path.join(tmpdir(), "sandbox-replica-stack-"));
     copyFileSync(path.join(root, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
     writeFileSync(path.join(dir, "Pulumi.dr.yaml"), readFileSync(path.join(root, "Pulumi.dev.yaml"), "utf8") + "  oci:region: ap-tokyo-1\n  oci-ekm:replicaRegion: ap-osaka-1\n");
-    let text = "";
-    const code = await sandboxCommand(["--stack", "dr"], {
-      projectDir: dir,
-      programDir: root,
-      program: () => runEkmStack(),
-      write: (t) => void (text += t),
-      tty: false,
-      pid: 4242,
-      stopRequested: new Promise(() => undefined),
-      secrets: [],
-      rsaKeys,
-    });
+    const { code, text } = await sandboxCommandOutput(["--stack", "dr"], dir, rsaKeys);
     expect(code).toBe(0);
     expect(text).toMatch(/✓ +[0-9.]+s  OCI Vault in the replica region decrypts both ciphertexts[^\n]*\n +ap-osaka-1: key ocid1\.key\./);
     expect(text).toContain("  verify checks          33 passed, 0 failed, 0 skipped (33 checks)");

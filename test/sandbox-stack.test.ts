@@ -5,11 +5,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { SANDBOX_SCOPE_REFUSAL_STEP, readSandboxStack, renderSandboxOverlays, sandboxCommand, sandboxStackConfig, type SandboxStack } from "../components/sandbox";
-import { runEkmStack } from "../infra/stack";
+import { SANDBOX_SCOPE_REFUSAL_STEP, readSandboxStack, renderSandboxOverlays, sandboxStackConfig, type SandboxStack } from "../components/sandbox";
 import { usageError } from "./cli-helpers";
 import { recycledRsaKeys } from "../components/emulators/tls";
 import { userGatewayCertificate } from "./oci-helpers";
+import { sandboxCommandOutput } from "./sandbox-helpers";
 
 const root = path.resolve(__dirname, "..");
 const dir = mkdtempSync(path.join(tmpdir(), "sandbox-stack-"));
@@ -150,21 +150,7 @@ describe("sandboxStackConfig", () => {
 const rsaKeys = recycledRsaKeys();
 
 describe("sandboxCommand --stack", () => {
-  const command = async (argv: string[], projectDir = dir): Promise<{ code: number; lines: string[]; text: string }> => {
-    let text = "";
-    const code = await sandboxCommand(argv, {
-      projectDir,
-      programDir: root,
-      program: () => runEkmStack(),
-      write: (t) => void (text += t),
-      tty: false,
-      pid: 4242,
-      stopRequested: new Promise(() => undefined),
-      secrets: [],
-      rsaKeys,
-    });
-    return { code, lines: text.split("\n"), text };
-  };
+  const command = (argv: string[], projectDir = dir) => sandboxCommandOutput(argv, projectDir, rsaKeys);
 
   it("runs the team's stack: both keys, the gateway's own token check and the EKM-only route, on the existing subnet", async () => {
     const { code, lines } = await command(["--stack", "team"]);

@@ -2,10 +2,10 @@
 // where OCI would: as OCI creates the vault, its first call to the key manager.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { recycledRsaKeys } from "../components/emulators/tls";
+import { SANDBOX_UP_STEP as UP } from "./sandbox-helpers";
 
 type Urls = typeof import("../components/urls");
 
-const UP = "pulumi up (in-process, mocks answered by the emulators, DSM through Pulumi's dynamic-provider host)";
 
 // The facts are `as const` literals; a test may set them to anything.
 // Each run's keys differ from one another; the runs reuse one set (about two seconds of CPU each).

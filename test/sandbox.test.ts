@@ -14,25 +14,8 @@ import {
 import { runEkmStack } from "../infra/stack";
 import { recycledRsaKeys } from "../components/emulators/tls";
 import { usageError } from "./cli-helpers";
+import { SANDBOX_STEPS as STEPS, SANDBOX_UP_STEP as UP } from "./sandbox-helpers";
 
-const UP = "pulumi up (in-process, mocks answered by the emulators, DSM through Pulumi's dynamic-provider host)";
-const STEPS = [
-  "start the emulated Identity Domain, DSM and OCI Key Management",
-  UP,
-  "the API gateway and the private endpoint, started from the registered deployment as OCI created the vault",
-  "the gateway route: a DSM management call from the VCN (GET /sys/v1/groups)",
-  "OCI Vault: token from the Identity Domain (client credentials)",
-  "OCI Vault: GetVaultMetadata through the private endpoint and the gateway",
-  'OCI Vault: GetKeyMetadata of "oci-ekm-key"',
-  "OCI Vault: GetKeyVersionMetadata of the current version",
-  "OCI Vault: Encrypt a sample (KmsCryptoClient, through the private endpoint and the gateway to DSM)",
-  "rotate the key: pulumi up again with keys[0].rotate set; DSM rekeys it (Check, Diff, Update through the host)",
-  "OCI after the rekey: the key reference still uses the old version (KmsManagementClient GetKey, KmsCryptoClient Encrypt)",
-  "the same pulumi up creates a key reference version (oci:Kms/keyVersion:KeyVersion, CreateKeyVersion)",
-  "OCI Vault: Encrypt again after the rotation",
-  "OCI Vault: Decrypt both ciphertexts (KmsCryptoClient, each under the version it names)",
-  "verify (npm run verify against the sandbox)",
-];
 const ROTATE_IN_DSM_ONLY = "rotate the key in DSM only, as its rotation policy would; no pulumi up follows (injected break)";
 const KEY_VERSION_OCID = "ocid1\\.keyversion\\.oc1\\.eu-frankfurt-1\\.a[a-z2-7]{59}";
 const KID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
