@@ -9,7 +9,7 @@ import { Provider } from "@pulumi/oci/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { EkmCertificate, type EkmCertificateIssuerArgs, type EkmCertificateSourceArgs } from "./certificate";
 import { EkmGateway, type GatewayTokenValidationArgs } from "./gateway";
-import { EkmNetwork, ekmNetworkProblems, type EkmNetworkLayoutArgs } from "./network";
+import { DEFAULT_SUBNET_CIDR, EkmNetwork, ekmNetworkProblems, ipv4CidrRange, type EkmNetworkLayoutArgs } from "./network";
 import { ekmArgProblemText, ekmArgProblemsAt, ociRegionProblems, type EkmArgProblem } from "./problems";
 
 export interface EkmReplicaRegionArgs {
@@ -58,6 +58,26 @@ export function replicaNetworkLayout(network: EkmNetworkLayoutArgs | undefined):
   const n = network ?? {};
   if (n.existingVcnId !== undefined || n.existingSubnetId !== undefined) return n;
   return { ...n, vcnCidr: n.vcnCidr ?? DEFAULT_REPLICA_VCN_CIDR, subnetCidr: n.subnetCidr ?? DEFAULT_REPLICA_SUBNET_CIDR };
+}
+
+/**
+ * The two subnets' ranges when the replica's new subnet overlaps the source's: the two gateways would
+ * get the same private IP (OCI picks the same first free address), and with it one audience for two
+ * resource apps. Undefined when they are apart, or when either is an existing subnet (its range is
+ * not known here; EkmIdentity refuses the same IP once the gateways have theirs). The topology and
+ * the stack config each report it in their own words.
+ */
+export function replicaSubnetOverlap(
+  source: { subnetCidr?: string; existingSubnetId?: unknown } | undefined,
+  replicaNetwork: EkmNetworkLayoutArgs | undefined,
+): { source: string; replica: string } | undefined {
+  if (source?.existingSubnetId !== undefined || replicaNetwork?.existingSubnetId !== undefined) return undefined;
+  const sourceCidr = source?.subnetCidr ?? DEFAULT_SUBNET_CIDR;
+  const replicaCidr = replicaNetworkLayout(replicaNetwork).subnetCidr;
+  const a = ipv4CidrRange(sourceCidr);
+  const b = replicaCidr === undefined ? undefined : ipv4CidrRange(replicaCidr);
+  if (!a || !b || a[1] < b[0] || b[1] < a[0]) return undefined;
+  return { source: sourceCidr, replica: replicaCidr! };
 }
 
 /** What {@link EkmReplicaRegion} refuses before it declares anything (the topology runs it on `replica.`). */

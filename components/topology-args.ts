@@ -6,10 +6,10 @@ import { ekmVaultProblems } from "./ekm";
 import type { GatewayJsonWebKeyArgs, GatewayTokenValidationArgs } from "./gateway";
 import { gatewayCertificateProblems } from "./pem";
 import type { EkmCertificateSourceArgs } from "./certificate";
-import { DEFAULT_SUBNET_CIDR, ekmNetworkProblems, ipv4CidrRange, type EkmNetworkLayoutArgs } from "./network";
+import { ekmNetworkProblems, type EkmNetworkLayoutArgs } from "./network";
 import { identityDomainUrlProblems } from "./identity-domain-url";
 import { ekmArgProblemText, ekmArgProblemsAt, type EkmArgProblem } from "./problems";
-import { ekmReplicaRegionProblems, replicaNetworkLayout } from "./replica";
+import { ekmReplicaRegionProblems, replicaSubnetOverlap } from "./replica";
 import type { EkmTopologyArgs } from "./topology";
 import { DEFAULT_DSM_URL, DEFAULT_IDENTITY_ISSUER, identityIssuerForms, identityJwksUri, normalizeDsmUrl } from "./urls";
 
@@ -198,21 +198,13 @@ export function ekmTopologyProblems(args: EkmTopologyArgs): string[] {
   return problems;
 }
 
-/**
- * Two new subnets whose ranges overlap would give the two gateways the same private IP (OCI picks
- * the same first free address), and with it one audience for two resource apps. Existing subnets
- * are checked once their gateways have IPs (EkmIdentity).
- */
+/** Two new subnets whose ranges overlap ({@link replicaSubnetOverlap}), on the topology's paths. */
 function sharedAddressProblems(args: EkmTopologyArgs, replica: EkmTopologyReplicaArgs): EkmArgProblem[] {
-  if (args.network?.existingSubnetId !== undefined || replica.network?.existingSubnetId !== undefined) return [];
-  const source = args.network?.subnetCidr ?? DEFAULT_SUBNET_CIDR;
-  const theirs = replicaNetworkLayout(replica.network).subnetCidr;
-  const a = ipv4CidrRange(source);
-  const b = theirs === undefined ? undefined : ipv4CidrRange(theirs);
-  if (!a || !b || a[1] < b[0] || b[1] < a[0]) return [];
+  const overlap = replicaSubnetOverlap(args.network, replica.network);
+  if (overlap === undefined) return [];
   return [{
     path: "replica.network.subnetCidr",
-    given: `${JSON.stringify(theirs)}, which overlaps network.subnetCidr ${source}`,
+    given: `${JSON.stringify(overlap.replica)}, which overlaps network.subnetCidr ${overlap.source}`,
     expected: "a range apart from the source's: the two gateways would get the same private IP, the audience of two resource apps in one domain",
   }];
 }

@@ -1,9 +1,8 @@
 // The stack configuration's rules for a replica that span keys: its own region in the source's
 // realm, its network (the replica component's own rules, reported on the `replica*` keys), a
 // subnet apart from the source's, and its own certificate when the source's is yours.
-import { ipv4CidrRange } from "../components/network";
 import { ociRealmOf } from "../components/regions";
-import { ekmReplicaRegionProblems, replicaNetworkLayout } from "../components/replica";
+import { ekmReplicaRegionProblems, replicaNetworkLayout, replicaSubnetOverlap } from "../components/replica";
 
 /** The config values the replica's rules read. */
 export interface ReplicaConfigInput {
@@ -41,12 +40,10 @@ function replicaNetworkProblems(c: ReplicaConfigInput): [string, string][] {
     const defaulted = key === "replicaSubnetCidr" && c.replicaSubnetCidr === undefined && layout.subnetCidr !== undefined ? ` (not set, it is ${layout.subnetCidr})` : "";
     out.push([key, expected + defaulted]);
   }
-  const source = c.existingSubnetId === undefined ? c.subnetCidr : undefined;
-  const theirs = c.replicaExistingSubnetId === undefined ? layout.subnetCidr : undefined;
-  const a = source === undefined ? undefined : ipv4CidrRange(source);
-  const b = theirs === undefined ? undefined : ipv4CidrRange(theirs);
-  if (a && b && !(a[1] < b[0] || b[1] < a[0])) {
-    out.push(["replicaSubnetCidr", `a range apart from subnetCidr ${source}${c.replicaSubnetCidr === undefined ? ` (not set, it is ${theirs})` : ""}: the two gateways would get the same private IP, the audience of two resource apps in one domain`]);
+  // A subnetCidr refused on its own key is not compared (it is undefined here).
+  const overlap = c.subnetCidr === undefined ? undefined : replicaSubnetOverlap({ subnetCidr: c.subnetCidr, existingSubnetId: c.existingSubnetId }, network);
+  if (overlap !== undefined) {
+    out.push(["replicaSubnetCidr", `a range apart from subnetCidr ${overlap.source}${c.replicaSubnetCidr === undefined ? ` (not set, it is ${overlap.replica})` : ""}: the two gateways would get the same private IP, the audience of two resource apps in one domain`]);
   }
   return out;
 }
