@@ -73,11 +73,12 @@ export function replicaSubnetOverlap(
 ): { source: string; replica: string } | undefined {
   if (source?.existingSubnetId !== undefined || replicaNetwork?.existingSubnetId !== undefined) return undefined;
   const sourceCidr = source?.subnetCidr ?? DEFAULT_SUBNET_CIDR;
-  const replicaCidr = replicaNetworkLayout(replicaNetwork).subnetCidr;
+  // In an existing VCN the new subnet takes EkmNetwork's own default, the source's default too.
+  const replicaCidr = replicaNetworkLayout(replicaNetwork).subnetCidr ?? DEFAULT_SUBNET_CIDR;
   const a = ipv4CidrRange(sourceCidr);
-  const b = replicaCidr === undefined ? undefined : ipv4CidrRange(replicaCidr);
+  const b = ipv4CidrRange(replicaCidr);
   if (!a || !b || a[1] < b[0] || b[1] < a[0]) return undefined;
-  return { source: sourceCidr, replica: replicaCidr! };
+  return { source: sourceCidr, replica: replicaCidr };
 }
 
 /** What {@link EkmReplicaRegion} refuses before it declares anything (the topology runs it on `replica.`). */

@@ -302,6 +302,14 @@ describe("two gateways never share a private IP: each is the audience of a resou
       'oci-ekm:replicaSubnetCidr is "10.0.1.0/24"; a range apart from subnetCidr 10.0.1.0/24: the two gateways would get the same private IP, the audience of two resource apps in one domain',
     ]);
     expect(check(stackConfig({ replicaRegion: "eu-amsterdam-1", replicaVcnCidr: "10.0.0.0/16", replicaSubnetCidr: "10.0.2.0/24" }))).toEqual([]);
+    // An existing VCN in the replica region without a subnet range: the new subnet takes the network's default, the source's too.
+    const inExistingVcn = { region: "eu-amsterdam-1", network: { existingVcnId: "ocid1.vcn.oc1..dr", vcnCidr: "10.0.0.0/16" } };
+    expect(ekmTopologyProblems({ ...ARGS, replica: inExistingVcn })).toEqual([
+      'replica.network.subnetCidr is "10.0.1.0/24", which overlaps network.subnetCidr 10.0.1.0/24; expected a range apart from the source\'s: the two gateways would get the same private IP, the audience of two resource apps in one domain',
+    ]);
+    expect(check(stackConfig({ replicaRegion: "eu-amsterdam-1", replicaExistingVcnId: "ocid1.vcn.oc1..dr", replicaVcnCidr: "10.0.0.0/16" }))).toEqual([
+      'oci-ekm:replicaSubnetCidr is not set; a range apart from subnetCidr 10.0.1.0/24 (not set, it is 10.0.1.0/24): the two gateways would get the same private IP, the audience of two resource apps in one domain',
+    ]);
   });
 
   it("existing subnets whose gateways got the same IP: the replica's audience is refused once the IPs are known", async () => {
