@@ -97,6 +97,32 @@ export interface EkmVaultArgs {
   displayNamePrefix?: string;
 }
 
+/** What an EKM private endpoint is made of: it reaches the gateway's private IP and trusts the gateway's CA. */
+export interface EkmPrivateEndpointArgs {
+  compartmentId: pulumi.Input<string>;
+  subnetId: pulumi.Input<string>;
+  displayName: string;
+  gatewayPrivateIp: pulumi.Input<string>;
+  caBundle: pulumi.Input<string>;
+  port?: pulumi.Input<number>;
+}
+
+/** The EKM private endpoint to a gateway: the vault's, and a replica region's (replica.ts). */
+export function ekmPrivateEndpoint(resourceName: string, args: EkmPrivateEndpointArgs, opts: pulumi.CustomResourceOptions): kms.EkmsPrivateEndpoint {
+  return new kms.EkmsPrivateEndpoint(
+    resourceName,
+    {
+      compartmentId: args.compartmentId,
+      subnetId: args.subnetId,
+      displayName: args.displayName,
+      externalKeyManagerIp: args.gatewayPrivateIp,
+      caBundle: args.caBundle,
+      port: args.port,
+    },
+    opts,
+  );
+}
+
 /** Where the external vault URL points: `privateEndpoint` (the Fortanix EKM guide) or `gateway` (Oracle's Terraform example). */
 export const VAULT_URL_HOSTS = ["privateEndpoint", "gateway"] as const;
 
@@ -143,7 +169,7 @@ export function ekmVaultProblems(
   problems.push(...keyReferenceNameProblems((args.keys ?? []).map((k) => k.name), keysPath));
   if (args.replica !== undefined) {
     problems.push(...ociRegionProblems(`${replicaPath}.region`, args.replica.region));
-    if (args.replica.identityDomainUrl !== undefined) problems.push(...identityDomainUrlProblems(`${replicaPath}.identityDomainUrl`, args.replica.identityDomainUrl as pulumi.Input<string>));
+    if (args.replica.identityDomainUrl !== undefined) problems.push(...identityDomainUrlProblems(`${replicaPath}.identityDomainUrl`, args.replica.identityDomainUrl));
   }
   return problems;
 }
@@ -210,16 +236,9 @@ export class EkmVault extends pulumi.ComponentResource implements EkmVaultOutput
     // vault and key references are protected.
     const protect = args.protect ?? opts?.protect ?? true;
 
-    this.privateEndpoint = new kms.EkmsPrivateEndpoint(
+    this.privateEndpoint = ekmPrivateEndpoint(
       `${name}-private-endpoint`,
-      {
-        compartmentId: args.compartmentId,
-        subnetId: args.subnetId,
-        displayName: `${prefix}-private-endpoint`,
-        externalKeyManagerIp: args.gatewayPrivateIp,
-        caBundle: args.caBundle,
-        port: args.port,
-      },
+      { compartmentId: args.compartmentId, subnetId: args.subnetId, displayName: `${prefix}-private-endpoint`, gatewayPrivateIp: args.gatewayPrivateIp, caBundle: args.caBundle, port: args.port },
       { parent: this },
     );
     const host = vaultUrlHost === "gateway" ? pulumi.output(args.gatewayPrivateIp) : this.privateEndpoint.privateEndpointIp;

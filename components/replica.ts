@@ -8,6 +8,7 @@ import * as kms from "@pulumi/oci/kms";
 import { Provider } from "@pulumi/oci/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { EkmCertificate, type EkmCertificateIssuerArgs, type EkmCertificateSourceArgs } from "./certificate";
+import { ekmPrivateEndpoint } from "./ekm";
 import { EkmGateway, type GatewayTokenValidationArgs } from "./gateway";
 import { DEFAULT_SUBNET_CIDR, EkmNetwork, ekmNetworkProblems, ipv4CidrRange, type EkmNetworkLayoutArgs } from "./network";
 import { ekmArgProblemText, ekmArgProblemsAt, ociRegionProblems, type EkmArgProblem } from "./problems";
@@ -178,16 +179,9 @@ export class EkmReplicaRegion extends pulumi.ComponentResource implements EkmRep
       inRegion,
     );
     this.deployment = gateway.deployment;
-    this.privateEndpoint = new kms.EkmsPrivateEndpoint(
+    this.privateEndpoint = ekmPrivateEndpoint(
       `${name}-private-endpoint`,
-      {
-        compartmentId: args.compartmentId,
-        subnetId: network.subnetId,
-        displayName: `${prefix}-private-endpoint`,
-        externalKeyManagerIp: gateway.privateIp,
-        caBundle: certificate.caBundle,
-        port: args.port,
-      },
+      { compartmentId: args.compartmentId, subnetId: network.subnetId, displayName: `${prefix}-private-endpoint`, gatewayPrivateIp: gateway.privateIp, caBundle: certificate.caBundle, port: args.port },
       { parent: this, provider },
     );
 

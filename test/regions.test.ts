@@ -91,6 +91,15 @@ describe("dsmRegionWarning", () => {
   });
 });
 
+/** A valid stack config whose DSM is in Europe. */
+const EU_DSM_STACK = {
+  compartmentId: "ocid1.compartment.oc1..aaaaaaaaexample",
+  gatewayHostname: "ekm-gateway.example.com",
+  dsmAccountId: "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
+  identityDomainUrl: "https://idcs-0123456789abcdef0123456789abcdef.identity.oraclecloud.com",
+  dsmUrl: "https://eu.smartkey.io",
+};
+
 describe("the stack configuration's warning", () => {
   afterEach(() => pulumi.runtime.setAllConfig({}));
 
@@ -105,13 +114,7 @@ describe("the stack configuration's warning", () => {
   });
 
   it("is among checkEkmConfig's warnings, from the stack's oci:region", () => {
-    const values = {
-      compartmentId: "ocid1.compartment.oc1..aaaaaaaaexample",
-      gatewayHostname: "ekm-gateway.example.com",
-      dsmAccountId: "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
-      identityDomainUrl: "https://idcs-0123456789abcdef0123456789abcdef.identity.oraclecloud.com",
-      dsmUrl: "https://eu.smartkey.io",
-    };
+    const values = EU_DSM_STACK;
     expect(checkEkmConfig(ekmConfigFromObject(values)).warnings).toEqual([]);
     // As the program reads it under the CLI: the runtime's config.
     pulumi.runtime.setAllConfig({ ...Object.fromEntries(Object.entries(values).map(([k, v]) => [`oci-ekm:${k}`, v])), "oci:region": "ap-tokyo-1" });
@@ -122,14 +125,7 @@ describe("the stack configuration's warning", () => {
   });
 
   it("counts the replica's region too: a replica in Tokyo of a Frankfurt vault on DSM eu is warned about", () => {
-    const values = {
-      compartmentId: "ocid1.compartment.oc1..aaaaaaaaexample",
-      gatewayHostname: "ekm-gateway.example.com",
-      dsmAccountId: "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
-      identityDomainUrl: "https://idcs-0123456789abcdef0123456789abcdef.identity.oraclecloud.com",
-      dsmUrl: "https://eu.smartkey.io",
-      "oci:region": "eu-frankfurt-1",
-    };
+    const values = { ...EU_DSM_STACK, "oci:region": "eu-frankfurt-1" };
     expect(checkEkmConfig(ekmConfigFromObject(values)).warnings).toEqual([]);
     expect(checkEkmConfig(ekmConfigFromObject({ ...values, replicaRegion: "ap-tokyo-1" })).warnings).toEqual([
       `oci-ekm:dsmUrl: OCI region ap-tokyo-1 (Asia) and DSM eu.smartkey.io (Europe) are on different continents ${FAR}, while ${BUDGET}; the DSM SaaS region closest to ap-tokyo-1 is apac.smartkey.io`,

@@ -195,7 +195,7 @@ export function planToMermaid(resources: PlanResource[]): string {
 export function planToJson(result: PlanResult, ociRegion?: string): object {
   const chain = planLongestChain(result.resources);
   return {
-    resources: result.resources.map((r) => ({
+    resources: result.resources.map((r) => ({ r, provider: planProviderOf(r, result.resources, ociRegion) })).map(({ r, provider }) => ({
       urn: r.urn,
       type: r.type,
       name: r.name,
@@ -203,8 +203,8 @@ export function planToJson(result: PlanResult, ociRegion?: string): object {
       custom: r.custom,
       id: r.id ?? null,
       protect: r.protect,
-      provider: planProviderOf(r, result.resources, ociRegion)?.provider ?? null,
-      providerRegion: planProviderOf(r, result.resources, ociRegion)?.region ?? null,
+      provider: provider?.provider ?? null,
+      providerRegion: provider?.region ?? null,
       inputs: elideProvider(r.inputs),
       outputs: r.outputs,
       additionalSecretOutputs: r.additionalSecretOutputs,
