@@ -6,6 +6,7 @@ import { decodeJwt } from "jose";
 import { fullyQualifiedScope } from "../urls";
 import { ekmCheckFailed, ekmCheckPassed, ekmCheckSkipped, type EkmCheckResult } from "./checks";
 import { probeEkmKeyMetadata } from "./ekm-probe";
+import { describeFailure, networkFix } from "./failures";
 import type { EkmHttpOptions } from "./http";
 import { OAuthTokenError, requestClientCredentialsToken } from "./oidc";
 
@@ -50,11 +51,11 @@ export async function replicaChecks(replica: EkmReplicaVerificationOptions, c: E
     token = (await requestClientCredentialsToken({ tokenEndpoint: c.tokenEndpoint, clientId: c.clientId, clientSecret: c.clientSecret, scope }, c.http)).accessToken;
     c.secrets.push(token);
   } catch (err) {
-    const found = err instanceof Error ? err.message : String(err);
+    const found = describeFailure(err);
     const fix =
       err instanceof OAuthTokenError
         ? `the replica region needs a second resource app whose primary audience is ${replica.gatewayBaseUrl} (the replica gateway's IP, not the source's) with scope oci_ekms, and that scope granted to the same client app (Oracle, "Replicating External Vaults"; the topology's replica does both)`
-        : "check that this machine reaches the Identity Domain";
+        : networkFix(err, "check that this machine reaches the Identity Domain");
     return [
       ekmCheckFailed("replica-token", expected, found, fix, region),
       ekmCheckSkipped("replica-token-audience", "aud holds the replica gateway's base URL and the DSM URL", "no token for the replica's scope", region),

@@ -1,5 +1,6 @@
 // The whole walk of the Fortanix EKM guide, section 11, in chain order: the Identity Domain (discovery, signing
 // keys, token), DSM's token checks, DSM's app and keys, then the vault URL as OCI Vault calls it.
+import { describeFailure, networkFix } from "./failures";
 import { replicaChecks, type EkmReplicaVerificationOptions } from "./replica";
 import { decodeJwt, type JSONWebKeySet } from "jose";
 import { ekmCheckFailed, ekmCheckPassed, ekmCheckSkipped, type EkmCheckResult } from "./checks";
@@ -7,7 +8,7 @@ import { runDsmChecks, type EkmDsmReader } from "./dsm-checks";
 import { probeEkmKeyMetadata } from "./ekm-probe";
 import { runOciChecks, type EkmOciReader } from "./oci-checks";
 import { isDsmApiError } from "../dsm/client";
-import { EkmNetworkError, ekmTlsFix, ekmTlsKind, ekmTlsProblem, parseEkmVerifyUrl, type EkmHttpOptions } from "./http";
+import { ekmTlsFix, ekmTlsKind, parseEkmVerifyUrl, type EkmHttpOptions } from "./http";
 import {
   EkmHttpStatusError,
   OAuthTokenError,
@@ -173,21 +174,6 @@ export function validateEkmVerificationOptions(options: EkmVerificationOptions):
     problems.push(`keyIds: ${options.keyIds.length} IDs for ${options.keyNames.length} key names (they pair up in order)`);
   }
   if (problems.length > 0) throw new EkmVerificationInputError(problems);
-}
-
-function describeFailure(err: unknown): string {
-  if (err instanceof EkmHttpStatusError) return `${err.status} ${err.body}`.trim();
-  // The code is what a user searches for, and what the fix names.
-  if (err instanceof EkmNetworkError && !err.message.includes(err.code)) return `${err.message} (${err.code})`;
-  return (err as Error).message ?? String(err);
-}
-
-const DOMAIN_NAME_FIX = "give --domain-url (stack output identityDomainUrl) the host name its certificate carries";
-
-/** The fix of a call to the Identity Domain that got no answer: TLS advice when TLS failed, else `otherwise`. */
-function networkFix(err: unknown, otherwise: string): string {
-  const tls = ekmTlsProblem(err);
-  return tls ? ekmTlsFix(tls, DOMAIN_NAME_FIX) : otherwise;
 }
 
 /** The fix when DSM did not answer the DSM checks. */
