@@ -2,15 +2,15 @@
 // from source or from a checkout. In each, Pulumi's serializer copies the library's functions into
 // `__provider` by value (they are not under a node_modules folder), so each is a separate test of
 // code that must survive that copy. The installed package (captured by `require`) is driven the
-// same way in package-sdk-*.test.ts. One file per way (dsm-host.test.ts, dsm-host-by-path.test.ts,
-// dsm-host-linked.test.ts), so that vitest runs them side by side.
+// same way in package-sdk-*.test.ts. The repository's stack is one file (dsm-host.test.ts); the two
+// ways another project loads a checkout share one team project and one file (dsm-host-checkout.test.ts).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll } from "vitest";
 import type { CapturedDynamicResource } from "../components/testing";
-import { COMPARTMENT, DOMAIN, describeDsmThroughHost } from "./host-scenario";
+import { COMPARTMENT, DOMAIN, describeDsmThroughHost, type HostMode } from "./host-scenario";
 
 const root = path.resolve(__dirname, "..");
 const scratches: string[] = [];
@@ -43,22 +43,22 @@ const ekm = new EkmTopology("team", {
 exports.vaultId = ekm.vaultId;
 `;
 
-const captureMain = (testing: string) => `const { writeFileSync } = require("node:fs");
+const captureMain = (testing: string, program: string) => `const { writeFileSync } = require("node:fs");
 const { captureDynamicResources } = require(${JSON.stringify(testing)});
-captureDynamicResources({ project: "team-stack", config: JSON.parse(process.env.CAPTURE_CONFIG), program: () => require("./program.js") })
+captureDynamicResources({ project: "team-stack", config: JSON.parse(process.env.CAPTURE_CONFIG), program: () => require(${JSON.stringify(program)}) })
   .then((found) => writeFileSync(process.argv[2], JSON.stringify(found)))
   .catch((e) => { console.error(e); process.exit(1); });
 `;
 
-function consumerCapture(dir: string, dsm: { url: string; accountId: string }): CapturedDynamicResource[] {
+function consumerCapture(dir: string, mode: string, dsm: { url: string; accountId: string }): CapturedDynamicResource[] {
   const config = {
     "team-stack:compartmentId": COMPARTMENT,
     "team-stack:identityDomainUrl": DOMAIN,
     "team-stack:dsmUrl": dsm.url,
     "team-stack:dsmAccountId": dsm.accountId,
   };
-  const out = path.join(dir, "captured.json");
-  execFileSync(process.execPath, ["capture.js", out], { cwd: dir, env: childEnv({ CAPTURE_CONFIG: JSON.stringify(config) }), stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 });
+  const out = path.join(dir, `captured-${mode}.json`);
+  execFileSync(process.execPath, [`capture-${mode}.js`, out], { cwd: dir, env: childEnv({ CAPTURE_CONFIG: JSON.stringify(config) }), stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 });
   return readCaptured(out);
 }
 
@@ -106,23 +106,34 @@ function npmInstall(dir: string, ...specs: string[]): void {
   });
 }
 
+/**
+ * The team project both checkout modes run in: its own @pulumi/pulumi, and this checkout installed
+ * with `npm install file:` (as `npm link` does). One install for both: the by-path program does not
+ * use the link (it names dist/ by its path), and each mode has its own program and capture files.
+ */
+let checkoutProject: string | undefined;
+function teamProjectWithCheckout(): string {
+  checkoutProject ??= teamProject("oci-ekm-checkout-", `file:${root}`);
+  return checkoutProject;
+}
+
+/** A mode's program and capture script in the team project, named after the mode. */
+function checkoutMode(mode: string, specifier: string, testing: string): HostMode {
+  const dir = teamProjectWithCheckout();
+  writeFileSync(path.join(dir, `program-${mode}.js`), consumerProgram(specifier));
+  writeFileSync(path.join(dir, `capture-${mode}.js`), captureMain(testing, `./program-${mode}.js`));
+  return { programDir: dir, groupName: "team-ekm", keyName: "team-key", capture: (dsm) => Promise.resolve(consumerCapture(dir, mode, dsm)) };
+}
+
 /** This checkout's dist/, required by a relative path from another project. */
 export function describeByPathThroughHost(): void {
   describeDsmThroughHost("dist/ required by path from another project", () => {
-    const dir = teamProject("oci-ekm-by-path-");
-    const dist = path.relative(dir, path.join(root, "dist"));
-    writeFileSync(path.join(dir, "program.js"), consumerProgram(`./${dist}`));
-    writeFileSync(path.join(dir, "capture.js"), captureMain(`./${dist}/testing`));
-    return { programDir: dir, groupName: "team-ekm", keyName: "team-key", capture: (dsm) => Promise.resolve(consumerCapture(dir, dsm)) };
+    const dist = path.relative(teamProjectWithCheckout(), path.join(root, "dist"));
+    return checkoutMode("by-path", `./${dist}`, `./${dist}/testing`);
   }, 300_000);
 }
 
 /** This checkout installed into another project with `npm install file:` (as `npm link` does). */
 export function describeLinkedThroughHost(): void {
-  describeDsmThroughHost("a checkout linked into another project's node_modules (npm install file:, as npm link does)", () => {
-    const dir = teamProject("oci-ekm-linked-", `file:${root}`);
-    writeFileSync(path.join(dir, "program.js"), consumerProgram("oci-ekm-fortanix"));
-    writeFileSync(path.join(dir, "capture.js"), captureMain("oci-ekm-fortanix/testing"));
-    return { programDir: dir, groupName: "team-ekm", keyName: "team-key", capture: (dsm) => Promise.resolve(consumerCapture(dir, dsm)) };
-  }, 300_000);
+  describeDsmThroughHost("a checkout linked into another project's node_modules (npm install file:, as npm link does)", () => checkoutMode("linked", "oci-ekm-fortanix", "oci-ekm-fortanix/testing"), 300_000);
 }

@@ -6,13 +6,12 @@ import path from "node:path";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 const SLOWEST_FIRST = [
-  "test/package-sdk-latest.test.ts",
   "test/package-sdk-oldest.test.ts",
-  "test/dsm-host-by-path.test.ts",
-  "test/dsm-host-linked.test.ts",
-  "test/dsm-host.test.ts",
+  "test/package-sdk-latest.test.ts",
+  "test/dsm-host-checkout.test.ts",
   "test/sandbox.test.ts",
   "test/sandbox-keep.test.ts",
+  "test/dsm-host.test.ts",
   "test/sandbox-stack.test.ts",
   "test/verify-cli.test.ts",
   "test/plan.test.ts",

@@ -62,7 +62,7 @@ const ISOLATED = [
   // pulumi.runtime.setMocks of its own, which the plan engine's runs in the same process would replace.
   "dsm-resources",
   // Slow files that spawn programs and hosts.
-  "package-sdk-latest", "package-sdk-oldest", "package", "package-surface", "dsm-host", "dsm-host-by-path", "dsm-host-linked", "bench", "verify-cli",
+  "package-sdk-latest", "package-sdk-oldest", "package", "package-surface", "dsm-host", "dsm-host-checkout", "bench", "verify-cli",
 ].map((name) => `test/${name}.test.ts`);
 
 const shared = {

@@ -7,10 +7,12 @@
 // Size matters beyond the state file: a Create or Update that fails after DSM changed something
 // returns its properties, `__provider` included, in a gRPC trailer, and the host (Node's HTTP/2)
 // cannot send a header block above 64 KiB: the engine would lose the failure and the object.
-import Module from "node:module";
+import { readFileSync } from "node:fs";
+import Module, { createRequire } from "node:module";
 import path from "node:path";
 import { brotliCompressSync, brotliDecompressSync, constants } from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
+import { dsmProviderCacheKey, dsmProviderModuleFile, readDsmProviderCache, writeDsmProviderCache } from "./provider-cache";
 
 /** Serialized providers up to this size are stored as Pulumi wrote them (an installed package's are a few KB). */
 export const DSM_PROVIDER_PACK_THRESHOLD = 16 * 1024;
@@ -74,6 +76,35 @@ export function dsmLibraryModulePaths(libraryRoot: string = path.resolve(__dirna
 }
 
 const modules = new WeakMap<object, Promise<string>>();
+let cacheDir: string | undefined;
+
+/**
+ * Keeps serialized providers in `dir` between runs (provider-cache.ts), or stops (undefined).
+ * Returns the directory used before, for the caller to restore.
+ */
+export function useDsmProviderCache(dir: string | undefined): string | undefined {
+  const before = cacheDir;
+  cacheDir = dir;
+  return before;
+}
+
+/** Pulumi's serializer, through the cache when one is in use. */
+async function serializedText(provider: object): Promise<string> {
+  const dir = cacheDir;
+  const packageRoot = path.resolve(__dirname, "..", "..");
+  const providerModule = dir === undefined ? undefined : dsmProviderModuleFile(provider, packageRoot);
+  let key: string | undefined;
+  if (dir !== undefined && providerModule !== undefined) {
+    const sdkPackage = createRequire(__filename).resolve("@pulumi/pulumi/package.json");
+    const sdkVersion = (JSON.parse(readFileSync(sdkPackage, "utf8")) as { version: string }).version;
+    key = dsmProviderCacheKey(provider, { packageRoot, providerModule, sdkVersion, sdkDir: path.dirname(sdkPackage) });
+    const cached = readDsmProviderCache(dir, key);
+    if (cached !== undefined) return cached;
+  }
+  const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false });
+  if (dir !== undefined && key !== undefined) writeDsmProviderCache(dir, key, text);
+  return text;
+}
 
 /**
  * The `__provider` text of `provider`, serialized once per provider object (as
@@ -83,7 +114,7 @@ const modules = new WeakMap<object, Promise<string>>();
 export function dsmProviderText(provider: object): Promise<string> {
   let text = modules.get(provider);
   if (text === undefined) {
-    text = pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false }).then((sf) => dsmPackProvider(sf.text, dsmLibraryModulePaths()));
+    text = serializedText(provider).then((serialized) => dsmPackProvider(serialized, dsmLibraryModulePaths()));
     modules.set(provider, text);
   }
   return text;

@@ -5,6 +5,8 @@
 // values in values.ts, and every use of @pulumi/pulumi's internals in sdk-shims.ts.
 import * as pulumi from "@pulumi/pulumi";
 import type { MockCallArgs, MockResourceArgs, Mocks } from "@pulumi/pulumi/runtime/mocks";
+import { defaultDsmProviderCacheDir } from "../dsm/provider-cache";
+import { useDsmProviderCache } from "../dsm/provider-module";
 import { defaultPlanCallResult, defaultPlanMockResult, PLAN_MOCK_DEFAULTS, type PlanMockDefaults, type PlanMockResult, type PlanMockSubnets, planMockSubnets } from "./mock-results";
 import { PlanMonitor, type PlanResource } from "./monitor";
 import { assertPlanSdkShims, installSdkMockMonitor, runInSdkStack, setSdkConfig, waitForSdkRpcs } from "./sdk-shims";
@@ -44,6 +46,12 @@ export interface PlanRunOptions {
   onNewResource?: (args: MockResourceArgs, defaults: PlanMockResult) => Promise<PlanMockResult | undefined>;
   /** Answer a provider function call (invoke) yourself; undefined keeps the defaults. Default: none. */
   onCall?: (args: MockCallArgs, defaults: Record<string, unknown>) => Promise<Record<string, unknown> | undefined>;
+  /**
+   * Where the DSM providers' serialized text is kept between runs (dsm/provider-cache.ts), or false
+   * to serialize them afresh. Default: `node_modules/.cache/oci-ekm-fortanix-providers` under the
+   * working directory, when it has a node_modules folder.
+   */
+  providerCache?: string | false;
 }
 
 export interface PlanResult {
@@ -160,6 +168,7 @@ export async function runStackInProcess(opts: PlanRunOptions): Promise<PlanResul
   }
   running = true;
   const started = performance.now();
+  const cacheBefore = useDsmProviderCache(opts.providerCache === false ? undefined : (opts.providerCache ?? defaultDsmProviderCacheDir()));
   try {
     const project = opts.project ?? "oci-ekm";
     const stack = opts.stack ?? "dev";
@@ -187,6 +196,7 @@ export async function runStackInProcess(opts: PlanRunOptions): Promise<PlanResul
       durationMs: performance.now() - started,
     };
   } finally {
+    useDsmProviderCache(cacheBefore);
     running = false;
   }
 }
