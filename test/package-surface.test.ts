@@ -42,7 +42,7 @@ describe("the main entry (require('oci-ekm-fortanix'))", () => {
   it("loads the components, the DSM resources and their helpers, and no tooling", () => {
     expect(main.ownModules).toEqual([
       "certificate.js", "dsm/api-apps.js", "dsm/api-keys.js", "dsm/api.js", "dsm/app-provider.js", "dsm/client.js", "dsm/credentials.js",
-      "dsm/errors.js", "dsm/group-provider.js", "dsm/index.js", "dsm/key-provider.js", "dsm/provider-common.js", "dsm/provider-module.js",
+      "dsm/errors.js", "dsm/group-provider.js", "dsm/index.js", "dsm/key-provider.js", "dsm/provider-cache.js", "dsm/provider-common.js", "dsm/provider-module.js",
       "dsm/provider.js", "dsm/resources.js", "dsm/schemas.js", "dsm/session.js", "ekm.js", "gateway.js", "identity-domain-url.js", "identity.js",
       "index.js", "network.js", "pem.js", "policies.js", "problems.js", "replica.js", "topology-args.js", "topology-dsm.js", "topology.js", "urls.js",
     ]);

@@ -50,20 +50,26 @@ function compiledDynamicProviders(): Plugin {
   };
 }
 
-// Files that change the process for good (environment variables, module mocks, their own
-// setMocks) or that are slow anyway get a fresh worker each, as vitest's default isolation gives.
-// Every other file shares its worker's loaded modules with the files before it: most of them take
-// milliseconds, and loading @pulumi/pulumi, @pulumi/oci and the emulators again for each cost more
-// than a minute of the run. The plan engine's runs (runStackInProcess) set the SDK's runtime up
-// afresh each time, so files that use it share a worker too.
+// Files that change the process for good (module mocks, their own setMocks) or that are slow anyway
+// get a fresh worker each, as vitest's default isolation gives. Every other file shares its worker's
+// loaded modules with the files before it: most of them take milliseconds, and loading
+// @pulumi/pulumi, @pulumi/oci and the emulators again for each cost more than a minute of the run.
+// The plan engine's runs (runStackInProcess) set the SDK's runtime up afresh each time, so files
+// that use it share a worker too.
 const ISOLATED = [
-  // Sandbox runs: they set process.env and mock modules (vi.doMock) for the whole process.
-  "sandbox", "sandbox-budget", "sandbox-keep", "sandbox-replica", "sandbox-stack", "sandbox-wiring",
+  // Module mocks (vi.doMock after vi.resetModules) for the whole process.
+  "sandbox-wiring",
   // pulumi.runtime.setMocks of its own, which the plan engine's runs in the same process would replace.
   "dsm-resources",
   // Slow files that spawn programs and hosts.
   "package-sdk-latest", "package-sdk-oldest", "package", "package-surface", "dsm-host", "dsm-host-checkout", "bench", "verify-cli",
 ].map((name) => `test/${name}.test.ts`);
+
+// Sandbox runs share a worker among themselves: each run sets DSM_* for its duration and restores
+// them, and closes every server it started (sandbox-keep.test.ts checks both). Loading the sandbox's
+// modules once instead of once per file saves about ten seconds of CPU; they stay apart from the
+// small files so that their minutes of runs spread over both workers.
+const SANDBOX = ["sandbox", "sandbox-budget", "sandbox-keep", "sandbox-replica", "sandbox-stack"].map((name) => `test/${name}.test.ts`);
 
 const shared = {
   root,
@@ -92,7 +98,8 @@ export default defineConfig({
     sequence: { sequencer: SlowestFirstSequencer },
     projects: [
       { extends: true, test: { ...shared, name: "isolated", include: ISOLATED } },
-      { extends: true, test: { ...shared, name: "shared", include: ["test/**/*.test.ts"], exclude: ISOLATED, isolate: false } },
+      { extends: true, test: { ...shared, name: "sandbox", include: SANDBOX, isolate: false } },
+      { extends: true, test: { ...shared, name: "shared", include: ["test/**/*.test.ts"], exclude: [...ISOLATED, ...SANDBOX], isolate: false } },
     ],
   },
 });
