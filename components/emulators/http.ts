@@ -3,7 +3,7 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
-import { rootCertificates } from "node:tls";
+import { secureContextTrusting } from "../tls-trust";
 
 /** PEM certificate and private key for an emulator's HTTPS listener. */
 export interface EmulatorTlsOptions {
@@ -236,8 +236,8 @@ export function emulatorHttpGet(url: string, options: EmulatorHttpGetOptions = {
     };
     let req: http.ClientRequest;
     if (target.protocol === "https:") {
-      const ca = options.ca ? [...rootCertificates, options.ca] : undefined;
-      req = https.get(target, { headers: options.headers, ca, agent: false }, onResponse);
+      const trust = options.ca ? { secureContext: secureContextTrusting(options.ca) } : {};
+      req = https.get(target, { headers: options.headers, ...trust, agent: false }, onResponse);
     } else if (target.protocol === "http:") {
       req = http.get(target, { headers: options.headers, agent: false }, onResponse);
     } else {

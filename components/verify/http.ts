@@ -3,8 +3,9 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import { isIP } from "node:net";
-import { checkServerIdentity, rootCertificates, type PeerCertificate } from "node:tls";
+import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import axios, { type AxiosRequestConfig } from "axios";
+import { secureContextTrusting } from "../tls-trust";
 
 /** True for hosts that never leave the machine: 127.0.0.0/8, `localhost` and `::1`. */
 export function isEkmLoopbackHost(hostname: string): boolean {
@@ -166,7 +167,7 @@ export async function ekmHttpRequest(
   const ownAgent = init.httpsAgent
     ? undefined
     : new https.Agent({
-        ca: init.caBundle ? [...rootCertificates, init.caBundle] : undefined,
+        ...(init.caBundle ? { secureContext: secureContextTrusting(init.caBundle) } : {}),
         ...(serverName
           ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(serverName, cert) }
           : {}),

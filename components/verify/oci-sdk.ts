@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
-import { rootCertificates } from "node:tls";
+import { createSecureContext, rootCertificates } from "node:tls";
 import type { ClientConfiguration } from "oci-common";
 import type { EkmOciKeyVersion, EkmOciReader } from "./oci-checks";
 
@@ -165,7 +165,8 @@ export function ociSdkTrusting(caPems: readonly string[]): OciSdkTrust {
   const { Agent } = require("undici") as typeof import("undici");
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { CircuitBreaker } = require("oci-common") as typeof import("oci-common");
-  const dispatcher = new Agent({ connect: { ca: [...caPems] } });
+  // One secure context for every connection: given `ca`, each would parse the public roots again.
+  const dispatcher = new Agent({ connect: { secureContext: createSecureContext({ ca: [...caPems] }) } });
   return {
     clientConfiguration: {
       httpOptions: { dispatcher },
