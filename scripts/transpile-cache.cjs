@@ -2,11 +2,12 @@
 // scripts/plan.ts`. Each of this repository's .ts modules is transpiled once, as ts-node would with
 // this repository's settings (`"ts-node": { "transpileOnly": true }` in tsconfig.json: TypeScript's
 // transpileModule with the tsconfig's compiler options), under the same file name, and kept in
-// node_modules/.cache/oci-ekm-transpiled by the hash of its text. A run whose modules are all cached
-// does not load TypeScript at all (about two seconds of CPU of the plan's six, on this project). A
-// module that changed is transpiled again on the spot. Type errors are `npm test`'s business
-// (tsc --noEmit), as they were under ts-node's transpileOnly. The test run fills the cache from its
-// global setup (test/transpile-setup.mts), for the processes the tests start.
+// node_modules/.cache/oci-ekm-transpiled by the hash of its text, tsconfig.json and TypeScript's
+// version. A run whose modules are all cached does not load TypeScript at all (about two seconds of
+// CPU of the plan's six, on this project). A module that changed is transpiled again on the spot.
+// Type errors are `npm test`'s business (tsc --noEmit), as they were under ts-node's transpileOnly.
+// The test run fills the cache from its global setup (test/transpile-setup.mts), for the processes
+// the tests start.
 "use strict";
 const { createHash } = require("node:crypto");
 const fs = require("node:fs");
@@ -30,8 +31,24 @@ function typescript() {
   return ts;
 }
 
+let settings;
+/** What else the JavaScript depends on: tsconfig.json's text and TypeScript's version (read without loading TypeScript). */
+function transpileSettings() {
+  if (settings === undefined) {
+    const read = (file) => {
+      try {
+        return fs.readFileSync(file, "utf8");
+      } catch {
+        return "";
+      }
+    };
+    settings = `${read(path.join(ROOT, "tsconfig.json"))}\0${read(require.resolve("typescript/package.json", { paths: [ROOT] }))}`;
+  }
+  return settings;
+}
+
 function cacheFile(filename, source) {
-  const hash = createHash("sha256").update(source).digest("hex").slice(0, 16);
+  const hash = createHash("sha256").update(transpileSettings()).update("\0").update(source).digest("hex").slice(0, 16);
   return path.join(CACHE, `${path.relative(ROOT, filename).replace(/[\\/]/g, "__")}.${hash}.js`);
 }
 
@@ -45,11 +62,20 @@ function transpiled(filename, source) {
   }
   const t = typescript();
   const output = t.transpileModule(source, { fileName: filename, compilerOptions, reportDiagnostics: false }).outputText;
-  fs.mkdirSync(CACHE, { recursive: true });
-  // Written aside then renamed: processes started side by side never read a partial file.
+  // Written aside then renamed: processes started side by side never read a partial file. A cache
+  // that cannot be written (a read-only node_modules) costs a transpilation next time, nothing more.
   const temp = `${cached}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, output);
-  fs.renameSync(temp, cached);
+  try {
+    fs.mkdirSync(CACHE, { recursive: true });
+    fs.writeFileSync(temp, output);
+    fs.renameSync(temp, cached);
+  } catch {
+    try {
+      fs.rmSync(temp, { force: true });
+    } catch {
+      // Nothing was written.
+    }
+  }
   return output;
 }
 

@@ -1,15 +1,19 @@
 // Serialized DSM providers kept between runs (components/dsm/provider-cache.ts): a cached text is
-// exactly what Pulumi's serializer writes, any change of code, provider, SDK or place makes a new
-// key, and a cache that cannot be read or written only costs a new serialization.
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// exactly what Pulumi's serializer writes, any change of code, provider, SDK, dependencies or place
+// makes a new key, and a cache that cannot be read, is damaged or cannot be written only costs a new
+// serialization.
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { DsmGroupProvider, DsmJwtAppProvider, DsmSecurityObjectProvider } from "../components/dsm/provider";
 import {
+  DSM_PROVIDER_CACHE_MAX_AGE_MS,
   type DsmProviderCacheContext,
   defaultDsmProviderCacheDir,
+  dsmInstalledDependenciesDigest,
+  dsmPackageChangedSince,
   dsmPackageCodeDigest,
   dsmProviderCacheKey,
   dsmProviderModuleFile,
@@ -37,7 +41,7 @@ function fakePackage(name: string, files: Record<string, string>): string {
 
 describe("the cache key of a serialized provider", () => {
   const base = fakePackage("pkg", { "dist/dsm/provider.js": "exports.a = 1;\n", "dist/index.d.ts": "export {};\n", "components/dsm/provider.ts": "export const a = 1;\n" });
-  const context: DsmProviderCacheContext = { packageRoot: base, providerModule: path.join(base, "dist/dsm/provider.js"), sdkVersion: "3.248.0", sdkDir: "/x/node_modules/@pulumi/pulumi", cwd: "/project" };
+  const context: DsmProviderCacheContext = { packageRoot: base, providerModule: path.join(base, "dist/dsm/provider.js"), sdkVersion: "3.248.0", sdkDir: "/x/node_modules/@pulumi/pulumi", cwd: "/project", dependencies: "d1" };
   const group = new DsmGroupProvider();
   const key = dsmProviderCacheKey(group, context);
 
@@ -53,6 +57,7 @@ describe("the cache key of a serialized provider", () => {
     expect(dsmProviderCacheKey(group, { ...context, sdkVersion: "3.249.0" })).not.toBe(key);
     expect(dsmProviderCacheKey(group, { ...context, sdkDir: "/y/node_modules/@pulumi/pulumi" })).not.toBe(key);
     expect(dsmProviderCacheKey(group, { ...context, cwd: "/other" })).not.toBe(key);
+    expect(dsmProviderCacheKey(group, { ...context, dependencies: "d2" })).not.toBe(key);
     const copy = fakePackage("pkg-copy", { "dist/dsm/provider.js": "exports.a = 1;\n", "dist/index.d.ts": "export {};\n", "components/dsm/provider.ts": "export const a = 1;\n" });
     expect(dsmPackageCodeDigest(copy)).toBe(dsmPackageCodeDigest(base));
     expect(dsmProviderCacheKey(group, { ...context, packageRoot: copy })).not.toBe(key);
@@ -67,6 +72,25 @@ describe("the cache key of a serialized provider", () => {
     expect(digest({ ...same, "components/dsm/provider.ts": "export const a = 2;\n" }, "d3")).not.toBe(reference);
     expect(digest({ ...same, "dist/dsm/other.js": "" }, "d4")).not.toBe(reference);
     expect(digest({ ...same, "dist/node_modules/x/index.js": "anything" }, "d5")).toBe(reference);
+  });
+});
+
+describe("what else the key and the cache's use depend on", () => {
+  it("the dependencies npm installed: a digest of node_modules/.package-lock.json in each folder, none counted as empty", () => {
+    const a = fakePackage("deps-a", { "node_modules/.package-lock.json": '{"packages":{"node_modules/axios":{"version":"1.21.1"}}}' });
+    const b = fakePackage("deps-b", { "node_modules/.package-lock.json": '{"packages":{"node_modules/axios":{"version":"1.22.0"}}}' });
+    const none = path.join(scratch, "deps-none");
+    expect(dsmInstalledDependenciesDigest([a])).toMatch(/^[0-9a-f]{64}$/);
+    expect(dsmInstalledDependenciesDigest([b])).not.toBe(dsmInstalledDependenciesDigest([a]));
+    expect(dsmInstalledDependenciesDigest([a, none])).not.toBe(dsmInstalledDependenciesDigest([a]));
+    expect(dsmInstalledDependenciesDigest([a, a])).toBe(dsmInstalledDependenciesDigest([a]));
+  });
+
+  it("a package file changed after the process started turns the cache off: the loaded code may be the older", () => {
+    const root = fakePackage("changed", { "dist/dsm/provider.js": "exports.a = 1;\n" });
+    const written = statSync(path.join(root, "dist/dsm/provider.js")).mtimeMs;
+    expect(dsmPackageChangedSince(root, written - 60_000)).toBe(true);
+    expect(dsmPackageChangedSince(root, written + 60_000)).toBe(false);
   });
 });
 
@@ -88,6 +112,32 @@ describe("the cache's files", () => {
     expect(readDsmProviderCache(dir, "k1")).toBe("exports.handler = 1;\n");
     expect(readDsmProviderCache(dir, "k2")).toBeUndefined();
     expect(readdirSync(dir)).toEqual(["k1.js"]);
+  });
+
+  it("never serves a file cut short or without its digest", () => {
+    const dir = path.join(scratch, "damaged");
+    writeDsmProviderCache(dir, "k", "exports.handler = () => 'a provider';\n");
+    const file = path.join(dir, "k.js");
+    const whole = readFileSync(file, "utf8");
+    expect(whole).toMatch(/^\/\/ sha256:[0-9a-f]{64}\nexports\.handler/);
+    writeFileSync(file, whole.slice(0, whole.length - 5));
+    expect(readDsmProviderCache(dir, "k")).toBeUndefined();
+    writeFileSync(file, "exports.handler = () => 'a provider';\n");
+    expect(readDsmProviderCache(dir, "k")).toBeUndefined();
+  });
+
+  it("removes entries older than 30 days and partial files of writers gone for 10 minutes when it writes", () => {
+    const dir = path.join(scratch, "pruned");
+    writeDsmProviderCache(dir, "old", "1");
+    writeDsmProviderCache(dir, "recent", "2");
+    writeFileSync(path.join(dir, "dead.1.2.partial"), "half");
+    writeFileSync(path.join(dir, "live.3.4.partial"), "half");
+    const ago = (ms: number) => new Date(Date.now() - ms);
+    utimesSync(path.join(dir, "old.js"), ago(DSM_PROVIDER_CACHE_MAX_AGE_MS + 60_000), ago(DSM_PROVIDER_CACHE_MAX_AGE_MS + 60_000));
+    utimesSync(path.join(dir, "recent.js"), ago(DSM_PROVIDER_CACHE_MAX_AGE_MS - 60_000), ago(DSM_PROVIDER_CACHE_MAX_AGE_MS - 60_000));
+    utimesSync(path.join(dir, "dead.1.2.partial"), ago(11 * 60_000), ago(11 * 60_000));
+    writeDsmProviderCache(dir, "new", "3");
+    expect(readdirSync(dir).sort()).toEqual(["live.3.4.partial", "new.js", "recent.js"]);
   });
 
   it("is no error when it cannot be written: nothing is stored and the next run serializes again", () => {
@@ -120,13 +170,14 @@ describe("dsmProviderText with the cache", () => {
     const stored = await dsmProviderText(provider);
     const files = readdirSync(dir);
     expect(files).toHaveLength(1);
-    const cached = readFileSync(path.join(dir, files[0]), "utf8");
+    const key = files[0].replace(/\.js$/, "");
+    const cached = readDsmProviderCache(dir, key);
     expect(dsmUnpackProvider(stored)).toBe(cached);
     const fresh = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false });
     expect(cached).toBe(fresh.text);
 
     // What another process finds under the same key is what it uses: shown with a stand-in text.
-    writeFileSync(path.join(dir, files[0]), "exports.handler = () => 'from the cache';\n");
+    writeDsmProviderCache(dir, key, "exports.handler = () => 'from the cache';\n");
     expect(dsmUnpackProvider(await dsmProviderText(new DsmSecurityObjectProvider()))).toBe("exports.handler = () => 'from the cache';\n");
     // Without the cache, the serializer runs.
     useDsmProviderCache(undefined);

@@ -108,6 +108,9 @@ describe("verify: OCI's view of the vault and its key references", () => {
       ["skipped", "no key reference"],
     ]);
     expect(describeOciError(new Error("socket hang up"))).toBe("socket hang up");
+    // What Oracle's SDK throws when no answer came (a refused certificate, say): a plain object, not an Error.
+    expect(describeOciError({ code: undefined, message: "fetch failed", requestEndpoint: "https://kms.example/20180608/vaults/v" })).toBe("fetch failed (https://kms.example/20180608/vaults/v)");
+    expect(describeOciError({ code: undefined })).toBe("an error without a message");
   });
 
   it("fails a key reference that is disabled or names another DSM key", async () => {

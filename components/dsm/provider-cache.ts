@@ -6,12 +6,14 @@
 // text every later run would write, as long as none of that has changed. The key therefore covers
 // the provider's class and the module file it was loaded from (and the loader of a .ts file: ts-node
 // and the scripts' transpiler write different JavaScript), Node, the @pulumi/pulumi that serializes,
-// the working directory, and every byte of this package's code (dist/ and components/, whichever
-// exist): any edit, build or upgrade makes a new key and the provider is serialized afresh. Only the tools turn the cache on (the
+// the working directory, every byte of this package's code (dist/ and components/, whichever exist)
+// and the dependencies npm installed: any edit, build, install or upgrade makes a new key and the
+// provider is serialized afresh. A process whose package files changed after it started does not
+// use the cache at all (it may have loaded the code from before the change). Only the tools turn the cache on (the
 // offline plan, the sandbox and the test helpers, through runStackInProcess): a stack run by the
 // Pulumi CLI always serializes its providers itself.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 /** Bumped when what a cached file holds changes meaning. */
@@ -37,20 +39,71 @@ function codeFiles(dir: string, prefix = ""): string[] {
   return out.sort();
 }
 
-const packageDigests = new Map<string, string>();
+/** What the cache knows of a package's code: a digest of it, and when a file of it last changed. */
+interface PackageCode {
+  digest: string;
+  newestChangeMs: number;
+}
 
-/** A digest of every code file of the package at `packageRoot` (its dist/ and components/), once per process. */
-export function dsmPackageCodeDigest(packageRoot: string): string {
-  let digest = packageDigests.get(packageRoot);
-  if (digest === undefined) {
+const packageCodes = new Map<string, PackageCode>();
+
+function packageCode(packageRoot: string): PackageCode {
+  let code = packageCodes.get(packageRoot);
+  if (code === undefined) {
     const hash = createHash("sha256");
+    let newestChangeMs = 0;
     for (const tree of ["dist", "components"]) {
       const dir = path.join(packageRoot, tree);
       if (!existsSync(dir)) continue;
-      for (const file of codeFiles(dir)) hash.update(`${tree}/${file}\0`).update(readFileSync(path.join(dir, file))).update("\0");
+      for (const file of codeFiles(dir)) {
+        const at = path.join(dir, file);
+        hash.update(`${tree}/${file}\0`).update(readFileSync(at)).update("\0");
+        newestChangeMs = Math.max(newestChangeMs, statSync(at).mtimeMs);
+      }
+    }
+    code = { digest: hash.digest("hex"), newestChangeMs };
+    packageCodes.set(packageRoot, code);
+  }
+  return code;
+}
+
+/** A digest of every code file of the package at `packageRoot` (its dist/ and components/), once per process. */
+export function dsmPackageCodeDigest(packageRoot: string): string {
+  return packageCode(packageRoot).digest;
+}
+
+/**
+ * Whether a code file of the package changed after `sinceMs` (epoch ms; the process's start). Then
+ * the code this process loaded may not be the code on disk, whose digest the key would carry: the
+ * cache is not used at all, neither read nor written.
+ */
+export function dsmPackageChangedSince(packageRoot: string, sinceMs: number): boolean {
+  return packageCode(packageRoot).newestChangeMs >= sinceMs;
+}
+
+const lockDigests = new Map<string, string>();
+
+/**
+ * A digest of the dependencies installed for `dirs` (npm's `node_modules/.package-lock.json` of each):
+ * the serialized code `require`s them by their files' paths (`axios/dist/node/axios.cjs`), which an
+ * upgrade may move.
+ */
+export function dsmInstalledDependenciesDigest(dirs: readonly string[]): string {
+  const key = dirs.join("\0");
+  let digest = lockDigests.get(key);
+  if (digest === undefined) {
+    const hash = createHash("sha256");
+    for (const dir of new Set(dirs)) {
+      let lock = "";
+      try {
+        lock = readFileSync(path.join(dir, "node_modules", ".package-lock.json"), "utf8");
+      } catch {
+        // Not installed by npm (or no node_modules): nothing to add.
+      }
+      hash.update(`${dir}\0${lock}\0`);
     }
     digest = hash.digest("hex");
-    packageDigests.set(packageRoot, digest);
+    lockDigests.set(key, digest);
   }
   return digest;
 }
@@ -91,6 +144,8 @@ export interface DsmProviderCacheContext {
   sdkDir: string;
   /** The working directory (the serializer names some modules relative to it). Default `process.cwd()`. */
   cwd?: string;
+  /** {@link dsmInstalledDependenciesDigest} of the working directory and the package. */
+  dependencies: string;
 }
 
 /** The cache key of `provider`'s serialized text. */
@@ -107,31 +162,64 @@ export function dsmProviderCacheKey(provider: object, context: DsmProviderCacheC
       context.cwd ?? process.cwd(),
       context.packageRoot,
       dsmPackageCodeDigest(context.packageRoot),
+      context.dependencies,
     ]))
     .digest("hex");
 }
 
-/** The cached text under `key`, or undefined (none yet, or unreadable: then the provider is serialized again). */
+// Each file starts with the SHA-256 of the text after it: a file cut short (a full disk, a crash
+// between write and rename elsewhere) is never served.
+const HEADER = /^\/\/ sha256:([0-9a-f]{64})\n/;
+
+/** The cached text under `key`, or undefined (none yet, unreadable or damaged: then the provider is serialized again). */
 export function readDsmProviderCache(dir: string, key: string): string | undefined {
+  let stored: string;
   try {
-    return readFileSync(path.join(dir, `${key}.js`), "utf8");
+    stored = readFileSync(path.join(dir, `${key}.js`), "utf8");
   } catch {
     return undefined;
+  }
+  const header = HEADER.exec(stored);
+  if (header === null) return undefined;
+  const text = stored.slice(header[0].length);
+  return createHash("sha256").update(text).digest("hex") === header[1] ? text : undefined;
+}
+
+/** Entries older than this are removed when a new one is written: each edit of the code adds three. */
+export const DSM_PROVIDER_CACHE_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
+/** A partial file this old belongs to a writer that died. */
+const PARTIAL_MAX_AGE_MS = 10 * 60 * 1000;
+
+function prune(dir: string, now: number): void {
+  for (const name of readdirSync(dir)) {
+    const at = path.join(dir, name);
+    try {
+      const age = now - statSync(at).mtimeMs;
+      if ((name.endsWith(".partial") && age > PARTIAL_MAX_AGE_MS) || (name.endsWith(".js") && age > DSM_PROVIDER_CACHE_MAX_AGE_MS)) rmSync(at, { force: true });
+    } catch {
+      // Removed by another process meanwhile.
+    }
   }
 }
 
 /**
- * Stores `text` under `key`. Written to a file of its own and renamed into place, so that processes
- * running side by side never read half a file. A cache that cannot be written is no error: the next
- * run serializes again.
+ * Stores `text` under `key`, and removes entries older than {@link DSM_PROVIDER_CACHE_MAX_AGE_MS}.
+ * Written to a file of its own and renamed into place, so that processes running side by side never
+ * read half a file. A cache that cannot be written is no error: the next run serializes again.
  */
 export function writeDsmProviderCache(dir: string, key: string, text: string): void {
+  const partial = path.join(dir, `${key}.${process.pid}.${Date.now()}.partial`);
   try {
     mkdirSync(dir, { recursive: true });
-    const partial = path.join(dir, `${key}.${process.pid}.${Date.now()}.partial`);
-    writeFileSync(partial, text);
+    prune(dir, Date.now());
+    writeFileSync(partial, `// sha256:${createHash("sha256").update(text).digest("hex")}\n${text}`);
     renameSync(partial, path.join(dir, `${key}.js`));
   } catch {
     // Read-only or full: serialize next time.
+    try {
+      rmSync(partial, { force: true });
+    } catch {
+      // Nothing was written.
+    }
   }
 }

@@ -12,7 +12,7 @@ import Module, { createRequire } from "node:module";
 import path from "node:path";
 import { brotliCompressSync, brotliDecompressSync, constants } from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
-import { dsmProviderCacheKey, dsmProviderModuleFile, readDsmProviderCache, writeDsmProviderCache } from "./provider-cache";
+import { dsmInstalledDependenciesDigest, dsmPackageChangedSince, dsmProviderCacheKey, dsmProviderModuleFile, readDsmProviderCache, writeDsmProviderCache } from "./provider-cache";
 
 /** Serialized providers up to this size are stored as Pulumi wrote them (an installed package's are a few KB). */
 export const DSM_PROVIDER_PACK_THRESHOLD = 16 * 1024;
@@ -90,14 +90,15 @@ export function useDsmProviderCache(dir: string | undefined): string | undefined
 
 /** Pulumi's serializer, through the cache when one is in use. */
 async function serializedText(provider: object): Promise<string> {
-  const dir = cacheDir;
   const packageRoot = path.resolve(__dirname, "..", "..");
+  const dir = cacheDir !== undefined && !dsmPackageChangedSince(packageRoot, performance.timeOrigin) ? cacheDir : undefined;
   const providerModule = dir === undefined ? undefined : dsmProviderModuleFile(provider, packageRoot);
   let key: string | undefined;
   if (dir !== undefined && providerModule !== undefined) {
     const sdkPackage = createRequire(__filename).resolve("@pulumi/pulumi/package.json");
     const sdkVersion = (JSON.parse(readFileSync(sdkPackage, "utf8")) as { version: string }).version;
-    key = dsmProviderCacheKey(provider, { packageRoot, providerModule, sdkVersion, sdkDir: path.dirname(sdkPackage) });
+    const dependencies = dsmInstalledDependenciesDigest([process.cwd(), packageRoot]);
+    key = dsmProviderCacheKey(provider, { packageRoot, providerModule, sdkVersion, sdkDir: path.dirname(sdkPackage), dependencies });
     const cached = readDsmProviderCache(dir, key);
     if (cached !== undefined) return cached;
   }

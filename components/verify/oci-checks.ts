@@ -65,6 +65,8 @@ interface OciErrorLike {
   statusCode?: number;
   serviceCode?: string;
   message?: string;
+  /** The URL called: the SDK throws a plain object with it (not an Error) when no answer came. */
+  requestEndpoint?: string;
 }
 
 /** OCI's answer in one line: status, service code and message, never a request's credentials. */
@@ -73,7 +75,10 @@ export function describeOciError(err: unknown): string {
   if (typeof e.statusCode === "number" && e.statusCode > 0) {
     return `HTTP ${e.statusCode}${e.serviceCode ? ` ${e.serviceCode}` : ""}${e.message ? `: ${e.message}` : ""}`;
   }
-  return err instanceof Error ? err.message : String(err);
+  if (err instanceof Error) return err.message;
+  // No answer (connection, TLS): the SDK throws a plain object, which String() would print as [object Object].
+  if (typeof e.message === "string" && e.message !== "") return `${e.message}${typeof e.requestEndpoint === "string" ? ` (${e.requestEndpoint})` : ""}`;
+  return typeof err === "object" && err !== null ? "an error without a message" : String(err);
 }
 
 /** What to change when OCI refused or could not find something. */
@@ -85,7 +90,7 @@ function ociFix(err: unknown, what: string): string {
   if (status === 404) {
     return `check the ${what} OCID (stack outputs) and that your user's groups may read it (inspect/read vaults and keys, read ekms-private-endpoints in its compartment)`;
   }
-  return `check that this machine reaches OCI's Key Management endpoints for the ${what}`;
+  return `check that this machine reaches OCI's Key Management endpoints for the ${what}, and that a --ca-bundle given holds the CA of their certificates`;
 }
 
 const OCI_VERSION_LAG_FIX = "run pulumi refresh && pulumi up (the stack then creates a key reference version for DSM's current version), or run the rotation workflow";
