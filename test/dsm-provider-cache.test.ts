@@ -16,6 +16,7 @@ import {
   dsmPackageChangedSince,
   dsmPackageCodeDigest,
   dsmProviderCacheKey,
+  dsmProviderCacheKeyOf,
   dsmProviderModuleFile,
   readDsmProviderCache,
   writeDsmProviderCache,
@@ -171,6 +172,7 @@ describe("dsmProviderText with the cache", () => {
     const files = readdirSync(dir);
     expect(files).toHaveLength(1);
     const key = files[0].replace(/\.js$/, "");
+    expect(key).toBe(dsmProviderCacheKeyOf(provider, path.resolve(__dirname, "..")));
     const cached = readDsmProviderCache(dir, key);
     expect(dsmUnpackProvider(stored)).toBe(cached);
     const fresh = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false });

@@ -9,7 +9,7 @@ import { SANDBOX_SCOPE_REFUSAL_STEP, readSandboxStack, renderSandboxOverlays, sa
 import { usageError } from "./cli-helpers";
 import { recycledRsaKeys } from "../components/emulators/tls";
 import { userGatewayCertificate } from "./oci-helpers";
-import { sandboxCommandOutput } from "./sandbox-helpers";
+import { SANDBOX_STEPS, sandboxCommandOutput } from "./sandbox-helpers";
 
 const root = path.resolve(__dirname, "..");
 const dir = mkdtempSync(path.join(tmpdir(), "sandbox-stack-"));
@@ -163,24 +163,16 @@ describe("sandboxCommand --stack", () => {
       `overlaid: oci-ekm:dsmUrl (default https://amer.smartkey.io) → ${dsmUrl}`,
     ]);
     expect(lines.filter((l) => /^[✓✗-] /.test(l)).map((l) => l.replace(/^[✓✗-] +[\d.]*s? +/, ""))).toEqual([
-      "start the emulated Identity Domain, DSM and OCI Key Management",
-      "pulumi up (in-process, mocks answered by the emulators, DSM through Pulumi's dynamic-provider host)",
-      "the API gateway and the private endpoint, started from the registered deployment as OCI created the vault",
-      "the gateway route: a DSM management call from the VCN (GET /sys/v1/groups)",
-      "OCI Vault: token from the Identity Domain (client credentials)",
+      // The built-in stack's steps (sandbox-helpers.ts), with the gateway's scope check after the
+      // token and each of the two keys' metadata in place of the one key's.
+      ...SANDBOX_STEPS.slice(0, 5),
       SANDBOX_SCOPE_REFUSAL_STEP,
-      "OCI Vault: GetVaultMetadata through the private endpoint and the gateway",
+      SANDBOX_STEPS[5],
       'OCI Vault: GetKeyMetadata of "payments"',
       'OCI Vault: GetKeyVersionMetadata of the current version of "payments"',
       'OCI Vault: GetKeyMetadata of "ledger"',
       'OCI Vault: GetKeyVersionMetadata of the current version of "ledger"',
-      "OCI Vault: Encrypt a sample (KmsCryptoClient, through the private endpoint and the gateway to DSM)",
-      "rotate the key: pulumi up again with keys[0].rotate set; DSM rekeys it (Check, Diff, Update through the host)",
-      "OCI after the rekey: the key reference still uses the old version (KmsManagementClient GetKey, KmsCryptoClient Encrypt)",
-      "the same pulumi up creates a key reference version (oci:Kms/keyVersion:KeyVersion, CreateKeyVersion)",
-      "OCI Vault: Encrypt again after the rotation",
-      "OCI Vault: Decrypt both ciphertexts (KmsCryptoClient, each under the version it names)",
-      "verify (npm run verify against the sandbox)",
+      ...SANDBOX_STEPS.slice(8),
     ]);
     expect(lines.filter((l) => l.startsWith("✓ "))).toHaveLength(18);
     const detail = (step: string) => lines[lines.findIndex((l) => l.endsWith(step)) + 1].trim();

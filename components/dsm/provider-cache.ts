@@ -14,6 +14,7 @@
 // Pulumi CLI always serializes its providers itself.
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 
 /** Bumped when what a cached file holds changes meaning. */
@@ -165,6 +166,29 @@ export function dsmProviderCacheKey(provider: object, context: DsmProviderCacheC
       context.dependencies,
     ]))
     .digest("hex");
+}
+
+let serializer: { version: string; dir: string } | undefined;
+
+/** The @pulumi/pulumi that serializes (the one this module resolves, as provider-module.ts does): read once per process. */
+function serializerSdk(): { version: string; dir: string } {
+  if (serializer === undefined) {
+    const sdkPackage = createRequire(__filename).resolve("@pulumi/pulumi/package.json");
+    serializer = { version: (JSON.parse(readFileSync(sdkPackage, "utf8")) as { version: string }).version, dir: path.dirname(sdkPackage) };
+  }
+  return serializer;
+}
+
+/**
+ * The cache key of `provider`'s text as this process would serialize it, for the package at
+ * `packageRoot`; undefined when the provider's class is not loaded from that package (nothing is cached).
+ */
+export function dsmProviderCacheKeyOf(provider: object, packageRoot: string): string | undefined {
+  const providerModule = dsmProviderModuleFile(provider, packageRoot);
+  if (providerModule === undefined) return undefined;
+  const sdk = serializerSdk();
+  const dependencies = dsmInstalledDependenciesDigest([process.cwd(), packageRoot]);
+  return dsmProviderCacheKey(provider, { packageRoot, providerModule, sdkVersion: sdk.version, sdkDir: sdk.dir, dependencies });
 }
 
 // Each file starts with the SHA-256 of the text after it: a file cut short (a full disk, a crash

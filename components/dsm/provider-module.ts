@@ -7,12 +7,11 @@
 // Size matters beyond the state file: a Create or Update that fails after DSM changed something
 // returns its properties, `__provider` included, in a gRPC trailer, and the host (Node's HTTP/2)
 // cannot send a header block above 64 KiB: the engine would lose the failure and the object.
-import { readFileSync } from "node:fs";
-import Module, { createRequire } from "node:module";
+import Module from "node:module";
 import path from "node:path";
 import { brotliCompressSync, brotliDecompressSync, constants } from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
-import { dsmInstalledDependenciesDigest, dsmPackageChangedSince, dsmProviderCacheKey, dsmProviderModuleFile, readDsmProviderCache, writeDsmProviderCache } from "./provider-cache";
+import { dsmPackageChangedSince, dsmProviderCacheKeyOf, readDsmProviderCache, writeDsmProviderCache } from "./provider-cache";
 
 /** Serialized providers up to this size are stored as Pulumi wrote them (an installed package's are a few KB). */
 export const DSM_PROVIDER_PACK_THRESHOLD = 16 * 1024;
@@ -92,13 +91,8 @@ export function useDsmProviderCache(dir: string | undefined): string | undefined
 async function serializedText(provider: object): Promise<string> {
   const packageRoot = path.resolve(__dirname, "..", "..");
   const dir = cacheDir !== undefined && !dsmPackageChangedSince(packageRoot, performance.timeOrigin) ? cacheDir : undefined;
-  const providerModule = dir === undefined ? undefined : dsmProviderModuleFile(provider, packageRoot);
-  let key: string | undefined;
-  if (dir !== undefined && providerModule !== undefined) {
-    const sdkPackage = createRequire(__filename).resolve("@pulumi/pulumi/package.json");
-    const sdkVersion = (JSON.parse(readFileSync(sdkPackage, "utf8")) as { version: string }).version;
-    const dependencies = dsmInstalledDependenciesDigest([process.cwd(), packageRoot]);
-    key = dsmProviderCacheKey(provider, { packageRoot, providerModule, sdkVersion, sdkDir: path.dirname(sdkPackage), dependencies });
+  const key = dir === undefined ? undefined : dsmProviderCacheKeyOf(provider, packageRoot);
+  if (dir !== undefined && key !== undefined) {
     const cached = readDsmProviderCache(dir, key);
     if (cached !== undefined) return cached;
   }
